@@ -1,0 +1,177 @@
+/* buf: one bounded string buffer.  See buf.h. */
+#include "buf.h"
+
+#include <string.h>
+
+void buf_init(struct buf *b, char *storage, size_t cap)
+{
+	b->p = storage;
+	b->cap = cap;
+	buf_reset(b);
+}
+
+void buf_reset(struct buf *b)
+{
+	b->len = 0;
+	b->overflow = b->cap == 0;
+	if (b->cap)
+		b->p[0] = '\0';
+}
+
+void buf_put(struct buf *b, const void *s, size_t n)
+{
+	if (b->overflow)
+		return;
+	if (n >= b->cap - b->len) {
+		b->overflow = true;
+		return;
+	}
+	if (n)
+		memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void buf_puts(struct buf *b, const char *s)
+{
+	buf_put(b, s, strlen(s));
+}
+
+void buf_putc(struct buf *b, char c)
+{
+	buf_put(b, &c, 1);
+}
+
+void buf_put_slice(struct buf *b, struct slice s)
+{
+	buf_put(b, s.p, s.len);
+}
+
+void buf_put_u64(struct buf *b, unsigned long long v)
+{
+	char tmp[24];
+	size_t i = sizeof tmp;
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	buf_put(b, tmp + i, sizeof tmp - i);
+}
+
+static const char hexdigits[] = "0123456789ABCDEF";
+
+void buf_put_hex(struct buf *b, const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		buf_putc(b, hexdigits[s[i] >> 4]);
+		buf_putc(b, hexdigits[s[i] & 15]);
+	}
+}
+
+static bool is_alnum(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+	       (c >= 'a' && c <= 'z');
+}
+
+void buf_put_pct(struct buf *b, struct slice s)
+{
+	for (size_t i = 0; i < s.len; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+
+		if (is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+			buf_putc(b, (char)c);
+		} else {
+			buf_putc(b, '%');
+			buf_putc(b, hexdigits[c >> 4]);
+			buf_putc(b, hexdigits[c & 15]);
+		}
+	}
+}
+
+void buf_put_safe(struct buf *b, struct slice s, size_t max)
+{
+	size_t n = s.len < max ? s.len : max;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+		bool ok = is_alnum(c) || strchr("._:/-", c) != NULL;
+
+		buf_putc(b, ok && c ? (char)c : '?');
+	}
+	if (s.len > max)
+		buf_puts(b, "...");
+}
+
+const char *buf_cstr(struct buf *b, struct slice s)
+{
+	size_t start = b->len;
+
+	buf_put_slice(b, s);
+	buf_putc(b, '\0');
+	return b->overflow ? NULL : b->p + start;
+}
+
+struct slice slice_from(const char *s)
+{
+	struct slice r = { s, s ? strlen(s) : 0 };
+	return r;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
+	       c == '\f';
+}
+
+struct slice slice_trim(struct slice s)
+{
+	while (s.len && is_space(s.p[0])) {
+		s.p++;
+		s.len--;
+	}
+	while (s.len && is_space(s.p[s.len - 1]))
+		s.len--;
+	return s;
+}
+
+bool slice_eq(struct slice a, const char *s)
+{
+	size_t n = strlen(s);
+	return a.len == n && memcmp(a.p, s, n) == 0;
+}
+
+static char lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+bool slice_eq_nocase(struct slice a, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (a.len != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (lower(a.p[i]) != lower(s[i]))
+			return false;
+	return true;
+}
+
+/* allowed_class: "d" digits, "a" alnum, or a literal set of extra bytes
+ * after the first char, e.g. "a_-" = alnum plus '_' and '-'. */
+bool slice_has_only(struct slice s, const char *allowed_class)
+{
+	bool digits_only = allowed_class[0] == 'd';
+	const char *extra = allowed_class + 1;
+
+	for (size_t i = 0; i < s.len; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+		bool ok = digits_only ? (c >= '0' && c <= '9') : is_alnum(c);
+
+		if (!ok && (c == '\0' || strchr(extra, c) == NULL))
+			return false;
+	}
+	return true;
+}

@@ -1,0 +1,231 @@
+/* http: strict request-head parser and response writer.  See http.h.
+ *
+ * Strict on purpose: the only legitimate clients are the bank's servers,
+ * browsers following the bank's auto-submitted form, and operators with
+ * curl.  Anything ambiguous (folded headers, bare LF, two lengths,
+ * Transfer-Encoding) is refused rather than interpreted, because a
+ * proxy in front of us might interpret it differently. */
+#include "http.h"
+
+#include <string.h>
+
+static bool is_tchar(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+	       (c >= 'a' && c <= 'z') ||
+	       (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* Field values: visible ASCII, space, tab, and obs-text; no controls. */
+static bool is_field_char(unsigned char c)
+{
+	return c == '\t' || (c >= 0x20 && c != 0x7f);
+}
+
+static const char *find_crlf(const char *p, const char *end)
+{
+	for (; p < end; p++) {
+		if (*p == '\n')
+			return NULL;         /* bare LF */
+		if (*p == '\r')
+			return (p + 1 < end && p[1] == '\n') ? p : NULL;
+	}
+	return NULL;
+}
+
+static int parse_request_line(const char *p, const char *eol,
+			      struct http_request *req)
+{
+	const char *sp1 = memchr(p, ' ', (size_t)(eol - p));
+	const char *sp2;
+	static const char version[] = "HTTP/1.";
+
+	if (!sp1 || sp1 == p || sp1 - p > 16)
+		return 400;
+	for (const char *q = p; q < sp1; q++)
+		if (*q < 'A' || *q > 'Z')
+			return 400;
+	sp2 = memchr(sp1 + 1, ' ', (size_t)(eol - sp1 - 1));
+	if (!sp2 || sp2 == sp1 + 1 || sp1[1] != '/')
+		return 400;
+	for (const char *q = sp1 + 1; q < sp2; q++)
+		if ((unsigned char)*q <= 0x20 || (unsigned char)*q >= 0x7f ||
+		    *q == '#')
+			return 400;
+	req->method = (struct slice){ p, (size_t)(sp1 - p) };
+	req->target = (struct slice){ sp1 + 1, (size_t)(sp2 - sp1 - 1) };
+	{
+		const char *q = memchr(req->target.p, '?', req->target.len);
+
+		req->path = (struct slice){
+			req->target.p,
+			q ? (size_t)(q - req->target.p) : req->target.len
+		};
+	}
+	p = sp2 + 1;
+	if ((size_t)(eol - p) != sizeof version ||
+	    memcmp(p, "HTTP/", 5) != 0)
+		return 400;
+	if (p[5] != '1' || p[6] != '.')
+		return (p[5] >= '0' && p[5] <= '9') ? 505 : 400;
+	if (p[7] != '0' && p[7] != '1')
+		return (p[7] >= '0' && p[7] <= '9') ? 505 : 400;
+	req->minor = p[7] - '0';
+	return 0;
+}
+
+static int parse_header_line(const char *p, const char *eol,
+			     struct http_request *req)
+{
+	const char *colon = p;
+	struct slice v;
+
+	if (*p == ' ' || *p == '\t')
+		return 400;              /* obs-fold */
+	while (colon < eol && is_tchar((unsigned char)*colon))
+		colon++;
+	if (colon == p || colon == eol || *colon != ':')
+		return 400;
+	v = (struct slice){ colon + 1, (size_t)(eol - colon - 1) };
+	for (size_t i = 0; i < v.len; i++)
+		if (!is_field_char((unsigned char)v.p[i]))
+			return 400;
+	while (v.len && (v.p[0] == ' ' || v.p[0] == '\t')) {
+		v.p++;
+		v.len--;
+	}
+	while (v.len && (v.p[v.len - 1] == ' ' || v.p[v.len - 1] == '\t'))
+		v.len--;
+	if (req->nheaders == HTTP_MAX_HEADERS)
+		return 431;
+	req->headers[req->nheaders].name =
+		(struct slice){ p, (size_t)(colon - p) };
+	req->headers[req->nheaders].value = v;
+	req->nheaders++;
+	return 0;
+}
+
+static int count_headers(const struct http_request *req, const char *name)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < req->nheaders; i++)
+		if (slice_eq_nocase(req->headers[i].name, name))
+			n++;
+	return n;
+}
+
+/* Content-Length, Transfer-Encoding and Host, the headers whose
+ * ambiguity lets requests be smuggled past a proxy. */
+static int check_framing(struct http_request *req)
+{
+	int ncl = count_headers(req, "Content-Length");
+	int nte = count_headers(req, "Transfer-Encoding");
+	struct slice cl;
+
+	if (ncl > 1 || (ncl && nte) || count_headers(req, "Host") > 1)
+		return 400;
+	if (req->minor == 1 && count_headers(req, "Host") == 0)
+		return 400;
+	if (nte)
+		return 411;              /* no chunked bodies: send a length */
+	req->content_length = -1;
+	if (!ncl)
+		return 0;
+	cl = http_header(req, "Content-Length");
+	if (cl.len == 0 || cl.len > 9 || !slice_has_only(cl, "d"))
+		return cl.len > 9 && slice_has_only(cl, "d") ? 413 : 400;
+	req->content_length = 0;
+	for (size_t i = 0; i < cl.len; i++)
+		req->content_length = req->content_length * 10 + (cl.p[i] - '0');
+	return 0;
+}
+
+int http_parse_head(const char *buf, size_t len, struct http_request *req)
+{
+	const char *end = buf + len, *p = buf, *eol;
+	int rc;
+
+	memset(req, 0, sizeof *req);
+	req->content_length = -1;
+	/* Find the blank line first, so that a head cut short is
+	 * "incomplete", never a half-checked request. */
+	for (size_t i = 0;; i++) {
+		if (i + 4 > len || i + 4 > HTTP_MAX_HEAD)
+			return len >= HTTP_MAX_HEAD ? 431 : HTTP_INCOMPLETE;
+		if (memcmp(buf + i, "\r\n\r\n", 4) == 0) {
+			req->head_len = i + 4;
+			end = buf + i + 2;   /* keep the last header's CRLF */
+			break;
+		}
+	}
+	eol = find_crlf(p, end);
+	if (!eol)
+		return 400;
+	rc = parse_request_line(p, eol, req);
+	if (rc)
+		return rc;
+	for (p = eol + 2; p < end; p = eol + 2) {
+		eol = find_crlf(p, end);
+		if (!eol)
+			return 400;
+		rc = parse_header_line(p, eol, req);
+		if (rc)
+			return rc;
+	}
+	return check_framing(req);
+}
+
+struct slice http_header(const struct http_request *req, const char *name)
+{
+	for (size_t i = 0; i < req->nheaders; i++)
+		if (slice_eq_nocase(req->headers[i].name, name))
+			return req->headers[i].value;
+	return (struct slice){ NULL, 0 };
+}
+
+static const struct {
+	int status;
+	const char *reason;
+} reasons[] = {
+	{ 200, "OK" },
+	{ 303, "See Other" },
+	{ 400, "Bad Request" },
+	{ 401, "Unauthorized" },
+	{ 403, "Forbidden" },
+	{ 404, "Not Found" },
+	{ 405, "Method Not Allowed" },
+	{ 408, "Request Timeout" },
+	{ 411, "Length Required" },
+	{ 413, "Content Too Large" },
+	{ 415, "Unsupported Media Type" },
+	{ 431, "Request Header Fields Too Large" },
+	{ 500, "Internal Server Error" },
+	{ 503, "Service Unavailable" },
+	{ 505, "HTTP Version Not Supported" },
+};
+
+const char *http_reason(int status)
+{
+	for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
+		if (reasons[i].status == status)
+			return reasons[i].reason;
+	return "Error";
+}
+
+void http_response(struct buf *out, int status, const char *content_type,
+		   struct slice extra_headers, struct slice body)
+{
+	buf_puts(out, "HTTP/1.1 ");
+	buf_put_u64(out, (unsigned)status);
+	buf_putc(out, ' ');
+	buf_puts(out, http_reason(status));
+	buf_puts(out, "\r\nConnection: close\r\nContent-Type: ");
+	buf_puts(out, content_type);
+	buf_puts(out, "\r\nContent-Length: ");
+	buf_put_u64(out, body.len);
+	buf_puts(out, "\r\nCache-Control: no-store\r\n");
+	buf_put_slice(out, extra_headers);
+	buf_puts(out, "\r\n");
+	buf_put_slice(out, body);
+}

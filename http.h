@@ -1,0 +1,51 @@
+/* http: a strict HTTP/1.x request-head parser and the response writer.
+ *
+ * http_parse_head() is a pure function over a buffer: no I/O, no
+ * allocation; the request it fills points into the caller's bytes. */
+#ifndef HTTP_H
+#define HTTP_H
+
+#include "buf.h"
+
+enum {
+	HTTP_MAX_HEAD = 16384,    /* request line + headers + blank line */
+	HTTP_MAX_BODY = 65536,
+	HTTP_MAX_HEADERS = 64,
+	HTTP_INCOMPLETE = -1,     /* parse result: need more bytes */
+};
+
+struct http_header {
+	struct slice name;
+	struct slice value;
+};
+
+struct http_request {
+	struct slice method;
+	struct slice target;   /* as received */
+	struct slice path;     /* target up to '?' */
+	int minor;             /* HTTP/1.<minor> */
+	struct http_header headers[HTTP_MAX_HEADERS];
+	size_t nheaders;
+	size_t head_len;       /* bytes of the head, blank line included */
+	long content_length;   /* -1 when absent */
+	struct slice body;     /* set by the reader once the body is in */
+};
+
+/* Parses the head at the start of buf.  Returns 0 when the head is
+ * complete and well-formed, HTTP_INCOMPLETE when more bytes are needed,
+ * or the HTTP status to answer (400, 411, 431, 505). */
+int http_parse_head(const char *buf, size_t len, struct http_request *req);
+
+/* The value of the one header called name (case-insensitive), or a NULL
+ * slice when absent. */
+struct slice http_header(const struct http_request *req, const char *name);
+
+const char *http_reason(int status);
+
+/* A complete response: status line, Connection: close, Content-Type,
+ * Content-Length, the extra header lines (each ending in CRLF, may be
+ * empty), the blank line, the body. */
+void http_response(struct buf *out, int status, const char *content_type,
+		   struct slice extra_headers, struct slice body);
+
+#endif

@@ -1,0 +1,46 @@
+/* json: a writer for flat objects of strings.  See json.h. */
+#include "json.h"
+
+void json_put_string(struct buf *out, struct slice s)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	buf_putc(out, '"');
+	for (size_t i = 0; i < s.len; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+
+		if (c == '"' || c == '\\') {
+			buf_putc(out, '\\');
+			buf_putc(out, (char)c);
+		} else if (c < 0x20 || c == 0x7f) {
+			buf_puts(out, "\\u00");
+			buf_putc(out, hex[c >> 4]);
+			buf_putc(out, hex[c & 15]);
+		} else {
+			buf_putc(out, (char)c);
+		}
+	}
+	buf_putc(out, '"');
+}
+
+void json_begin(struct json *j, struct buf *out)
+{
+	j->out = out;
+	j->first = true;
+	buf_putc(out, '{');
+}
+
+void json_member(struct json *j, struct slice key, struct slice value)
+{
+	if (!j->first)
+		buf_putc(j->out, ',');
+	j->first = false;
+	json_put_string(j->out, key);
+	buf_putc(j->out, ':');
+	json_put_string(j->out, value);
+}
+
+void json_end(struct json *j)
+{
+	buf_putc(j->out, '}');
+}

@@ -1,0 +1,20 @@
+/* json: the writer for bank_netsave.data, a flat object of strings. */
+#ifndef JSON_H
+#define JSON_H
+
+#include "buf.h"
+
+struct json {
+	struct buf *out;
+	bool first;
+};
+
+void json_begin(struct json *j, struct buf *out);
+/* key and value must be valid UTF-8 (see utf8_from). */
+void json_member(struct json *j, struct slice key, struct slice value);
+void json_end(struct json *j);
+
+/* A JSON string literal with its quotes. */
+void json_put_string(struct buf *out, struct slice s);
+
+#endif
