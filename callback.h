@@ -1,0 +1,53 @@
+/* callback: what every ChinaPNR callback must pass before we act on it.
+ *
+ * Each CmdId is described by a table (struct callback_spec) in its own
+ * handler file: the fields it signs, in signing order, and the rules for
+ * its fields.  Adding a callback is adding a spec, not writing checks. */
+#ifndef CALLBACK_H
+#define CALLBACK_H
+
+#include "buf.h"
+#include "form.h"
+
+#include <openssl/evp.h>
+
+enum need {
+	OPTIONAL,
+	REQUIRED,
+	REQUIRED_ON_SUCCESS,     /* required when RespCode is "000" */
+};
+
+struct field_rule {
+	const char *name;
+	enum need need;
+	bool (*shape)(struct slice utf8_value);   /* NULL: any text */
+};
+
+struct callback_spec {
+	const char *cmd_id;
+	const char *const *signed_fields;     /* NULL-terminated */
+	const struct field_rule *rules;       /* name == NULL ends it */
+};
+
+/* A verified callback: the form as received, and every value converted
+ * to trimmed UTF-8 for storage and display. */
+struct callback {
+	const struct form *raw;
+	struct form text;
+	bool success;            /* RespCode == "000" */
+};
+
+/* Runs every check in order: CmdId, ChkValue present, signature, our
+ * merchant, field rules.  Returns 0, or the HTTP status to answer (400 or
+ * 403) with *why set for the log. */
+int callback_check(const struct callback_spec *spec, const struct form *raw,
+		   EVP_PKEY *bank_key, const char *mer_cust_id,
+		   struct callback *cb, const char **why);
+
+/* Field shapes, shared by the specs. */
+bool shape_cust_id(struct slice v);       /* 16 digits */
+bool shape_usr_id(struct slice v);        /* 1..25 bytes */
+bool shape_trx_id(struct slice v);        /* 1..18 of [A-Za-z0-9] */
+bool shape_resp_code(struct slice v);     /* 3 of [A-Za-z0-9] */
+
+#endif
