@@ -1,0 +1,29 @@
+/* config: settings from the environment and an EnvironmentFile. */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stddef.h>
+
+struct config {
+	const char *redis;             /* "unix:/path" or "host:port" */
+	const char *pubkey;            /* the bank's key file */
+	const char *mer_cust_id;       /* our MerCustId */
+	const char *frontend;          /* front-end base URL */
+	const char *admin_token_file;  /* RefreshRedis token */
+};
+
+/* Reads KEY=VALUE lines (systemd EnvironmentFile syntax: blank lines,
+ * '#' and ';' comments, values bare, "double" or 'single' quoted) into
+ * the environment; a variable already set wins.  Returns 0, or -1 with a
+ * message in err. */
+int config_load_file(const char *path, char *err, size_t errlen);
+
+/* Parses one file's text, calling set(key, value) per assignment.  Pure
+ * apart from the callback; modifies text in place.  Returns 0, or the
+ * 1-based number of the first bad line. */
+int config_parse(char *text, size_t len,
+		 void (*set)(const char *key, const char *value));
+
+void config_from_env(struct config *c);
+
+#endif

@@ -1,0 +1,99 @@
+/* conn: bounded, time-limited reading of one request.  See conn.h.
+ *
+ * The deadline covers the whole request, so a client sending one byte a
+ * second cannot keep a process alive past it. */
+#include "conn.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads more into buf[*len .. want).  1 read something, 0 end of input,
+ * -1 error, -2 deadline passed. */
+static int read_more(int fd, char *buf, size_t *len, size_t want,
+		     long long deadline)
+{
+	for (;;) {
+		long long left = deadline - now_ms();
+		struct pollfd p = { fd, POLLIN, 0 };
+		ssize_t r;
+		int pr;
+
+		if (left <= 0)
+			return -2;
+		pr = poll(&p, 1, (int)left);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr < 0)
+			return -1;
+		if (pr == 0)
+			return -2;
+		r = read(fd, buf + *len, want - *len);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r < 0)
+			return -1;
+		*len += (size_t)r;
+		return r > 0;
+	}
+}
+
+static int status_of(int r)
+{
+	return r == -2 ? 408 : 400;
+}
+
+int conn_read_request(int fd, char *buf, struct http_request *req,
+		      int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	size_t len = 0, need;
+	int rc, r;
+
+	for (;;) {
+		rc = http_parse_head(buf, len, req);
+		if (rc != HTTP_INCOMPLETE)
+			break;
+		r = read_more(fd, buf, &len, HTTP_MAX_HEAD, deadline);
+		if (r <= 0)
+			return status_of(r);
+	}
+	if (rc)
+		return rc;
+	if (req->content_length > HTTP_MAX_BODY)
+		return 413;
+	if (req->content_length < 0 && slice_eq(req->method, "POST"))
+		return 411;
+	need = req->head_len + (req->content_length > 0 ? (size_t)req->content_length : 0);
+	while (len < need) {
+		r = read_more(fd, buf, &len, need, deadline);
+		if (r <= 0)
+			return status_of(r);
+	}
+	req->body = (struct slice){ buf + req->head_len, need - req->head_len };
+	return 0;
+}
+
+int conn_write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}

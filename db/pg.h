@@ -1,0 +1,30 @@
+/* pg: the PostgreSQL side: connect, one transaction, parameterised SQL.
+ *
+ * Only unnamed statements and no session state (no SET outside a
+ * transaction, no prepared names), so PgBouncer's transaction pooling
+ * works in front of us. */
+#ifndef DB_PG_H
+#define DB_PG_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+/* Connects with libpq's own environment (PGHOST, PGSERVICE, ...), with a
+ * 5 s connect timeout unless PGCONNECT_TIMEOUT says otherwise.  Returns
+ * NULL with a message in err. */
+PGconn *pg_connect(char *err, size_t errlen);
+
+/* BEGIN (with the given extra words, e.g. "ISOLATION LEVEL ...") and a
+ * statement timeout local to the transaction. */
+int pg_begin(PGconn *c, const char *mode, char *err, size_t errlen);
+
+/* One parameterised statement; text parameters, NULL for SQL NULL.
+ * Returns the result (PGRES_COMMAND_OK or PGRES_TUPLES_OK) or NULL with
+ * a message in err.  The caller PQclear()s it. */
+PGresult *pg_exec(PGconn *c, const char *sql, int nparams,
+		  const char *const *params, char *err, size_t errlen);
+
+/* COMMIT, and only 0 when the server said it committed. */
+int pg_commit(PGconn *c, char *err, size_t errlen);
+
+#endif
