@@ -1,0 +1,58 @@
+# bank-callback: `make` builds ./bank-callback; `make check` runs every test.
+
+PKGS     = libpq libcrypto libsodium hiredis
+VERSION  = 0.1
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN     = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+           -Wmissing-prototypes -Wno-missing-field-initializers
+CPPFLAGS += -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
+            $(shell pkg-config --cflags $(PKGS)) \
+            -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+HARDEN   = -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+LDHARDEN = -pie -Wl,-z,relro,-z,now
+LDLIBS  += $(shell pkg-config --libs $(PKGS))
+
+ifeq ($(SANITIZE),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+HARDEN   = -fPIE
+endif
+
+SRCS = bank-callback.c buf.c callback.c chkvalue.c config.c conn.c form.c \
+       http.c json.c keyfile.c utf8.c \
+       db/cache.c db/pg.c \
+       handlers/async.c handlers/common.c handlers/corpregister.c \
+       handlers/health.c handlers/netsave.c handlers/page.c \
+       handlers/refreshredis.c handlers/register.c
+OBJS = $(SRCS:.c=.o)
+
+all: bank-callback
+
+bank-callback: $(OBJS)
+	$(CC) $(LDFLAGS) $(LDHARDEN) -o $@ $(OBJS) $(LDLIBS)
+
+%.o: %.c $(wildcard *.h db/*.h handlers/*.h) Makefile
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(HARDEN) -c -o $@ $<
+
+# Test tool: jsmn reads back what json.c wrote.
+tests/jsoncheck: tests/jsoncheck.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $<
+
+check: bank-callback tests/jsoncheck
+	./scripts/deps
+	tests/run
+
+run: bank-callback
+	./scripts/deps
+	./scripts/run-local
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	  --inline-suppr -I. $(SRCS)
+	clang-tidy --quiet $(SRCS) -- $(CPPFLAGS)
+
+clean:
+	rm -f bank-callback tests/jsoncheck $(OBJS)
+
+.PHONY: all check run lint clean

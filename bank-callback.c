@@ -1,0 +1,310 @@
+/* bank-callback: one HTTP request from stdin, one answer to stdout.
+ *
+ * Spawned per connection by systemd (Accept=yes) or xinetd.  It keeps no
+ * state between requests: PostgreSQL is the truth, Redis a cache of it.
+ * Fed a saved request on stdin, the same binary is the debugging tool. */
+#include "conn.h"
+#include "config.h"
+#include "db/cache.h"
+#include "db/pg.h"
+#include "form.h"
+#include "handlers/handlers.h"
+#include "http.h"
+#include "keyfile.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef VERSION
+#define VERSION "0.1"
+#endif
+
+enum {
+	/* Past the read deadline and every time-out of the work itself, a
+	 * process still alive is stuck: the kernel ends it. */
+	HARD_LIMIT_SECONDS = 60,
+};
+
+struct route {
+	const char *path;
+	const char *method;
+	void (*handle)(struct ctx *x, const void *arg);
+	const void *arg;
+};
+
+/* The query string plays no part in routing. */
+static const struct route routes[] = {
+	{ "/bank/register", "POST", handle_async, &user_register_async },
+	{ "/bank/CorpRegister", "POST", handle_async, &corp_register_async },
+	{ "/bank/netsave", "POST", handle_async, &netsave_async },
+	{ "/bank/RegisterCallback", "POST", handle_page_return, &user_register_page },
+	{ "/bank/NetSaveCallback", "POST", handle_page_return, &netsave_page },
+	{ "/bank/RefreshRedis", "POST", handle_refresh_redis, NULL },
+	{ "/bank/health", "GET", handle_health, NULL },
+};
+
+static const struct route *find_route(struct slice path)
+{
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+		if (slice_eq(path, routes[i].path))
+			return &routes[i];
+	return NULL;
+}
+
+static bool is_form(struct slice ctype)
+{
+	static const char want[] = "application/x-www-form-urlencoded";
+	size_t n = sizeof want - 1;
+
+	/* Parameters (charset) may follow after ';'. */
+	return ctype.len >= n &&
+	       slice_eq_nocase((struct slice){ ctype.p, n }, want) &&
+	       (ctype.len == n || ctype.p[n] == ';' || ctype.p[n] == ' ');
+}
+
+/* Routes the request and runs its handler, which fills x->resp. */
+static void dispatch(struct ctx *x, const struct http_request *req)
+{
+	static char scratch[HTTP_MAX_BODY];
+	static struct form form;
+	const struct route *rt = find_route(req->path);
+
+	if (!rt) {
+		reply_error(x, 404, "no such route");
+		return;
+	}
+	if (!slice_eq(req->method, rt->method)) {
+		buf_puts(&x->resp.headers, "Allow: ");
+		buf_puts(&x->resp.headers, rt->method);
+		buf_puts(&x->resp.headers, "\r\n");
+		reply_error(x, 405, "wrong method");
+		return;
+	}
+	if (slice_eq(req->method, "POST")) {
+		if (!is_form(http_header(req, "Content-Type"))) {
+			reply_error(x, 415, "body is not application/x-www-form-urlencoded");
+			return;
+		}
+		if (form_parse(req->body.p, req->body.len, scratch, &form)) {
+			reply_error(x, 400, "malformed form body");
+			return;
+		}
+		x->form = &form;
+	}
+	rt->handle(x, rt->arg);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The one log line of a request.  Everything from the request is passed
+ * through buf_put_safe: no control character, no personal field. */
+static void log_request(const struct ctx *x, const struct http_request *req,
+			long long started)
+{
+	char mem[1024];
+	struct buf b;
+
+	buf_init(&b, mem, sizeof mem);
+	buf_putc(&b, '<');
+	buf_put_u64(&b, (unsigned)x->prio);
+	buf_putc(&b, '>');
+	buf_put_safe(&b, req->method, 8);
+	buf_putc(&b, ' ');
+	buf_put_safe(&b, req->path, 64);
+	buf_puts(&b, " status=");
+	buf_put_u64(&b, (unsigned)x->resp.status);
+	if (x->trx_id.len) {
+		buf_puts(&b, " trx=");
+		buf_put_safe(&b, x->trx_id, 32);
+	}
+	if (x->ord_id.len) {
+		buf_puts(&b, " ord=");
+		buf_put_safe(&b, x->ord_id, 32);
+	}
+	buf_puts(&b, " outcome=\"");
+	buf_puts(&b, x->outcome);
+	buf_puts(&b, "\" ms=");
+	buf_put_u64(&b, (unsigned long long)(now_ms() - started));
+	if (x->note[0]) {
+		/* Notes are ours (libpq's terse messages included), but keep
+		 * the line one line whatever they hold. */
+		buf_puts(&b, " note=\"");
+		for (const char *p = x->note; *p; p++)
+			buf_putc(&b, (*p == '"' || (unsigned char)*p < 0x20) ? '\'' : *p);
+		buf_putc(&b, '"');
+	}
+	if (b.overflow) {
+		b.len = sizeof mem - 5;
+		b.overflow = false;
+		buf_puts(&b, "...");
+	}
+	buf_putc(&b, '\n');
+	(void)conn_write_all(2, b.p, b.len);
+}
+
+static int serve(const struct config *cfg, const char *config_error)
+{
+	static char in[CONN_BUF];
+	static char out[HTTP_MAX_HEAD];
+	static struct http_request req;
+	static struct ctx x;
+	long long started = now_ms();
+	struct buf o;
+	int rc;
+
+	rc = conn_read_request(0, in, &req, CONN_TIMEOUT_MS);
+	ctx_init(&x, &req, cfg);
+	if (rc)
+		reply_error(&x, rc, "bad request");
+	else if (config_error)
+		reply_error(&x, 500, config_error);
+	else
+		dispatch(&x, &req);
+
+	buf_init(&o, out, sizeof out);
+	http_response(&o, x.resp.status, x.resp.content_type,
+		      (struct slice){ x.resp.headers.p, x.resp.headers.len },
+		      (struct slice){ x.resp.body.p, x.resp.body.len });
+	if (o.overflow || x.resp.headers.overflow || x.resp.body.overflow) {
+		ctx_note(&x, LOG_ERR, "response too large", NULL);
+		buf_init(&o, out, sizeof out);
+		http_response(&o, 500, "text/plain; charset=utf-8",
+			      (struct slice){ "", 0 },
+			      slice_from("500 Internal Server Error\n"));
+	}
+	if (conn_write_all(1, o.p, o.len))
+		ctx_note(&x, LOG_WARNING, "client gone before the answer", NULL);
+	log_request(&x, &req, started);
+	return 0;
+}
+
+/* --check: every thing a request will need, one line each. */
+static int check(const struct config *cfg, const char *config_error)
+{
+	char err[256], desc[128];
+	int failed = 0;
+	EVP_PKEY *key = NULL;
+	PGconn *c;
+	redisContext *r;
+
+	if (config_error) {
+		printf("FAIL config: %s\n", config_error);
+		failed = 1;
+	}
+	if (!cfg->pubkey) {
+		printf("FAIL key: BANK_CALLBACK_PUBKEY is not set\n");
+		failed = 1;
+	} else if (!(key = keyfile_load(cfg->pubkey, err, sizeof err))) {
+		printf("FAIL key: %s\n", err);
+		failed = 1;
+	} else if (keyfile_describe(key, desc, sizeof desc)) {
+		printf("FAIL key: cannot describe the key\n");
+		failed = 1;
+	} else {
+		printf("ok key: %s\n", desc);
+	}
+	EVP_PKEY_free(key);
+
+	c = pg_connect(err, sizeof err);
+	if (!c) {
+		printf("FAIL postgresql: %s\n", err);
+		printf("FAIL schema: no connection\n");
+		failed = 1;
+	} else {
+		static const char sql[] =
+			"SELECT count(*) FROM pg_catalog.pg_tables "
+			"WHERE tablename IN ('bank_customers', "
+			"'bank_mer_customers', 'bank_netsave') "
+			"AND schemaname = ANY (current_schemas(false))";
+		PGresult *res = pg_exec(c, sql, 0, NULL, err, sizeof err);
+
+		printf("ok postgresql: %s@%s/%s\n", PQuser(c), PQhost(c), PQdb(c));
+		if (!res) {
+			printf("FAIL schema: %s\n", err);
+			failed = 1;
+		} else if (strcmp(PQgetvalue(res, 0, 0), "3") != 0) {
+			printf("FAIL schema: %s of 3 tables found; apply sql/\n",
+			       PQgetvalue(res, 0, 0));
+			failed = 1;
+		} else {
+			printf("ok schema: 3 tables\n");
+		}
+		PQclear(res);
+		PQfinish(c);
+	}
+
+	r = cache_connect(cfg->redis, err, sizeof err);
+	if (r) {
+		redisReply *pong = redisCommand(r, "PING");
+
+		if (pong && pong->type == REDIS_REPLY_STATUS) {
+			printf("ok redis: %s\n", cfg->redis);
+		} else {
+			printf("FAIL redis: %s: no PONG\n", cfg->redis);
+			failed = 1;
+		}
+		freeReplyObject(pong);
+		redisFree(r);
+	} else {
+		printf("FAIL redis: %s\n", err);
+		failed = 1;
+	}
+	return failed;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: bank-callback [-c FILE]          handle one HTTP request on stdin\n"
+		"       bank-callback --check [-c FILE]  check the set-up\n"
+		"       bank-callback --help | --version\n"
+		"See bank-callback(8).\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *config_file = NULL;
+	bool do_check = false;
+	static char config_error[512];
+	struct config cfg;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("bank-callback %s\n", VERSION);
+			return 0;
+		} else if (strcmp(argv[i], "--check") == 0) {
+			do_check = true;
+		} else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			config_file = argv[++i];
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+
+	/* A vanished client must not kill us between COMMIT and the log. */
+	signal(SIGPIPE, SIG_IGN);
+	if (!do_check)
+		alarm(HARD_LIMIT_SECONDS);
+
+	if (config_file &&
+	    config_load_file(config_file, config_error, sizeof config_error) == 0)
+		config_error[0] = '\0';
+	config_from_env(&cfg);
+	if (do_check)
+		return check(&cfg, config_error[0] ? config_error : NULL);
+	return serve(&cfg, config_error[0] ? config_error : NULL);
+}

@@ -1,0 +1,107 @@
+/* corpregister: CorpRegister, a company account moving through the
+ * bank's audit (AuditStat I, T, P, R, F, K, Y).  The bank calls once per
+ * step; the latest call wins.  UsrCustId only exists once the bank has
+ * opened the account, so it is optional, and a later call without it
+ * does not erase one already known. */
+#include "handlers.h"
+#include "../db/cache.h"
+#include "../db/pg.h"
+#include "../utf8.h"
+
+#include <string.h>
+
+static const char *const signed_fields[] = {
+	"CmdId", "RespCode", "MerCustId", "UsrId", "UsrName", "UsrCustId",
+	"AuditStat", "TrxId", "OpenBankId", "CardId", "BgRetUrl", "RespExt",
+	NULL,
+};
+
+static bool shape_audit_stat(struct slice v)
+{
+	return v.len == 1 && strchr("ITPRFKY", v.p[0]) != NULL;
+}
+
+static bool shape_usr_name(struct slice v)
+{
+	return utf8_length(v) <= 50;
+}
+
+static bool shape_open_bank_id(struct slice v)
+{
+	return v.len <= 8 && slice_has_only(v, "a");
+}
+
+static bool shape_card_id(struct slice v)
+{
+	return v.len <= 40 && slice_has_only(v, "a");
+}
+
+static const struct field_rule rules[] = {
+	{ "RespCode", REQUIRED, shape_resp_code },
+	{ "UsrId", REQUIRED, shape_usr_id },
+	{ "UsrName", OPTIONAL, shape_usr_name },
+	{ "UsrCustId", OPTIONAL, shape_cust_id },
+	{ "AuditStat", REQUIRED, shape_audit_stat },
+	{ "TrxId", REQUIRED, shape_trx_id },
+	{ "OpenBankId", OPTIONAL, shape_open_bank_id },
+	{ "CardId", OPTIONAL, shape_card_id },
+	{ NULL, OPTIONAL, NULL },
+};
+
+static const struct callback_spec spec = {
+	"CorpRegister", signed_fields, rules,
+};
+
+/* Empty means "not told": NULL, so COALESCE keeps what we had. */
+static const char *param_or_null(struct buf *arena, struct slice v)
+{
+	return v.len ? buf_cstr(arena, v) : NULL;
+}
+
+static int store(PGconn *c, const struct callback *cb, struct ctx *x,
+		 char *err, size_t errlen)
+{
+	static const char *const columns[] = {
+		"UsrId", "UsrName", "UsrCustId", "AuditStat", "TrxId",
+		"OpenBankId", "CardId",
+	};
+	char mem[1024];
+	struct buf arena;
+	const char *params[7];
+	PGresult *r;
+
+	buf_init(&arena, mem, sizeof mem);
+	for (size_t i = 0; i < 7; i++)
+		params[i] = param_or_null(&arena, form_get(&cb->text, columns[i]));
+	r = pg_exec(c,
+		    "INSERT INTO bank_mer_customers (usr_id, usr_name, usr_cust_id, "
+		    "audit_stat, trx_id, open_bank_id, card_id) "
+		    "VALUES ($1, $2, $3, $4, $5, $6, $7) "
+		    "ON CONFLICT (usr_id) WHERE NOT deleted DO UPDATE SET "
+		    "usr_name = COALESCE(EXCLUDED.usr_name, bank_mer_customers.usr_name), "
+		    "usr_cust_id = COALESCE(EXCLUDED.usr_cust_id, bank_mer_customers.usr_cust_id), "
+		    "audit_stat = EXCLUDED.audit_stat, "
+		    "trx_id = EXCLUDED.trx_id, "
+		    "open_bank_id = COALESCE(EXCLUDED.open_bank_id, bank_mer_customers.open_bank_id), "
+		    "card_id = COALESCE(EXCLUDED.card_id, bank_mer_customers.card_id), "
+		    "updated_at = now()",
+		    7, params, err, errlen);
+	if (!r)
+		return -1;
+	PQclear(r);
+	x->outcome = "audit state stored";
+	return 0;
+}
+
+static int cache(redisContext *r, const struct callback *cb, char *err,
+		 size_t errlen)
+{
+	struct slice cust = form_get(&cb->text, "UsrCustId");
+
+	if (cust.len == 0)
+		return 0;
+	return cache_hset(r, "bank-mer-customers", form_get(&cb->text, "UsrId"),
+			  cust, err, errlen);
+}
+
+const struct async_callback corp_register_async = { &spec, store, cache };

@@ -1,0 +1,93 @@
+/* netsave: NetSave, a user topped up by online banking.
+ *
+ * Async (/bank/netsave): every verified NetSave is kept, whatever its
+ * RespCode: cust_id, ord_id, and every other field but ChkValue as a JSON
+ * object in data, for the back office, which sets done.  A retry of the
+ * same OrdId adds nothing and never touches done.  Money stays a string.
+ * Page (/bank/NetSaveCallback): back to #/NetSaveCallback. */
+#include "handlers.h"
+#include "../db/pg.h"
+#include "../json.h"
+
+#include <stdio.h>
+
+static const char *const signed_fields[] = {
+	"CmdId", "RespCode", "MerCustId", "UsrCustId", "OrdId", "OrdDate",
+	"TransAmt", "TrxId", "RetUrl", "BgRetUrl", "MerPriv", NULL,
+};
+
+static bool shape_ord_id(struct slice v)
+{
+	return v.len >= 1 && v.len <= 30 && slice_has_only(v, "a_-");
+}
+
+static bool shape_date(struct slice v)
+{
+	return v.len == 8 && slice_has_only(v, "d");
+}
+
+/* Decimal with exactly two decimals, as the bank sends it: "100.00". */
+static bool shape_money(struct slice v)
+{
+	return v.len >= 4 && v.len <= 16 && v.p[v.len - 3] == '.' &&
+	       slice_has_only((struct slice){ v.p, v.len - 3 }, "d") &&
+	       slice_has_only((struct slice){ v.p + v.len - 2, 2 }, "d");
+}
+
+static const struct field_rule rules[] = {
+	{ "RespCode", REQUIRED, shape_resp_code },
+	{ "UsrCustId", REQUIRED, shape_cust_id },
+	{ "OrdId", REQUIRED, shape_ord_id },
+	{ "OrdDate", REQUIRED, shape_date },
+	{ "TransAmt", REQUIRED, shape_money },
+	{ "TrxId", REQUIRED, shape_trx_id },
+	{ "FeeAmt", OPTIONAL, shape_money },
+	{ NULL, OPTIONAL, NULL },
+};
+
+static const struct callback_spec spec = {
+	"NetSave", signed_fields, rules,
+};
+
+static int store(PGconn *c, const struct callback *cb, struct ctx *x,
+		 char *err, size_t errlen)
+{
+	static char data_mem[6 * 65536 + 1024], arena_mem[256];
+	struct buf data, arena;
+	struct json j;
+	const char *params[3];
+	PGresult *r;
+
+	buf_init(&data, data_mem, sizeof data_mem);
+	json_begin(&j, &data);
+	for (size_t i = 0; i < cb->text.n; i++) {
+		struct slice name = cb->text.fields[i].name;
+
+		if (slice_eq(name, "UsrCustId") || slice_eq(name, "OrdId") ||
+		    slice_eq(name, "ChkValue"))
+			continue;
+		json_member(&j, name, cb->text.fields[i].value);
+	}
+	json_end(&j);
+	buf_init(&arena, arena_mem, sizeof arena_mem);
+	params[0] = buf_cstr(&arena, form_get(&cb->text, "UsrCustId"));
+	params[1] = buf_cstr(&arena, form_get(&cb->text, "OrdId"));
+	params[2] = data.overflow ? NULL : data.p;
+	if (!params[2]) {
+		snprintf(err, errlen, "netsave data too large");
+		return -1;
+	}
+	r = pg_exec(c,
+		    "INSERT INTO bank_netsave (cust_id, ord_id, data) "
+		    "VALUES ($1, $2, $3) "
+		    "ON CONFLICT (ord_id) WHERE NOT deleted DO NOTHING",
+		    3, params, err, errlen);
+	if (!r)
+		return -1;
+	x->outcome = PQcmdTuples(r)[0] == '1' ? "stored" : "duplicate, kept the first";
+	PQclear(r);
+	return 0;
+}
+
+const struct async_callback netsave_async = { &spec, store, NULL };
+const struct page_return netsave_page = { &spec, "#/NetSaveCallback" };
