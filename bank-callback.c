@@ -139,8 +139,13 @@ static void log_request(const struct ctx *x, const struct http_request *req,
 		/* Notes are ours (libpq's terse messages included), but keep
 		 * the line one line whatever they hold. */
 		buf_puts(&b, " note=\"");
-		for (const char *p = x->note; *p; p++)
-			buf_putc(&b, (*p == '"' || (unsigned char)*p < 0x20) ? '\'' : *p);
+		for (const char *p = x->note; *p; p++) {
+			char c = *p;
+
+			if (c == '"' || (unsigned char)c < 0x20)
+				c = '\'';
+			buf_putc(&b, c);
+		}
 		buf_putc(&b, '"');
 	}
 	if (b.overflow) {

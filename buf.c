@@ -98,7 +98,10 @@ void buf_put_safe(struct buf *b, struct slice s, size_t max)
 		unsigned char c = (unsigned char)s.p[i];
 		bool ok = is_alnum(c) || strchr("._:/-", c) != NULL;
 
-		buf_putc(b, ok && c ? (char)c : '?');
+		if (ok && c)
+			buf_putc(b, (char)c);
+		else
+			buf_putc(b, '?');
 	}
 	if (s.len > max)
 		buf_puts(b, "...");
@@ -144,7 +147,9 @@ bool slice_eq(struct slice a, const char *s)
 
 static char lower(char c)
 {
-	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+	if (c >= 'A' && c <= 'Z')
+		c = (char)(c - 'A' + 'a');
+	return c;
 }
 
 bool slice_eq_nocase(struct slice a, const char *s)

@@ -143,7 +143,7 @@ static int check_framing(struct http_request *req)
 
 int http_parse_head(const char *buf, size_t len, struct http_request *req)
 {
-	const char *end = buf + len, *p = buf, *eol;
+	const char *end, *p = buf, *eol;
 	int rc;
 
 	memset(req, 0, sizeof *req);

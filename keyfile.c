@@ -65,7 +65,7 @@ int keyfile_parse_hex(const char *buf, size_t len, struct pnr_key *key,
 		s.len -= sizeof prefix - 1;
 		s = slice_trim(s);
 	}
-	if (s.len != 2 * PNR_KEY_BYTES) {
+	if (s.len != (size_t)2 * PNR_KEY_BYTES) {
 		*why = "not 576 hexadecimal digits";
 		return -1;
 	}
