@@ -7,11 +7,11 @@ CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-missing-field-initializers
 CPPFLAGS += -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
-            $(shell pkg-config --cflags $(PKGS)) \
+            $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
             -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
 HARDEN   = -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 LDHARDEN = -pie -Wl,-z,relro,-z,now
-LDLIBS  += $(shell pkg-config --libs $(PKGS))
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 # `make SANITIZE=1` builds ./bank-callback with ASan and UBSan.  Each
 # mode keeps its objects apart, and build/mode relinks on a switch.
@@ -48,12 +48,16 @@ build/$(MODE)/%.o: %.c $(wildcard *.h db/*.h handlers/*.h) Makefile
 tests/jsoncheck: tests/jsoncheck.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $<
 
-check: bank-callback tests/jsoncheck
+# Both install any missing Debian package first (scripts/packages), then
+# build in a fresh make that sees the newly installed pkg-config files.
+check:
 	./scripts/deps
+	$(MAKE) bank-callback tests/jsoncheck
 	tests/run
 
-run: bank-callback
+run:
 	./scripts/deps
+	$(MAKE) bank-callback
 	./scripts/run-local
 
 # clang-tidy prints its findings on stdout; stderr only counts the

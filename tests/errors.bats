@@ -1,0 +1,215 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2034 # BIN_CMD, SIGN_KEY are read by lib/common.bash
+# Every 4xx of the contract. After each: the error answer, nothing written, no ack.
+
+load lib/common
+
+# ---- 400: the form itself -------------------------------------------------------------------
+
+@test "400: a bad percent escape" {
+	local body
+	body=$(netsave_body)
+	post_form /bank/netsave "${body/RespDesc=success/RespDesc=succ%zzess}"
+	assert_error 400
+	post_form /bank/netsave "$body&X=%4"
+	assert_error 400
+	assert_nothing_written
+}
+
+@test "400: %00 in a value" {
+	local body
+	body=$(netsave_body)
+	post_form /bank/netsave "${body/RespDesc=success/RespDesc=succ%00ess}"
+	assert_error 400
+	assert_nothing_written
+}
+
+@test "400: a duplicate field" {
+	local body
+	body=$(netsave_body)
+	post_form /bank/netsave "TransAmt=900.00&$body"
+	assert_error 400
+	assert_nothing_written
+}
+
+@test "400: a field name outside [A-Za-z0-9_]" {
+	post_form /bank/netsave "$(netsave_body)&Fee-Amt=1.00"
+	assert_error 400
+	post_form /bank/netsave "$(netsave_body)&Fee%20Amt=1.00"
+	assert_error 400
+	assert_nothing_written
+}
+
+@test "400: an empty body" {
+	post_form /bank/netsave ''
+	assert_error 400
+	assert_nothing_written
+}
+
+# ---- 400: CmdId and the route -----------------------------------------------------------------
+
+@test "400: CmdId not matching the route" {
+	post_form /bank/register "$(netsave_body)"
+	assert_error 400
+	post_form /bank/netsave "$(register_body)"
+	assert_error 400
+	post_form /bank/CorpRegister "$(register_body)"
+	assert_error 400
+	post_form /bank/register "$(corp_body)"
+	assert_error 400
+	assert_nothing_written
+}
+
+@test "400: no CmdId" {
+	post_form /bank/register "$(register_body --sign-as UserRegister -CmdId)"
+	assert_error 400
+	assert_nothing_written
+}
+
+# ---- 400: required fields (bodies validly signed: only the field is wrong) ---------------------
+
+@test "400: a required field missing" {
+	post_form /bank/register "$(register_body -TrxId)"
+	assert_error 400
+	post_form /bank/register "$(register_body -RespCode)"
+	assert_error 400
+	post_form /bank/register "$(register_body -UsrId)"
+	assert_error 400
+	post_form /bank/register "$(register_body -UsrCustId)" # required when RespCode is 000
+	assert_error 400
+	post_form /bank/netsave "$(netsave_body -OrdId)"
+	assert_error 400
+	post_form /bank/netsave "$(netsave_body -UsrCustId)"
+	assert_error 400
+	post_form /bank/netsave "$(netsave_body -TrxId)"
+	assert_error 400
+	post_form /bank/CorpRegister "$(corp_body -UsrId)"
+	assert_error 400
+	assert_nothing_written
+}
+
+# ---- 400: values out of shape ----------------------------------------------------------------
+
+@test "400: a UsrId of 26 bytes" {
+	post_form /bank/register "$(register_body UsrId=abcdefghijklmnopqrstuvwxyz)"
+	assert_error 400
+	assert_nothing_written
+}
+
+@test "400: an OrdId of 31 characters, or with a character outside [A-Za-z0-9_-]" {
+	post_form /bank/netsave "$(netsave_body OrdId=ORD_2016-1119_abcdefghijklmnopq)"
+	assert_error 400
+	post_form /bank/netsave "$(netsave_body 'OrdId=ORD/1')"
+	assert_error 400
+	assert_nothing_written
+}
+
+@test "400: a UsrCustId that is not 16 digits" {
+	local bad
+	for bad in 600006000012345 60000600001234567 600006000012345A; do
+		post_form /bank/register "$(register_body "UsrCustId=$bad")"
+		assert_error 400
+		post_form /bank/netsave "$(netsave_body "UsrCustId=$bad")"
+		assert_error 400
+		post_form /bank/CorpRegister "$(corp_body AuditStat=Y "UsrCustId=$bad")"
+		assert_error 400
+	done
+	assert_nothing_written
+}
+
+@test "400: OrdDate, TransAmt, TrxId, RespCode, AuditStat out of shape" {
+	local arg
+	for arg in OrdDate=2016111 OrdDate=2016-11-19 TransAmt=100 TransAmt=100.5 TransAmt=1e2.00 \
+		TransAmt=-1.00 TrxId=2016111900000000001 TrxId=2016-1119 RespCode=0000 RespCode=0 'RespCode=0 0'; do
+		post_form /bank/netsave "$(netsave_body "$arg")"
+		assert_error 400
+	done
+	post_form /bank/CorpRegister "$(corp_body AuditStat=X)"
+	assert_error 400
+	post_form /bank/CorpRegister "$(corp_body OpenBankId=ABCDEFGHI)"
+	assert_error 400
+	post_form /bank/CorpRegister "$(corp_body "CardId=$(printf '1%.0s' {1..41})")"
+	assert_error 400
+	assert_nothing_written
+}
+
+# ---- 404, 405 -------------------------------------------------------------------------------
+
+@test "404: an unknown path" {
+	post_form /bank/unknown "$(netsave_body)"
+	assert_error 404
+	stdin_request GET / ''
+	assert_error 404
+	post_form /bank/netsave/x "$(netsave_body)"
+	assert_error 404
+	assert_nothing_written
+}
+
+@test "405: wrong method, with Allow" {
+	local path
+	for path in /bank/register /bank/netsave /bank/CorpRegister /bank/RegisterCallback \
+		/bank/NetSaveCallback /bank/RefreshRedis; do
+		stdin_request GET "$path" ''
+		assert_error 405
+		assert_header Allow POST
+	done
+	stdin_request PUT /bank/netsave "$(netsave_body)"
+	assert_error 405
+	assert_header Allow POST
+	post_form /bank/health ''
+	assert_error 405
+	assert_header Allow GET
+	assert_nothing_written
+}
+
+# ---- 411, 413, 431 ---------------------------------------------------------------------------
+
+@test "411: POST without Content-Length" {
+	local body
+	body=$(netsave_body)
+	send_raw "POST /bank/netsave HTTP/1.1"$'\r\n'"Host: bank.example"$'\r\n'"Content-Type: application/x-www-form-urlencoded"$'\r\n\r\n'"$body"
+	assert_error 411
+	assert_nothing_written
+}
+
+@test "413: a body over 65536 bytes" {
+	local body
+	body=$(register_body)
+	body+="&Pad="
+	body+=$(head -c $((65537 - ${#body})) /dev/zero | tr '\0' x)
+	((${#body} == 65537))
+	post_form /bank/register "$body"
+	assert_error 413
+	assert_nothing_written
+}
+
+@test "413: a Content-Length over 65536 is refused without reading the body" {
+	send_raw "POST /bank/register HTTP/1.1"$'\r\n'"Host: bank.example"$'\r\n'"Content-Length: 1000000000"$'\r\n\r\n'
+	assert_error 413
+	assert_nothing_written
+}
+
+@test "a body of exactly 65536 bytes is accepted" {
+	local body
+	body=$(register_body)
+	body+="&Pad="
+	body+=$(head -c $((65536 - ${#body})) /dev/zero | tr '\0' x)
+	((${#body} == 65536))
+	post_form /bank/register "$body"
+	assert_ack "$UR_TRX"
+}
+
+@test "431: a request head over 16384 bytes" {
+	post_form /bank/register "$(register_body)" "X-Pad: $(head -c 17000 /dev/zero | tr '\0' x)"
+	assert_error 431
+	assert_nothing_written
+}
+
+@test "a request head of 16000 bytes is accepted" {
+	local body pad
+	body=$(register_body)
+	build_request POST /bank/register "$body" "X-Pad: "
+	pad=$((16000 - (${#REQUEST} - ${#body})))
+	post_form /bank/register "$body" "X-Pad: $(head -c "$pad" /dev/zero | tr '\0' x)"
+	assert_ack "$UR_TRX"
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2034 # BIN_CMD, SIGN_KEY are read by lib/common.bash
+# The bank's public key in its two real formats: PEM and ChinaPNR's hex pubkeyS.
+
+load lib/common
+load lib/keys
+
+DATA=$BATS_TEST_DIRNAME/data
+
+# the `ok key:` line of --check with BANK_CALLBACK_PUBKEY=$1
+key_line() {
+	BANK_CALLBACK_PUBKEY=$1 "$BIN" --check 2>/dev/null | grep '^ok key: ' || true
+}
+
+# the key line with its fingerprint in lower case (the contract does not fix the hex case)
+fp_lower() {
+	local fp=${1##*sha256:}
+	printf '%s' "${1%"$fp"}${fp,,}"
+}
+
+# what the key line must say: bits and SHA-256 of the DER SubjectPublicKeyInfo
+expected_key_line() {
+	local fp
+	fp=$(openssl pkey -pubin -in "$1" -outform DER | openssl dgst -sha256 -r | cut -c1-64)
+	echo "ok key: RSA-1024 sha256:$fp"
+}
+
+@test "keys: the test data's hex file is the same key as its PEM (data sanity)" {
+	assert_eq "$(pubkeyS_to_pem "$DATA/chinapnr-test-pubkeyS.hex")" "$(cat "$DATA/chinapnr-test-pubkey.pem")"
+}
+
+@test "keys: the bank's test key, PEM and pubkeyS hex, give the same ok key line" {
+	local pem hex
+	pem=$(key_line "$DATA/chinapnr-test-pubkey.pem")
+	hex=$(key_line "$DATA/chinapnr-test-pubkeyS.hex")
+	[[ -n $pem ]] || fail "no ok key line for the PEM"
+	assert_eq "$hex" "$pem" "key line of the hex file"
+	assert_eq "$(fp_lower "$pem")" "$(expected_key_line "$DATA/chinapnr-test-pubkey.pem")" "key line"
+}
+
+@test "keys: a pubkeyS=<hex> file gives the same key line" {
+	printf 'pubkeyS=%s\n' "$(tr -d '\r\n' <"$DATA/chinapnr-test-pubkeyS.hex")" >"$BATS_TEST_TMPDIR/PgPubk.key"
+	local line
+	line=$(key_line "$BATS_TEST_TMPDIR/PgPubk.key")
+	assert_eq "$(fp_lower "$line")" "$(expected_key_line "$DATA/chinapnr-test-pubkey.pem")" "key line"
+}
+
+@test "keys: the generated key, PEM and pubkeyS hex, give the same key line" {
+	local pem
+	pem=$(key_line "$TEST_KEYS/bank.pub.pem")
+	assert_eq "$(fp_lower "$pem")" "$(expected_key_line "$TEST_KEYS/bank.pub.pem")" "key line"
+	assert_eq "$(key_line "$TEST_KEYS/bank.pubkeyS.hex")" "$pem" "key line of the hex file"
+}
+
+@test "keys: the generated key in both formats verifies a signed callback" {
+	local f
+	for f in bank.pub.pem bank.pubkeyS.hex; do
+		BIN_CMD=(env "BANK_CALLBACK_PUBKEY=$TEST_KEYS/$f" "$BIN")
+		post_form /bank/register "$(register_body)"
+		assert_ack "$UR_TRX"
+	done
+	assert_rows bank_customers 1
+}
+
+@test "keys: --check with everything up: four ok lines in order, exit 0" {
+	run "$BIN" --check
+	[[ $status -eq 0 ]] || fail "--check exited $status:" "$output"
+	local names
+	names=$(grep -E '^(ok|FAIL) ' <<<"$output" | sed -E 's/^(ok|FAIL) ([a-z]+):.*/\1 \2/' | tr '\n' ' ')
+	assert_eq "$names" "ok key ok postgresql ok schema ok redis " "--check lines"
+}
+
+@test "keys: a missing or broken key file fails --check on key" {
+	echo "not a key" >"$BATS_TEST_TMPDIR/broken.key"
+	local f
+	for f in "$BATS_TEST_TMPDIR/broken.key" "$BATS_TEST_TMPDIR/absent.key"; do
+		BANK_CALLBACK_PUBKEY=$f run "$BIN" --check
+		[[ $status -ne 0 ]] || fail "--check exited 0 with key $f:" "$output"
+		[[ $output == *"FAIL key: "* ]] || fail "no FAIL key line:" "$output"
+	done
+}
+
+@test "keys: a truncated pubkeyS hex file is refused by --check" {
+	head -c 500 "$DATA/chinapnr-test-pubkeyS.hex" >"$BATS_TEST_TMPDIR/short.hex"
+	BANK_CALLBACK_PUBKEY=$BATS_TEST_TMPDIR/short.hex run "$BIN" --check
+	[[ $status -ne 0 ]] || fail "--check exited 0:" "$output"
+	[[ $output == *"FAIL key: "* ]] || fail "no FAIL key line:" "$output"
+}

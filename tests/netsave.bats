@@ -1,0 +1,91 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2034 # BIN_CMD, SIGN_KEY are read by lib/common.bash
+# POST /bank/netsave: the bank's NetSave (online-banking top-up) background callback.
+
+load lib/common
+
+# data column of the one netsave row, as sorted key=value lines (member order is not meaning)
+netsave_data() {
+	psql_val "SELECT data FROM bank_netsave" | "$JSONCHECK" | sort
+}
+
+# Every field received except ChkValue and the two stored in their own columns. RetUrl and
+# BgRetUrl are kept as the form carried them, i.e. still percent-encoded once.
+expected_data() {
+	printf '%s\n' CmdId=NetSave RespCode=000 RespDesc=success "MerCustId=$MER" OrdDate=20161119 \
+		TransAmt=100.00 "TrxId=$NS_TRX" RetUrl=http%3A%2F%2Fm.example.com%2Fbank%2FNetSaveCallback \
+		BgRetUrl=http%3A%2F%2Fm.example.com%2Fbank%2Fnetsave MerPriv= GateBusiId=B2C GateBankId=ICBC \
+		FeeAmt=0.00 FeeCustId=6000060000000001 FeeAcctId=MDT000001 "$@" | sort
+}
+
+@test "netsave: a top-up is stored with its data and acknowledged" {
+	post_form /bank/netsave "$(netsave_body)"
+	assert_ack "$NS_TRX"
+	assert_eq "$(psql_val "SELECT cust_id || '|' || rtrim(ord_id) || '|' || done || '|' || deleted FROM bank_netsave")" \
+		"6000060000123456|$NS_ORD|false|false"
+	assert_eq "$(psql_val "SELECT json_typeof(data) FROM bank_netsave")" object
+	assert_eq "$(netsave_data)" "$(expected_data)" "data"
+	assert_redis_empty
+}
+
+@test "netsave: a CharSet=GBK callback is verified over the GBK bytes and stored as UTF-8" {
+	post_form /bank/netsave "$(netsave_body "RespDesc=$(gbk 充值成功)" "MerPriv=$(gbk 备注信息)" CharSet=GBK)"
+	assert_ack "$NS_TRX"
+	local expected
+	expected=$(expected_data CharSet=GBK | sed -e 's/^RespDesc=.*/RespDesc=充值成功/' \
+		-e 's/^MerPriv=.*/MerPriv=备注信息/' | sort)
+	assert_eq "$(netsave_data)" "$expected" "data"
+}
+
+@test "netsave: a failed top-up (any RespCode) is stored too" {
+	post_form /bank/netsave "$(netsave_body RespCode=351 'RespDesc=insufficient balance')"
+	assert_ack "$NS_TRX"
+	assert_rows bank_netsave 1
+	assert_eq "$(psql_val "SELECT data->>'RespCode' || '|' || (data->>'RespDesc') FROM bank_netsave")" \
+		"351|insufficient balance"
+}
+
+@test "netsave: the same callback twice gives one row with the same data" {
+	local body
+	body=$(netsave_body)
+	post_form /bank/netsave "$body"
+	assert_ack "$NS_TRX"
+	post_form /bank/netsave "$body"
+	assert_ack "$NS_TRX"
+	assert_rows bank_netsave 1
+	assert_eq "$(netsave_data)" "$(expected_data)" "data"
+}
+
+@test "netsave: a retry does not reset a row the back office marked done" {
+	post_form /bank/netsave "$(netsave_body)"
+	assert_ack "$NS_TRX"
+	psql_val "UPDATE bank_netsave SET done = true" >/dev/null
+	post_form /bank/netsave "$(netsave_body)"
+	assert_ack "$NS_TRX"
+	assert_rows bank_netsave 1
+	assert_eq "$(psql_val "SELECT done FROM bank_netsave")" t "done after the retry"
+}
+
+@test "netsave: two orders give two rows" {
+	post_form /bank/netsave "$(netsave_body)"
+	assert_ack "$NS_TRX"
+	post_form /bank/netsave "$(netsave_body OrdId=20161119000000000002 TrxId=201611190000008)"
+	assert_ack 201611190000008
+	assert_rows bank_netsave 2
+}
+
+@test "netsave: a 30-character OrdId is accepted" {
+	local ord=ORD_2016-1119_abcdefghijklmnop
+	((${#ord} == 30))
+	post_form /bank/netsave "$(netsave_body "OrdId=$ord")"
+	assert_ack "$NS_TRX"
+	assert_eq "$(psql_val "SELECT ord_id::text FROM bank_netsave")" "$ord"
+}
+
+@test "netsave: '+' in a form value is stored as a space, surrounding blanks trimmed" {
+	local body
+	body=$(netsave_body) # RespDesc is not signed, so it can be re-encoded after signing
+	post_form /bank/netsave "${body/RespDesc=success/RespDesc=+top+up%20done%20}"
+	assert_ack "$NS_TRX"
+	assert_eq "$(psql_val "SELECT data->>'RespDesc' FROM bank_netsave")" "top up done"
+}

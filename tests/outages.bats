@@ -1,0 +1,103 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2034 # BIN_CMD, SIGN_KEY are read by lib/common.bash
+# PostgreSQL or Redis down. No ack without a durable commit; Redis is only a cache.
+
+load lib/common
+
+teardown() {
+	common_teardown
+	# leave both services up for the next test even when this one failed half way
+	[[ -S $SERVICES_DIR/.s.PGSQL.$PGPORT ]] || pg_start
+	[[ -S $SERVICES_DIR/redis.sock ]] || redis_start
+}
+
+@test "PostgreSQL down: 503 and no ack on each route; after restart the retry is stored" {
+	pg_stop
+	post_form /bank/register "$(register_body)"
+	assert_error 503
+	post_form /bank/netsave "$(netsave_body)"
+	assert_error 503
+	post_form /bank/CorpRegister "$(corp_body AuditStat=Y UsrCustId=6000060000777777)"
+	assert_error 503
+	# nothing may reach the cache either when the row could not be written
+	assert_redis_empty
+	pg_start
+	assert_nothing_written
+
+	post_form /bank/register "$(register_body)"
+	assert_ack "$UR_TRX"
+	post_form /bank/netsave "$(netsave_body)"
+	assert_ack "$NS_TRX"
+	post_form /bank/CorpRegister "$(corp_body AuditStat=Y UsrCustId=6000060000777777)"
+	assert_ack "$CR_TRX"
+	assert_rows bank_customers 1
+	assert_rows bank_netsave 1
+	assert_rows bank_mer_customers 1
+	assert_eq "$(redis_cmd hget bank-customers pnr_alice)" 6000060000123456
+}
+
+@test "PostgreSQL down: health gives 503, and 200 once it is back" {
+	stdin_request GET /bank/health ''
+	assert_status 200
+	assert_body $'ok\n'
+	pg_stop
+	stdin_request GET /bank/health ''
+	assert_error 503
+	pg_start
+	stdin_request GET /bank/health ''
+	assert_status 200
+	assert_body $'ok\n'
+}
+
+@test "PostgreSQL down: --check fails on postgresql" {
+	pg_stop
+	run "$BIN" --check
+	[[ $status -ne 0 ]] || fail "--check exited 0 with PostgreSQL down:" "$output"
+	[[ $output == *$'\n'"FAIL postgresql: "* ]] || fail "no FAIL postgresql line:" "$output"
+}
+
+@test "Redis down: register, CorpRegister and netsave are still stored and acknowledged" {
+	redis_stop
+	post_form /bank/register "$(register_body)"
+	assert_ack "$UR_TRX"
+	post_form /bank/CorpRegister "$(corp_body AuditStat=Y UsrCustId=6000060000777777)"
+	assert_ack "$CR_TRX"
+	post_form /bank/netsave "$(netsave_body)"
+	assert_ack "$NS_TRX"
+	assert_rows bank_customers 1
+	assert_rows bank_mer_customers 1
+	assert_rows bank_netsave 1
+}
+
+@test "Redis down then back: RefreshRedis repairs the hashes" {
+	redis_stop
+	post_form /bank/register "$(register_body)"
+	assert_ack "$UR_TRX"
+	post_form /bank/CorpRegister "$(corp_body AuditStat=Y UsrCustId=6000060000777777)"
+	assert_ack "$CR_TRX"
+	redis_start
+	assert_eq "$(redis_cmd hget bank-customers pnr_alice)" "" "cache before the repair"
+	post_form /bank/RefreshRedis CmdId=RefreshRedis "Authorization: Bearer $(head -n 1 "$BANK_CALLBACK_ADMIN_TOKEN_FILE")"
+	assert_status 200
+	assert_body $'bank-customers 1\ncustomers-pnrid 1\nbank-mer-customers 1\n'
+	assert_eq "$(redis_cmd hget bank-customers pnr_alice)" 6000060000123456
+	assert_eq "$(redis_cmd hget customers-pnrid 6000060000123456)" pnr_alice
+	assert_eq "$(redis_cmd hget bank-mer-customers corp_acme)" 6000060000777777
+}
+
+@test "Redis down: --check fails on redis" {
+	redis_stop
+	run "$BIN" --check
+	[[ $status -ne 0 ]] || fail "--check exited 0 with Redis down:" "$output"
+	[[ $output == *"FAIL redis: "* ]] || fail "no FAIL redis line:" "$output"
+}
+
+@test "signature is checked before connecting: a forged callback gets 403 with both services down" {
+	pg_stop
+	redis_stop
+	SIGN_KEY=$OTHER_KEY
+	post_form /bank/netsave "$(netsave_body)"
+	assert_error 403
+	post_form /bank/register "$(register_body)"
+	assert_error 403
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2034 # BIN_CMD, SIGN_KEY are read by lib/common.bash
+# ChkValue: every background callback is verified before anything is written.
+
+load lib/common
+
+@test "signature: a callback signed by another key is refused (403) on each route" {
+	SIGN_KEY=$OTHER_KEY
+	post_form /bank/register "$(register_body)"
+	assert_error 403
+	post_form /bank/netsave "$(netsave_body)"
+	assert_error 403
+	post_form /bank/CorpRegister "$(corp_body AuditStat=Y UsrCustId=6000060000777777)"
+	assert_error 403
+	assert_nothing_written
+}
+
+@test "signature: a field changed after signing is refused (403)" {
+	local body
+	body=$(netsave_body)
+	post_form /bank/netsave "${body/TransAmt=100.00/TransAmt=900.00}"
+	assert_error 403
+	body=$(register_body)
+	post_form /bank/register "${body/UsrCustId=6000060000123456/UsrCustId=6000060000999999}"
+	assert_error 403
+	assert_nothing_written
+}
+
+@test "signature: a missing ChkValue is refused (403) on each route" {
+	local body
+	body=$(register_body)
+	post_form /bank/register "${body%&ChkValue=*}"
+	assert_error 403
+	body=$(netsave_body)
+	post_form /bank/netsave "${body%&ChkValue=*}"
+	assert_error 403
+	body=$(corp_body)
+	post_form /bank/CorpRegister "${body%&ChkValue=*}"
+	assert_error 403
+	assert_nothing_written
+}
+
+@test "signature: an empty, short or non-hex ChkValue is refused (403)" {
+	local body bad
+	body=$(netsave_body)
+	for bad in '' 00 "$(printf 'G%.0s' {1..256})" "${body: -254}"; do
+		post_form /bank/netsave "${body%&ChkValue=*}&ChkValue=$bad"
+		assert_error 403
+	done
+	assert_nothing_written
+}
+
+@test "signature: a lower-case ChkValue is accepted" {
+	post_form /bank/netsave "$(netsave_body --lower)"
+	assert_ack "$NS_TRX"
+	assert_rows bank_netsave 1
+}
+
+@test "signature: BgRetUrl/RetUrl encoded only once are accepted" {
+	post_form /bank/register "$(register_body --url-once)"
+	assert_ack "$UR_TRX"
+	assert_rows bank_customers 1
+	post_form /bank/netsave "$(netsave_body --url-once)"
+	assert_ack "$NS_TRX"
+	assert_rows bank_netsave 1
+	post_form /bank/CorpRegister "$(corp_body --url-once)"
+	assert_ack "$CR_TRX"
+	assert_rows bank_mer_customers 1
+}
+
+@test "signature: another merchant's callback, validly signed, is refused (403)" {
+	post_form /bank/register "$(register_body MerCustId=6000060000000002)"
+	assert_error 403
+	post_form /bank/netsave "$(netsave_body MerCustId=6000060000000002)"
+	assert_error 403
+	post_form /bank/CorpRegister "$(corp_body MerCustId=6000060000000002)"
+	assert_error 403
+	assert_nothing_written
+}
+
+@test "signature: the generated key as a ChinaPNR pubkeyS hex file verifies callbacks" {
+	BIN_CMD=(env "BANK_CALLBACK_PUBKEY=$TEST_KEYS/bank.pubkeyS.hex" "$BIN")
+	post_form /bank/netsave "$(netsave_body)"
+	assert_ack "$NS_TRX"
+	assert_rows bank_netsave 1
+}
+
+@test "signature: a pubkeyS file written as pubkeyS=<hex> verifies callbacks" {
+	printf 'pubkeyS=%s\n' "$(<"$TEST_KEYS/bank.pubkeyS.hex")" >"$BATS_TEST_TMPDIR/PgPubk.key"
+	BIN_CMD=(env "BANK_CALLBACK_PUBKEY=$BATS_TEST_TMPDIR/PgPubk.key" "$BIN")
+	post_form /bank/register "$(register_body)"
+	assert_ack "$UR_TRX"
+	assert_rows bank_customers 1
+}
+
+@test "signature: the pubkeyS of another key refuses our callbacks (403)" {
+	BIN_CMD=(env "BANK_CALLBACK_PUBKEY=$TEST_KEYS/other.pubkeyS.hex" "$BIN")
+	post_form /bank/register "$(register_body)"
+	assert_error 403
+	assert_nothing_written
+}
