@@ -13,6 +13,8 @@
 #include "keyfile.h"
 
 #include <signal.h>
+#include <sys/stat.h>
+#include <syslog.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +108,19 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* xinetd connects stderr to the client's socket as well as stdin and
+ * stdout: a log line written there would reach the client.  Then the
+ * line goes to syslog instead.  (Under systemd stderr is the journal's
+ * own stream, another socket.) */
+static bool stderr_is_the_client(void)
+{
+	struct stat out, err;
+
+	return fstat(1, &out) == 0 && fstat(2, &err) == 0 &&
+	       S_ISSOCK(err.st_mode) && out.st_dev == err.st_dev &&
+	       out.st_ino == err.st_ino;
+}
+
 /* The one log line of a request.  Everything from the request is passed
  * through buf_put_safe: no control character, no personal field. */
 static void log_request(const struct ctx *x, const struct http_request *req,
@@ -152,6 +167,13 @@ static void log_request(const struct ctx *x, const struct http_request *req,
 		b.len = sizeof mem - 5;
 		b.overflow = false;
 		buf_puts(&b, "...");
+	}
+	if (stderr_is_the_client()) {
+		/* syslog has its own priorities: drop the "<N>" prefix. */
+		openlog("bank-callback", LOG_PID, LOG_DAEMON);
+		syslog(x->prio, "%s", strchr(b.p, '>') + 1);
+		closelog();
+		return;
 	}
 	buf_putc(&b, '\n');
 	(void)conn_write_all(2, b.p, b.len);

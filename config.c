@@ -140,13 +140,32 @@ static const char *nonempty(const char *name)
 	return v && *v ? v : NULL;
 }
 
+/* systemd's LoadCredential= puts secrets in $CREDENTIALS_DIRECTORY, a
+ * directory only this service instance can read: the place for the bank
+ * key and the token when no explicit setting names a file. */
+static const char *credential(const char *id, char *path, size_t size)
+{
+	const char *dir = nonempty("CREDENTIALS_DIRECTORY");
+
+	if (!dir || snprintf(path, size, "%s/%s", dir, id) >= (int)size ||
+	    access(path, F_OK) != 0)
+		return NULL;
+	return path;
+}
+
 void config_from_env(struct config *c)
 {
 	c->redis = nonempty("BANK_CALLBACK_REDIS");
 	if (!c->redis)
 		c->redis = "127.0.0.1:6379";
 	c->pubkey = nonempty("BANK_CALLBACK_PUBKEY");
+	if (!c->pubkey)
+		c->pubkey = credential("bank-pubkey", c->pubkey_path,
+				       sizeof c->pubkey_path);
 	c->mer_cust_id = nonempty("BANK_CALLBACK_MER_CUST_ID");
 	c->frontend = nonempty("BANK_CALLBACK_FRONTEND");
 	c->admin_token_file = nonempty("BANK_CALLBACK_ADMIN_TOKEN_FILE");
+	if (!c->admin_token_file)
+		c->admin_token_file = credential("admin-token", c->token_path,
+						 sizeof c->token_path);
 }

@@ -10,6 +10,8 @@ struct config {
 	const char *mer_cust_id;       /* our MerCustId */
 	const char *frontend;          /* front-end base URL */
 	const char *admin_token_file;  /* RefreshRedis token */
+	char pubkey_path[4096];        /* storage for credential paths */
+	char token_path[4096];
 };
 
 /* Reads KEY=VALUE lines (systemd EnvironmentFile syntax: blank lines,
@@ -24,6 +26,9 @@ int config_load_file(const char *path, char *err, size_t errlen);
 int config_parse(char *text, size_t len,
 		 void (*set)(const char *key, const char *value));
 
+/* Fills c from the environment.  Without BANK_CALLBACK_PUBKEY or
+ * BANK_CALLBACK_ADMIN_TOKEN_FILE, the credentials "bank-pubkey" and
+ * "admin-token" in $CREDENTIALS_DIRECTORY are used when present. */
 void config_from_env(struct config *c);
 
 #endif

@@ -10,8 +10,7 @@
 
 #include <hiredis/hiredis.h>
 #include <libpq-fe.h>
-
-enum { LOG_ERR = 3, LOG_WARNING = 4, LOG_INFO = 6 };   /* sd-daemon(3) */
+#include <syslog.h>   /* LOG_ERR 3, LOG_WARNING 4, LOG_INFO 6: sd-daemon(3)'s too */
 
 struct response {
 	int status;
