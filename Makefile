@@ -13,6 +13,21 @@ HARDEN   = -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 LDHARDEN = -pie -Wl,-z,relro,-z,now
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
+# Install locations; `make install PREFIX=/usr DESTDIR=/tmp/pkg`.
+# Units go under PREFIX unless SYSTEMDUNITDIR names another place, e.g.
+# SYSTEMDUNITDIR=$$(pkg-config --variable=systemdsystemunitdir systemd).
+PREFIX        ?= /usr/local
+DESTDIR       ?=
+BINDIR         = $(PREFIX)/bin
+MAN8DIR        = $(PREFIX)/share/man/man8
+SQLDIR         = $(PREFIX)/share/bank-callback/sql
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR    ?= /etc
+UNITS          = systemd/bank-callback.socket systemd/bank-callback@.service
+# The shipped files name /usr/local/bin/bank-callback; install points
+# them at BINDIR.
+SET_BINDIR     = sed 's|/usr/local/bin/bank-callback|$(BINDIR)/bank-callback|'
+
 # `make SANITIZE=1` builds ./bank-callback with ASan and UBSan.  Each
 # mode keeps its objects apart, and build/mode relinks on a switch.
 MODE = release
@@ -60,6 +75,32 @@ run:
 	$(MAKE) bank-callback
 	./scripts/run-local
 
+install: bank-callback
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN8DIR) $(DESTDIR)$(SQLDIR) \
+	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/xinetd.d
+	install -m 0755 bank-callback $(DESTDIR)$(BINDIR)/bank-callback
+	install -m 0644 man/bank-callback.8 $(DESTDIR)$(MAN8DIR)/bank-callback.8
+	install -m 0644 sql/*.sql $(DESTDIR)$(SQLDIR)/
+	for u in $(UNITS); do \
+	  $(SET_BINDIR) $$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$${u#systemd/} || exit 1; \
+	  chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$${u#systemd/}; \
+	done
+	$(SET_BINDIR) xinetd/bank-callback >$(DESTDIR)$(SYSCONFDIR)/xinetd.d/bank-callback
+	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/xinetd.d/bank-callback
+	@# An operator's configuration is never overwritten.
+	[ -e $(DESTDIR)$(SYSCONFDIR)/bank-callback.conf ] || \
+	  install -m 0644 etc/bank-callback.conf $(DESTDIR)$(SYSCONFDIR)/bank-callback.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/bank-callback $(DESTDIR)$(MAN8DIR)/bank-callback.8 \
+	  $(DESTDIR)$(SYSCONFDIR)/xinetd.d/bank-callback
+	for u in $(UNITS); do rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/$${u#systemd/}; done
+	for f in sql/*.sql; do rm -f $(DESTDIR)$(SQLDIR)/$${f#sql/}; done
+	-rmdir $(DESTDIR)$(SQLDIR) $(DESTDIR)$(PREFIX)/share/bank-callback 2>/dev/null
+	@# Only the untouched example goes; an edited configuration stays.
+	if cmp -s etc/bank-callback.conf $(DESTDIR)$(SYSCONFDIR)/bank-callback.conf; then \
+	  rm -f $(DESTDIR)$(SYSCONFDIR)/bank-callback.conf; fi
+
 # clang-tidy prints its findings on stdout; stderr only counts the
 # warnings it suppressed in system headers.
 lint:
@@ -70,4 +111,4 @@ lint:
 clean:
 	rm -rf bank-callback tests/jsoncheck build
 
-.PHONY: all check run lint clean FORCE
+.PHONY: all check run install uninstall lint clean FORCE
