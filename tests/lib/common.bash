@@ -253,19 +253,28 @@ corp_body() { # under audit, no UsrCustId yet
 
 # ---- socket (systemd-socket-activate --inetd) ----------------------------------------------
 
-socket_start() {
-	local port i log=$BATS_TEST_TMPDIR/socket-activate.log
+free_port() { # a loopback TCP port nobody listens on
+	local i port
 	for ((i = 0; i < 50; i++)); do
 		port=$((20000 + RANDOM % 40000))
 		[[ -z $(ss -Htln "sport = :$port") ]] && break
 	done
+	echo "$port"
+}
+
+# socket_start [ARG...]: systemd-socket-activate on a free loopback port. ARGs (default: every
+# setting from our environment, then the handler) follow the listen address.
+socket_start() {
+	local port i log=$BATS_TEST_TMPDIR/socket-activate.log
+	local -a args=("$@")
 	# -E NAME passes NAME's value from our environment to each spawned handler.
+	((${#args[@]})) || args=(-E PGHOST -E PGPORT -E PGDATABASE -E PGUSER -E BANK_CALLBACK_REDIS
+		-E BANK_CALLBACK_PUBKEY -E BANK_CALLBACK_MER_CUST_ID -E BANK_CALLBACK_FRONTEND
+		-E BANK_CALLBACK_ADMIN_TOKEN_FILE "$BIN")
+	port=$(free_port)
 	# fd 3 closed: bats waits for it, a background job holding it would hang the suite.
-	systemd-socket-activate --inetd -a -l "127.0.0.1:$port" \
-		-E PGHOST -E PGPORT -E PGDATABASE -E PGUSER -E BANK_CALLBACK_REDIS \
-		-E BANK_CALLBACK_PUBKEY -E BANK_CALLBACK_MER_CUST_ID -E BANK_CALLBACK_FRONTEND \
-		-E BANK_CALLBACK_ADMIN_TOKEN_FILE \
-		"$BIN" </dev/null >"$log" 2>&1 3>&- &
+	systemd-socket-activate --inetd -a -l "127.0.0.1:$port" "${args[@]}" \
+		</dev/null >"$log" 2>&1 3>&- &
 	SOCKET_PID=$!
 	SOCKET_PORT=$port
 	for ((i = 0; i < 100; i++)); do

@@ -1,0 +1,174 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2034 # BIN_CMD is read by lib/common.bash
+# Deployment: the systemd units, the xinetd service and `make install`, each used for real:
+# the units are checked by systemd-analyze and their settings run under
+# systemd-socket-activate; the xinetd file runs under a real xinetd.
+
+load lib/common
+
+REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+
+# make without relinking ./bank-callback: the suite may be running a SANITIZE=1 build.
+repo_make() { make -s -C "$REPO" -o bank-callback "$@"; }
+
+# Installs under a private PREFIX, so the units' ExecStart names a binary that exists.
+install_private() {
+	INST=$BATS_TEST_TMPDIR/inst
+	repo_make install PREFIX="$INST/usr" SYSCONFDIR="$INST/etc" >/dev/null
+	UNITS=$INST/usr/lib/systemd/system
+}
+
+teardown() {
+	common_teardown
+	if [[ -n ${XINETD_PID:-} ]]; then
+		kill "$XINETD_PID" 2>/dev/null || true
+		wait "$XINETD_PID" 2>/dev/null || true
+	fi
+}
+
+@test "systemd: systemd-analyze verify is clean on the installed units" {
+	install_private
+	run systemd-analyze verify --man=no "$UNITS/bank-callback.socket" "$UNITS/bank-callback@.service"
+	[[ $status -eq 0 && -z $output ]] || fail "systemd-analyze verify:" "$output"
+}
+
+@test "systemd: an instance of the service has an exposure of 2.0 or lower" {
+	install_private
+	cp "$UNITS/bank-callback@.service" "$BATS_TEST_TMPDIR/bank-callback@test.service"
+	run systemd-analyze security --offline=yes "$BATS_TEST_TMPDIR/bank-callback@test.service"
+	local level
+	level=$(sed -n 's/.*Overall exposure level for bank-callback@test.service: \([0-9.]*\).*/\1/p' <<<"$output")
+	[[ -n $level ]] || fail "no exposure level:" "$output"
+	awk -v l="$level" 'BEGIN { exit !(l <= 2.0) }' || fail "exposure $level > 2.0:" "$output"
+}
+
+@test "systemd: the socket is port 8080, one process per connection, with connection limits" {
+	local s=$REPO/systemd/bank-callback.socket u=$REPO/systemd/bank-callback@.service
+	grep -qx 'ListenStream=8080' "$s" || fail "no ListenStream=8080"
+	grep -qx 'Accept=yes' "$s" || fail "no Accept=yes"
+	grep -qE '^MaxConnections=[0-9]+$' "$s" || fail "no MaxConnections"
+	grep -qE '^MaxConnectionsPerSource=[0-9]+$' "$s" || fail "no MaxConnectionsPerSource"
+	grep -qE '^RuntimeMaxSec=[0-9]+' "$u" || fail "no RuntimeMaxSec"
+	grep -qx 'StandardInput=socket' "$u" || fail "stdin is not the connection"
+	grep -qx 'StandardError=journal' "$u" || fail "stderr is not the journal"
+}
+
+@test "systemd: the unit's ExecStart, EnvironmentFile and credentials answer under systemd-socket-activate" {
+	install_private
+	local unit=$UNITS/bank-callback@.service exec creds=$BATS_TEST_TMPDIR/credentials
+	local conf=$BATS_TEST_TMPDIR/bank-callback.conf id src
+	exec=$(sed -n 's/^ExecStart=//p' "$unit")
+	[[ $exec == "$INST/usr/bin/bank-callback" ]] || fail "ExecStart=$exec"
+	# EnvironmentFile=: the shipped example with this test's values
+	sed -e "s|^PGHOST=.*|PGHOST=$PGHOST|" -e "s|^PGDATABASE=.*|PGDATABASE=$PGDATABASE|" \
+		-e "s|^BANK_CALLBACK_REDIS=.*|BANK_CALLBACK_REDIS=$BANK_CALLBACK_REDIS|" \
+		-e "s|^BANK_CALLBACK_MER_CUST_ID=.*|BANK_CALLBACK_MER_CUST_ID=$MER|" \
+		"$INST/etc/bank-callback.conf" >"$conf"
+	printf 'PGPORT=%s\nPGUSER=%s\n' "$PGPORT" "$PGUSER" >>"$conf"
+	# LoadCredential=ID:PATH: systemd copies PATH to $CREDENTIALS_DIRECTORY/ID
+	mkdir -p "$creds"
+	while IFS=: read -r id src; do
+		case $id in
+		bank-pubkey) cp "$TEST_KEYS/bank.pubkeyS.hex" "$creds/$id" ;;
+		admin-token) cp "$BANK_CALLBACK_ADMIN_TOKEN_FILE" "$creds/$id" ;;
+		*) fail "unexpected credential $id" ;;
+		esac
+	done < <(sed -n 's/^LoadCredential=//p' "$unit")
+	[[ -f $creds/bank-pubkey && -f $creds/admin-token ]] || fail "the unit does not load both credentials"
+
+	# systemd gives the process the file's variables and CREDENTIALS_DIRECTORY, nothing else
+	local -a envs=()
+	while IFS= read -r line; do
+		envs+=(-E "$line")
+	done < <(grep -E '^[A-Z_]+=' "$conf")
+	socket_start "${envs[@]}" -E "CREDENTIALS_DIRECTORY=$creds" "$exec"
+
+	curl_request POST /bank/register "$(register_body)"
+	assert_ack "$UR_TRX"
+	assert_rows bank_customers 1
+	curl_request POST /bank/RefreshRedis CmdId=RefreshRedis \
+		-H "Authorization: Bearer $(head -n 1 "$creds/admin-token")"
+	assert_status 200
+	assert_body $'bank-customers 1\ncustomers-pnrid 1\nbank-mer-customers 0\n'
+}
+
+@test "xinetd: the project's service file, on a loopback port, gives real answers" {
+	local port conf=$BATS_TEST_TMPDIR/bank-callback.conf xconf=$BATS_TEST_TMPDIR/xinetd.conf i
+	port=$(free_port)
+	printf 'PGHOST=%s\nPGPORT=%s\nPGDATABASE=%s\nPGUSER=%s\nBANK_CALLBACK_REDIS=%s\n' \
+		"$PGHOST" "$PGPORT" "$PGDATABASE" "$PGUSER" "$BANK_CALLBACK_REDIS" >"$conf"
+	printf 'BANK_CALLBACK_MER_CUST_ID=%s\nBANK_CALLBACK_FRONTEND=%s\n' \
+		"$MER" "$BANK_CALLBACK_FRONTEND" >>"$conf"
+	# The shipped file, adapted: our port on loopback, our binary, user and settings.
+	sed -e "s|^\(\s*port\s*=\).*|\1 $port\n\tbind = 127.0.0.1|" \
+		-e "s|/usr/local/bin/bank-callback|$BIN|" \
+		-e "s|/etc/bank-callback.conf|$conf|" \
+		-e "s|/etc/bank-callback/PgPubk.key|$BANK_CALLBACK_PUBKEY|" \
+		-e "s|/etc/bank-callback/admin-token|$BANK_CALLBACK_ADMIN_TOKEN_FILE|" \
+		-e "s|^\(\s*user\s*=\).*|\1 $(id -un)|" -e "s|^\(\s*group\s*=\).*|\1 $(id -gn)|" \
+		"$REPO/xinetd/bank-callback" >"$xconf"
+	# ASan reserves terabytes of address space: rlimit_as only fits a plain build.
+	if ldd "$BIN" | grep -q libasan; then sed -i '/rlimit_as/d' "$xconf"; fi
+	xinetd -dontfork -f "$xconf" -pidfile "$BATS_TEST_TMPDIR/xinetd.pid" \
+		-filelog "$BATS_TEST_TMPDIR/xinetd.log" </dev/null >"$BATS_TEST_TMPDIR/xinetd.out" 2>&1 3>&- &
+	XINETD_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		[[ -n $(ss -Htln "sport = :$port") ]] && break
+		kill -0 "$XINETD_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	[[ -n $(ss -Htln "sport = :$port") ]] || fail "xinetd is not listening:" "$(cat "$BATS_TEST_TMPDIR/xinetd.out")"
+	SOCKET_PORT=$port
+
+	curl_request POST /bank/netsave "$(netsave_body)"
+	assert_ack "$NS_TRX"
+	assert_rows bank_netsave 1
+	curl_request POST /bank/netsave "$(netsave_body)"
+	assert_ack "$NS_TRX"
+	assert_rows bank_netsave 1
+	curl_request GET /bank/nowhere ''
+	assert_error 404
+	curl_request GET /bank/health ''
+	assert_status 200
+	assert_body $'ok\n'
+
+	# xinetd makes stderr the socket too: the log line must go to syslog, not to the
+	# client. Read every byte the connection carries, not just Content-Length of them.
+	local raw=$BATS_TEST_TMPDIR/raw
+	exec 5<>"/dev/tcp/127.0.0.1/$port"
+	printf 'GET /bank/health HTTP/1.1\r\nHost: x\r\n\r\n' >&5
+	timeout 15 cat <&5 >"$raw"
+	exec 5<&-
+	assert_eq "$(tail -c 7 "$raw" | od -An -c | tr -s ' ')" ' \r \n \r \n o k \n' "the stream's last bytes"
+	! grep -q 'status=' "$raw" || fail "the log line reached the client:" "$(cat "$raw")"
+}
+
+@test "make install honours PREFIX and DESTDIR; uninstall removes it, keeping an edited config" {
+	local d=$BATS_TEST_TMPDIR/dest f
+	repo_make install DESTDIR="$d" PREFIX=/usr >/dev/null
+	for f in usr/bin/bank-callback usr/lib/systemd/system/bank-callback.socket \
+		usr/lib/systemd/system/bank-callback@.service etc/xinetd.d/bank-callback \
+		usr/share/man/man8/bank-callback.8 usr/share/bank-callback/sql/001-schema.sql \
+		etc/bank-callback.conf; do
+		[[ -s $d/$f ]] || fail "not installed: $f"
+	done
+	[[ -x $d/usr/bin/bank-callback ]] || fail "binary not executable"
+	grep -qx 'ExecStart=/usr/bin/bank-callback' "$d/usr/lib/systemd/system/bank-callback@.service" ||
+		fail "ExecStart does not follow PREFIX"
+	grep -qE '^\s*server\s*=\s*/usr/bin/bank-callback$' "$d/etc/xinetd.d/bank-callback" ||
+		fail "xinetd server does not follow PREFIX"
+	"$d/usr/bin/bank-callback" --version | grep -q '^bank-callback ' || fail "installed binary does not run"
+
+	# an operator's edit survives a reinstall and an uninstall
+	echo 'BANK_CALLBACK_MER_CUST_ID=6000060000999999' >>"$d/etc/bank-callback.conf"
+	repo_make install DESTDIR="$d" PREFIX=/usr >/dev/null
+	grep -q 6000060000999999 "$d/etc/bank-callback.conf" || fail "install overwrote the config"
+	repo_make uninstall DESTDIR="$d" PREFIX=/usr >/dev/null
+	assert_eq "$(cd "$d" && find . -type f | sort)" "./etc/bank-callback.conf" "files left"
+
+	# the untouched example goes with uninstall
+	rm -rf "$d"
+	repo_make install DESTDIR="$d" PREFIX=/usr >/dev/null
+	repo_make uninstall DESTDIR="$d" PREFIX=/usr >/dev/null
+	assert_eq "$(cd "$d" && find . -type f | sort)" "" "files left"
+}
