@@ -40,7 +40,7 @@ endif
 
 SRCS = bank-callback.c buf.c callback.c chkvalue.c config.c conn.c form.c \
        http.c json.c keyfile.c utf8.c \
-       db/cache.c db/pg.c \
+       db/audit.c db/cache.c db/pg.c \
        handlers/async.c handlers/common.c handlers/corpregister.c \
        handlers/health.c handlers/netsave.c handlers/page.c \
        handlers/refreshredis.c handlers/register.c
@@ -100,6 +100,9 @@ uninstall:
 	@# Only the untouched example goes; an edited configuration stays.
 	if cmp -s etc/bank-callback.conf $(DESTDIR)$(SYSCONFDIR)/bank-callback.conf; then \
 	  rm -f $(DESTDIR)$(SYSCONFDIR)/bank-callback.conf; fi
+
+# Fuzzing: make fuzz, make fuzz-run (rules in fuzz/fuzz.mk).
+-include fuzz/fuzz.mk
 
 # clang-tidy prints its findings on stdout; stderr only counts the
 # warnings it suppressed in system headers.

@@ -251,7 +251,8 @@ static int check(const struct config *cfg, const char *config_error)
 		static const char sql[] =
 			"SELECT count(*) FROM pg_catalog.pg_tables "
 			"WHERE tablename IN ('bank_customers', "
-			"'bank_mer_customers', 'bank_netsave') "
+			"'bank_mer_customers', 'bank_netsave', "
+			"'bank_callback_audit') "
 			"AND schemaname = ANY (current_schemas(false))";
 		PGresult *res = pg_exec(c, sql, 0, NULL, err, sizeof err);
 
@@ -259,12 +260,12 @@ static int check(const struct config *cfg, const char *config_error)
 		if (!res) {
 			printf("FAIL schema: %s\n", err);
 			failed = 1;
-		} else if (strcmp(PQgetvalue(res, 0, 0), "3") != 0) {
-			printf("FAIL schema: %s of 3 tables found; apply sql/\n",
+		} else if (strcmp(PQgetvalue(res, 0, 0), "4") != 0) {
+			printf("FAIL schema: %s of 4 tables found; apply sql/\n",
 			       PQgetvalue(res, 0, 0));
 			failed = 1;
 		} else {
-			printf("ok schema: 3 tables\n");
+			printf("ok schema: 4 tables\n");
 		}
 		PQclear(res);
 		PQfinish(c);

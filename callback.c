@@ -137,6 +137,8 @@ int callback_check(const struct callback_spec *spec, const struct form *raw,
 	struct slice chk = slice_trim(form_get(raw, "ChkValue"));
 
 	cb->raw = raw;
+	cb->verified = false;
+	cb->text.n = 0;
 	if (!slice_eq(slice_trim(form_get(raw, "CmdId")), spec->cmd_id)) {
 		*why = "CmdId does not match the route";
 		return 400;
@@ -149,13 +151,14 @@ int callback_check(const struct callback_spec *spec, const struct form *raw,
 		*why = "bad ChkValue";
 		return 403;
 	}
-	if (!slice_eq(slice_trim(form_get(raw, "MerCustId")), mer_cust_id)) {
-		*why = "MerCustId is not ours";
-		return 403;
-	}
+	cb->verified = true;
 	if (to_text(raw, &cb->text)) {
 		*why = "values too long";
 		return 400;
+	}
+	if (!slice_eq(slice_trim(form_get(raw, "MerCustId")), mer_cust_id)) {
+		*why = "MerCustId is not ours";
+		return 403;
 	}
 	cb->success = slice_eq(form_get(&cb->text, "RespCode"), "000");
 	if (check_rules(spec, cb, why))

@@ -33,12 +33,14 @@ struct callback_spec {
  * to trimmed UTF-8 for storage and display. */
 struct callback {
 	const struct form *raw;
-	struct form text;
+	struct form text;        /* filled once the signature holds */
+	bool verified;           /* the bank signed it: audit it, whatever follows */
 	bool success;            /* RespCode == "000" */
 };
 
 /* Runs every check in order: CmdId, ChkValue present, signature, our
- * merchant, field rules.  Returns 0, or the HTTP status to answer (400 or
+ * merchant, field rules.  cb->verified tells whether the signature held,
+ * even when a later check fails.  Returns 0, or the HTTP status to answer (400 or
  * 403) with *why set for the log. */
 int callback_check(const struct callback_spec *spec, const struct form *raw,
 		   EVP_PKEY *bank_key, const char *mer_cust_id,

@@ -5,6 +5,7 @@
  * retry, never a lost top-up.  The signature is checked before anything
  * is connected to, so forgeries cost us no database work. */
 #include "handlers.h"
+#include "../db/audit.h"
 #include "../db/cache.h"
 #include "../db/pg.h"
 
@@ -41,6 +42,7 @@ void handle_async(struct ctx *x, const void *arg)
 	rc = callback_check(a->spec, x->form, key, x->cfg->mer_cust_id, &cb, &why);
 	if (rc) {
 		reply_error(x, rc, why);
+		ctx_audit(x, &cb);
 		return;
 	}
 	c = pg_connect(err, sizeof err);
@@ -48,8 +50,12 @@ void handle_async(struct ctx *x, const void *arg)
 		reply_error(x, 503, err);
 		return;
 	}
+	/* The audit row shares the transaction: it says 200 only when the
+	 * rows it describes are committed with it. */
 	if (pg_begin(c, "", err, sizeof err) ||
 	    a->store(c, &cb, x, err, sizeof err) ||
+	    audit_insert(c, x->req->path, &cb, x->req->body, 200, x->outcome,
+			 err, sizeof err) ||
 	    pg_commit(c, err, sizeof err)) {
 		PQfinish(c);
 		reply_error(x, 503, err);

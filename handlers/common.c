@@ -1,5 +1,7 @@
 /* common: the request context's helpers.  See handlers.h. */
 #include "handlers.h"
+#include "../db/audit.h"
+#include "../db/pg.h"
 #include "../keyfile.h"
 
 #include <stdio.h>
@@ -70,4 +72,18 @@ EVP_PKEY *ctx_bank_key(struct ctx *x)
 	if (!key)
 		reply_error(x, 500, err);
 	return key;
+}
+
+void ctx_audit(struct ctx *x, const struct callback *cb)
+{
+	char err[256];
+	PGconn *c;
+
+	if (!cb->verified)
+		return;
+	c = pg_connect(err, sizeof err);
+	if (!c || audit_insert(c, x->req->path, cb, x->req->body, x->resp.status,
+			       x->outcome, err, sizeof err))
+		ctx_note(x, LOG_WARNING, "not audited", err);
+	PQfinish(c);
 }

@@ -48,6 +48,12 @@ EVP_PKEY *ctx_bank_key(struct ctx *x);
 /* A setting a route needs; NULL after answering 500 when it is unset. */
 const char *ctx_need(struct ctx *x, const char *value, const char *name);
 
+/* Records a verified callback in bank_callback_audit with the answer
+ * already in x->resp, in a transaction of its own.  For requests that
+ * store nothing else (page returns, verified but refused); a failure is
+ * a warning on the log line and does not change the answer. */
+void ctx_audit(struct ctx *x, const struct callback *cb);
+
 /* An asynchronous (BgRetUrl) callback: verified, stored in one
  * transaction, cached, then acknowledged with RECV_ORD_ID_<TrxId>. */
 struct async_callback {

@@ -59,6 +59,7 @@ void handle_page_return(struct ctx *x, const void *arg)
 		x->outcome = "redirected, not forwarded";
 	} else if (rc) {
 		reply_error(x, rc, why);
+		ctx_audit(x, &cb);
 		return;
 	} else {
 		code = form_get(&cb.text, "RespCode");
@@ -79,4 +80,5 @@ void handle_page_return(struct ctx *x, const void *arg)
 		return;
 	}
 	reply_text(x, 303, "");
+	ctx_audit(x, &cb);
 }

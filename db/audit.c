@@ -1,0 +1,53 @@
+/* audit: bank_callback_audit rows.  See audit.h. */
+#include "audit.h"
+#include "pg.h"
+#include "../json.h"
+
+#include <stdio.h>
+
+int audit_insert(PGconn *c, struct slice route, const struct callback *cb,
+		 struct slice body, int status, const char *verdict,
+		 char *err, size_t errlen)
+{
+	static char fields_mem[6 * 65536 + 1024], arena_mem[70 * 1024];
+	static const char *const ids[] = { "CmdId", "TrxId", "OrdId", "UsrId", "UsrCustId" };
+	struct buf fields, arena;
+	struct json j;
+	const char *params[10];
+	char code[8];
+	PGresult *r;
+
+	buf_init(&fields, fields_mem, sizeof fields_mem);
+	json_begin(&j, &fields);
+	for (size_t i = 0; i < cb->text.n; i++)
+		json_member(&j, cb->text.fields[i].name, cb->text.fields[i].value);
+	json_end(&j);
+
+	buf_init(&arena, arena_mem, sizeof arena_mem);
+	params[0] = buf_cstr(&arena, route);
+	for (size_t i = 0; i < 5; i++) {
+		struct slice v = form_get(&cb->text, ids[i]);
+
+		params[1 + i] = v.len ? buf_cstr(&arena, v) : NULL;
+	}
+	snprintf(code, sizeof code, "%d", status);
+	params[6] = code;
+	params[7] = verdict;
+	params[8] = fields.p;
+	/* A body that parsed as a form is printable ASCII: text keeps it
+	 * byte for byte. */
+	params[9] = buf_cstr(&arena, body);
+	if (fields.overflow || arena.overflow) {
+		snprintf(err, errlen, "audit row too large");
+		return -1;
+	}
+	r = pg_exec(c,
+		    "INSERT INTO bank_callback_audit (route, cmd_id, trx_id, ord_id, "
+		    "usr_id, usr_cust_id, status, verdict, fields, body) "
+		    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+		    10, params, err, errlen);
+	if (!r)
+		return -1;
+	PQclear(r);
+	return 0;
+}

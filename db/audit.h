@@ -1,0 +1,18 @@
+/* audit: the append-only record of every request the bank signed. */
+#ifndef DB_AUDIT_H
+#define DB_AUDIT_H
+
+#include "../buf.h"
+#include "../callback.h"
+
+#include <libpq-fe.h>
+
+/* Inserts one bank_callback_audit row: the route, every field of the
+ * verified callback cb, the body as received, the status we answer and
+ * what we did.  Runs in c's open transaction, if any.  0, or -1 with a
+ * message in err. */
+int audit_insert(PGconn *c, struct slice route, const struct callback *cb,
+		 struct slice body, int status, const char *verdict,
+		 char *err, size_t errlen);
+
+#endif
