@@ -129,7 +129,7 @@ services_start() {
 		synchronous_commit = off
 		full_page_writes = off
 		shared_buffers = 16MB
-		max_connections = 100
+		max_connections = 250
 	EOF
 	pg_start || return 1
 
@@ -154,5 +154,8 @@ services_start() {
 		done
 	fi
 
+	# From here on, libpq clients (the handler) log in as the least-privileged role that
+	# sql/ creates; tests and tools that need more say PGUSER=postgres (psql_val does).
+	export PGUSER=bank-callback PG_ADMIN_USER=postgres
 	redis_start
 }
