@@ -70,6 +70,17 @@ check:
 	$(MAKE) bank-callback tests/jsoncheck
 	tests/run
 
+# The tests that feed requests on stdin, each handler under valgrind:
+# any memory error or leak fails the test.
+VALGRIND_TESTS = tests/register.bats tests/netsave.bats tests/corpregister.bats \
+                 tests/page.bats tests/signature.bats tests/refresh.bats \
+                 tests/audit.bats tests/logging.bats tests/keys.bats \
+                 tests/errors.bats tests/config.bats
+check-valgrind:
+	./scripts/deps
+	$(MAKE) bank-callback tests/jsoncheck
+	VALGRIND=1 tests/run $(VALGRIND_TESTS)
+
 run:
 	./scripts/deps
 	$(MAKE) bank-callback
@@ -114,4 +125,4 @@ lint:
 clean:
 	rm -rf bank-callback tests/jsoncheck build
 
-.PHONY: all check run install uninstall lint clean FORCE
+.PHONY: all check check-valgrind run install uninstall lint clean FORCE
