@@ -142,7 +142,9 @@ struct slice slice_trim(struct slice s)
 bool slice_eq(struct slice a, const char *s)
 {
 	size_t n = strlen(s);
-	return a.len == n && memcmp(a.p, s, n) == 0;
+
+	/* An absent field is {NULL, 0}: memcmp must not see the NULL. */
+	return a.len == n && (n == 0 || memcmp(a.p, s, n) == 0);
 }
 
 static char lower(char c)

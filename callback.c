@@ -38,7 +38,7 @@ static struct slice signed_value(const char *name, struct slice v, bool twice,
 	bool is_url = strcmp(name, "RetUrl") == 0 || strcmp(name, "BgRetUrl") == 0;
 	size_t start = scratch->len;
 
-	if (!twice || !is_url || memchr(v.p, '%', v.len) == NULL)
+	if (!twice || !is_url || v.len == 0 || memchr(v.p, '%', v.len) == NULL)
 		return v;
 	if (pct_decode(v, scratch) || scratch->overflow) {
 		scratch->len = start;
