@@ -29,6 +29,27 @@ bool shape_resp_code(struct slice v)
 	return v.len == 3 && slice_has_only(v, "a");
 }
 
+bool shape_url(struct slice v)
+{
+	/* Once decoded by the form, the merchant's own encoding may remain. */
+	static const char *const prefixes[] = {
+		"http://", "https://", "http%3A%2F%2F", "https%3A%2F%2F",
+	};
+
+	if (v.len > 1024)
+		return false;
+	for (size_t i = 0; i < v.len; i++)
+		if ((unsigned char)v.p[i] <= 0x20 || (unsigned char)v.p[i] == 0x7f)
+			return false;
+	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+		size_t n = strlen(prefixes[i]);
+
+		if (v.len > n && slice_eq_nocase((struct slice){ v.p, n }, prefixes[i]))
+			return true;
+	}
+	return false;
+}
+
 /* RetUrl and BgRetUrl were percent-encoded by the merchant before the
  * form encoded them again; the bank signs the decoded URL.  Returns the
  * value to sign: decoded once more when `twice` and decodable. */

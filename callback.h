@@ -51,5 +51,13 @@ bool shape_cust_id(struct slice v);       /* 16 digits */
 bool shape_usr_id(struct slice v);        /* 1..25 bytes */
 bool shape_trx_id(struct slice v);        /* 1..18 of [A-Za-z0-9] */
 bool shape_resp_code(struct slice v);     /* 3 of [A-Za-z0-9] */
+bool shape_url(struct slice v);           /* an http(s) URL, maybe still encoded */
+
+/* Why the shapes are strict: the bank signs its fields glued together
+ * with no separator, so "UsrId=alice1&UsrCustId=600..." and
+ * "UsrId=alice&UsrCustId=1600..." sign the same string.  Only fields
+ * whose shapes cannot absorb a neighbour's characters (fixed-length
+ * digits, a URL that must start with "http", a real date, an amount with
+ * no leading zero) pin every boundary where it was signed. */
 
 #endif

@@ -20,6 +20,15 @@ static void set_err(char *err, size_t errlen, const char *what,
 			err[i] = ' ';
 }
 
+/* PostgreSQL's notices (a WARNING as the server shuts down, say) would
+ * go to stderr, which under xinetd is the client's socket: drop them.
+ * Errors that matter come back in results and reach the log line. */
+static void drop_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 PGconn *pg_connect(char *err, size_t errlen)
 {
 	const char *keys[] = { "fallback_application_name", "connect_timeout", NULL };
@@ -38,6 +47,7 @@ PGconn *pg_connect(char *err, size_t errlen)
 	/* Terse: a DETAIL line can quote a row, and rows hold personal
 	 * data that must not reach the log. */
 	PQsetErrorVerbosity(c, PQERRORS_TERSE);
+	PQsetNoticeProcessor(c, drop_notice, NULL);
 	return c;
 }
 

@@ -45,6 +45,7 @@ static const struct field_rule rules[] = {
 	{ "TrxId", REQUIRED, shape_trx_id },
 	{ "OpenBankId", OPTIONAL, shape_open_bank_id },
 	{ "CardId", OPTIONAL, shape_card_id },
+	{ "BgRetUrl", REQUIRED, shape_url },
 	{ NULL, OPTIONAL, NULL },
 };
 

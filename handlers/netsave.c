@@ -21,15 +21,39 @@ static bool shape_ord_id(struct slice v)
 	return v.len >= 1 && v.len <= 30 && slice_has_only(v, "a_-");
 }
 
-static bool shape_date(struct slice v)
+static unsigned digits(const char *p, size_t n)
 {
-	return v.len == 8 && slice_has_only(v, "d");
+	unsigned v = 0;
+
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (unsigned)(p[i] - '0');
+	return v;
 }
 
-/* Decimal with exactly two decimals, as the bank sends it: "100.00". */
+/* YYYYMMDD, a real calendar day.  Checking the calendar, not just eight
+ * digits, is what stops OrdId's last digit from being signed as
+ * OrdDate's first (see callback.h). */
+static bool shape_date(struct slice v)
+{
+	static const unsigned char mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	unsigned y, m, d;
+
+	if (v.len != 8 || !slice_has_only(v, "d"))
+		return false;
+	y = digits(v.p, 4);
+	m = digits(v.p + 4, 2);
+	d = digits(v.p + 6, 2);
+	if (y < 2000 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return false;
+	return m != 2 || d < 29 || (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
+}
+
+/* "100.00": two decimals, as the bank sends it, and no leading zero, so
+ * that OrdDate's last digit cannot be signed as the amount's first. */
 static bool shape_money(struct slice v)
 {
 	return v.len >= 4 && v.len <= 16 && v.p[v.len - 3] == '.' &&
+	       (v.p[0] != '0' || v.len == 4) &&
 	       slice_has_only((struct slice){ v.p, v.len - 3 }, "d") &&
 	       slice_has_only((struct slice){ v.p + v.len - 2, 2 }, "d");
 }
@@ -41,6 +65,8 @@ static const struct field_rule rules[] = {
 	{ "OrdDate", REQUIRED, shape_date },
 	{ "TransAmt", REQUIRED, shape_money },
 	{ "TrxId", REQUIRED, shape_trx_id },
+	{ "RetUrl", OPTIONAL, shape_url },
+	{ "BgRetUrl", REQUIRED, shape_url },
 	{ "FeeAmt", OPTIONAL, shape_money },
 	{ NULL, OPTIONAL, NULL },
 };

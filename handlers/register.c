@@ -16,7 +16,9 @@ static const struct field_rule rules[] = {
 	{ "RespCode", REQUIRED, shape_resp_code },
 	{ "UsrId", REQUIRED, shape_usr_id },
 	{ "UsrCustId", REQUIRED_ON_SUCCESS, shape_cust_id },
+	{ "BgRetUrl", REQUIRED, shape_url },
 	{ "TrxId", REQUIRED, shape_trx_id },
+	{ "RetUrl", OPTIONAL, shape_url },
 	{ NULL, OPTIONAL, NULL },
 };
 
