@@ -90,6 +90,11 @@ load lib/common
 
 # ---- 400: values out of shape ----------------------------------------------------------------
 
+@test "OrdDate 20160229 (a leap day) and TransAmt 0.50 are in shape" {
+	post_form /bank/netsave "$(netsave_body OrdDate=20160229 TransAmt=0.50)"
+	assert_ack "$NS_TRX"
+}
+
 @test "400: a UsrId of 26 bytes" {
 	post_form /bank/register "$(register_body UsrId=abcdefghijklmnopqrstuvwxyz)"
 	assert_error 400
@@ -117,9 +122,11 @@ load lib/common
 	assert_nothing_written
 }
 
-@test "400: OrdDate, TransAmt, TrxId, RespCode, AuditStat out of shape" {
+@test "400: OrdDate, TransAmt, TrxId, RespCode, AuditStat, BgRetUrl out of shape" {
 	local arg
-	for arg in OrdDate=2016111 OrdDate=2016-11-19 TransAmt=100 TransAmt=100.5 TransAmt=1e2.00 \
+	for arg in OrdDate=2016111 OrdDate=2016-11-19 OrdDate=20161131 OrdDate=20170229 OrdDate=20161319 \
+		OrdDate=19991231 TransAmt=0100.00 TransAmt=00.50 BgRetUrl=m.example.com/bank/netsave \
+		-BgRetUrl RetUrl=ftp://m.example.com/x TransAmt=100 TransAmt=100.5 TransAmt=1e2.00 \
 		TransAmt=-1.00 TrxId=2016111900000000001 TrxId=2016-1119 RespCode=0000 RespCode=0 'RespCode=0 0'; do
 		post_form /bank/netsave "$(netsave_body "$arg")"
 		assert_error 400
