@@ -209,6 +209,13 @@ static int serve(const struct config *cfg, const char *config_error)
 			      (struct slice){ "", 0 },
 			      slice_from("500 Internal Server Error\n"));
 	}
+	/* An answer to HEAD has no body, whatever its Content-Length says. */
+	if (slice_eq(req.method, "HEAD")) {
+		const char *end = memmem(o.p, o.len, "\r\n\r\n", 4);
+
+		if (end)
+			o.len = (size_t)(end + 4 - o.p);
+	}
 	if (conn_write_all(1, o.p, o.len))
 		ctx_note(&x, LOG_WARNING, "client gone before the answer", NULL);
 	log_request(&x, &req, started);

@@ -220,3 +220,12 @@ load lib/common
 	post_form /bank/register "$body" "X-Pad: $(head -c "$pad" /dev/zero | tr '\0' x)"
 	assert_ack "$UR_TRX"
 }
+
+@test "405 to HEAD: the answer has no body" {
+	local out=$BATS_TEST_TMPDIR/head-response
+	printf 'HEAD /bank/health HTTP/1.1\r\nHost: bank.example\r\n\r\n' | "${BIN_CMD[@]}" >"$out" 2>/dev/null
+	assert_eq "$(head -n 1 "$out")" $'HTTP/1.1 405 Method Not Allowed\r'
+	grep -qx $'Allow: GET\r' "$out" || fail "no Allow: GET"
+	# the head's blank line is the last thing sent
+	assert_eq "$(tail -c 4 "$out" | od -An -c | tr -s ' ')" ' \r \n \r \n' "the last bytes"
+}
