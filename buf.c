@@ -116,6 +116,32 @@ const char *buf_cstr(struct buf *b, struct slice s)
 	return b->overflow ? NULL : b->p + start;
 }
 
+int hex_digit(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int hex_decode(struct slice s, unsigned char *out, size_t n)
+{
+	if (s.len != 2 * n)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		int hi = hex_digit((unsigned char)s.p[2 * i]);
+		int lo = hex_digit((unsigned char)s.p[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (unsigned char)(hi * 16 + lo);
+	}
+	return 0;
+}
+
 struct slice slice_from(const char *s)
 {
 	struct slice r = { s, s ? strlen(s) : 0 };

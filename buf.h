@@ -42,6 +42,12 @@ void buf_put_safe(struct buf *b, struct slice s, size_t max);
  * did not fit.  Turns slices into parameters for libpq. */
 const char *buf_cstr(struct buf *b, struct slice s);
 
+/* The value of hex digit c (either case), or -1. */
+int hex_digit(unsigned char c);
+/* Decodes exactly 2 * n hex digits of s into out.  0, or -1 when s has
+ * another length or a character that is not a hex digit. */
+int hex_decode(struct slice s, unsigned char *out, size_t n);
+
 struct slice slice_from(const char *s);
 struct slice slice_trim(struct slice s);
 bool slice_eq(struct slice a, const char *s);

@@ -20,16 +20,6 @@ static const unsigned char sha1_digest_info[] = {
 	0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14,
 };
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 int chkvalue_verify(EVP_PKEY *pkey, struct slice msg, struct slice hexsig)
 {
 	unsigned char sig[MAX_KEY_BYTES], got[MAX_KEY_BYTES];
@@ -39,16 +29,8 @@ int chkvalue_verify(EVP_PKEY *pkey, struct slice msg, struct slice hexsig)
 	EVP_PKEY_CTX *ctx;
 	int ok;
 
-	if (klen > MAX_KEY_BYTES || klen < tail + 11 || hexsig.len != 2 * klen)
+	if (klen > MAX_KEY_BYTES || klen < tail + 11 || hex_decode(hexsig, sig, klen))
 		return -1;
-	for (size_t i = 0; i < klen; i++) {
-		int hi = hexval((unsigned char)hexsig.p[2 * i]);
-		int lo = hexval((unsigned char)hexsig.p[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		sig[i] = (unsigned char)(hi * 16 + lo);
-	}
 
 	/* 00 01 FF..FF 00 DigestInfo SHA1(msg) */
 	want[0] = 0x00;

@@ -3,17 +3,6 @@
 
 #include <string.h>
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Decodes one %XX at s[i]; returns the byte, or -1 (bad, or NUL). */
 static int escape_at(const char *s, size_t len, size_t i)
 {
@@ -21,8 +10,8 @@ static int escape_at(const char *s, size_t len, size_t i)
 
 	if (i + 2 >= len)
 		return -1;
-	hi = hexval((unsigned char)s[i + 1]);
-	lo = hexval((unsigned char)s[i + 2]);
+	hi = hex_digit((unsigned char)s[i + 1]);
+	lo = hex_digit((unsigned char)s[i + 2]);
 	if (hi < 0 || lo < 0 || (hi | lo) == 0)
 		return -1;
 	return hi * 16 + lo;

@@ -1,6 +1,8 @@
 /* json: a writer for flat objects of strings.  See json.h. */
 #include "json.h"
 
+#include <string.h>
+
 void json_put_string(struct buf *out, struct slice s)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -43,4 +45,23 @@ void json_member(struct json *j, struct slice key, struct slice value)
 void json_end(struct json *j)
 {
 	buf_putc(j->out, '}');
+}
+
+static bool skipped(struct slice name, const char *const *skip)
+{
+	for (; skip && *skip; skip++)
+		if (slice_eq(name, *skip))
+			return true;
+	return false;
+}
+
+void json_form(struct buf *out, const struct form *f, const char *const *skip)
+{
+	struct json j;
+
+	json_begin(&j, out);
+	for (size_t i = 0; i < f->n; i++)
+		if (!skipped(f->fields[i].name, skip))
+			json_member(&j, f->fields[i].name, f->fields[i].value);
+	json_end(&j);
 }

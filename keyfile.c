@@ -18,17 +18,6 @@
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 static bool is_zero(const unsigned char *p, size_t n)
 {
 	unsigned char acc = 0;
@@ -69,15 +58,9 @@ int keyfile_parse_hex(const char *buf, size_t len, struct pnr_key *key,
 		*why = "not 576 hexadecimal digits";
 		return -1;
 	}
-	for (size_t i = 0; i < PNR_KEY_BYTES; i++) {
-		int hi = hexval((unsigned char)s.p[2 * i]);
-		int lo = hexval((unsigned char)s.p[2 * i + 1]);
-
-		if (hi < 0 || lo < 0) {
-			*why = "not hexadecimal";
-			return -1;
-		}
-		raw[i] = (unsigned char)(hi * 16 + lo);
+	if (hex_decode(s, raw, PNR_KEY_BYTES)) {
+		*why = "not hexadecimal";
+		return -1;
 	}
 	if (ascii_field(raw, 20, key->owner) ||
 	    ascii_field(raw + 20, 4, key->version)) {

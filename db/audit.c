@@ -12,16 +12,12 @@ int audit_insert(PGconn *c, struct slice route, const struct callback *cb,
 	static char fields_mem[6 * 65536 + 1024], arena_mem[70 * 1024];
 	static const char *const ids[] = { "CmdId", "TrxId", "OrdId", "UsrId", "UsrCustId" };
 	struct buf fields, arena;
-	struct json j;
 	const char *params[10];
 	char code[8];
 	PGresult *r;
 
 	buf_init(&fields, fields_mem, sizeof fields_mem);
-	json_begin(&j, &fields);
-	for (size_t i = 0; i < cb->text.n; i++)
-		json_member(&j, cb->text.fields[i].name, cb->text.fields[i].value);
-	json_end(&j);
+	json_form(&fields, &cb->text, NULL);
 
 	buf_init(&arena, arena_mem, sizeof arena_mem);
 	params[0] = buf_cstr(&arena, route);

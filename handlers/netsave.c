@@ -78,23 +78,15 @@ static const struct callback_spec spec = {
 static int store(PGconn *c, const struct callback *cb, struct ctx *x,
 		 char *err, size_t errlen)
 {
+	/* UsrCustId and OrdId have columns of their own. */
+	static const char *const not_data[] = { "UsrCustId", "OrdId", "ChkValue", NULL };
 	static char data_mem[6 * 65536 + 1024], arena_mem[256];
 	struct buf data, arena;
-	struct json j;
 	const char *params[3];
 	PGresult *r;
 
 	buf_init(&data, data_mem, sizeof data_mem);
-	json_begin(&j, &data);
-	for (size_t i = 0; i < cb->text.n; i++) {
-		struct slice name = cb->text.fields[i].name;
-
-		if (slice_eq(name, "UsrCustId") || slice_eq(name, "OrdId") ||
-		    slice_eq(name, "ChkValue"))
-			continue;
-		json_member(&j, name, cb->text.fields[i].value);
-	}
-	json_end(&j);
+	json_form(&data, &cb->text, not_data);
 	buf_init(&arena, arena_mem, sizeof arena_mem);
 	params[0] = buf_cstr(&arena, form_get(&cb->text, "UsrCustId"));
 	params[1] = buf_cstr(&arena, form_get(&cb->text, "OrdId"));
