@@ -58,13 +58,14 @@ int config_parse(char *text, size_t len,
 		char *nl = memchr(line, '\n', (size_t)(end - line));
 		char *p, *key, *v;
 
+		char *eol = nl ? nl : end;
+
 		lineno++;
-		if (nl)
-			*nl = '\0';
-		else
-			text[len] = '\0';
-		if (nl && nl > line && nl[-1] == '\r')
-			nl[-1] = '\0';
+		if (memchr(line, '\0', (size_t)(eol - line)))
+			return lineno;   /* a NUL would cut the line short unseen */
+		*eol = '\0';            /* text[len] when the last line has no LF */
+		if (eol > line && eol[-1] == '\r')
+			eol[-1] = '\0';
 		p = skip_blank(line);
 		line = nl ? nl + 1 : end;
 		if (*p == '\0' || *p == '#' || *p == ';')

@@ -21,8 +21,10 @@ struct config {
 int config_load_file(const char *path, char *err, size_t errlen);
 
 /* Parses one file's text, calling set(key, value) per assignment.  Pure
- * apart from the callback; modifies text in place.  Returns 0, or the
- * 1-based number of the first bad line. */
+ * apart from the callback; modifies text in place, which must have room
+ * for len + 1 bytes (a NUL is written after a last line with no LF).
+ * Returns 0, or the 1-based number of the first bad line (a line with a
+ * NUL byte is bad). */
 int config_parse(char *text, size_t len,
 		 void (*set)(const char *key, const char *value));
 
