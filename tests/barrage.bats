@@ -68,6 +68,8 @@ check_barrage() {
 				elsif ($r !~ /\A(.*?)\r\n\r\n(.*)\z/s) { push @bad, 'no complete head: ' . substr($r, 0, 60) }
 				else {
 					my ($head, $body) = ($1, $2);
+					# an answer to HEAD carries the body's length but not the body
+					my $is_head = $n =~ /-method-head\b/;
 					my ($line, @h) = split /\r\n/, $head, -1;
 					my %h;
 					push @bad, 'bare CR or LF in the head' if grep { /[\r\n]/ } $line, @h;
@@ -80,7 +82,7 @@ check_barrage() {
 						my ($code, $reason) = ($1, $2);
 						# another major version (version-major-*): 505 refuses it as well as a 4xx
 						push @bad, "status $code" unless $code =~ /\A4\d\d\z/ || ($code eq '505' && $n =~ /-version-major-/);
-						push @bad, 'body is not "<code> <reason>\n"' if $body ne "$code $reason\n";
+						push @bad, 'body is not "<code> <reason>\n"' if $body ne ($is_head ? '' : "$code $reason\n");
 					}
 					for my $k ('connection', 'content-type', 'content-length') {
 						my $v = $h{$k} // [];
@@ -88,7 +90,7 @@ check_barrage() {
 					}
 					push @bad, 'no Connection: close' if lc($h{connection}[0] // '') ne 'close';
 					push @bad, 'Content-Length ' . ($h{'content-length'}[0] // '') . ' for ' . length($body) . ' bytes'
-						if ($h{'content-length'}[0] // '') ne length $body;
+						if ($h{'content-length'}[0] // '') ne ($is_head ? length("405 Method Not Allowed\n") : length $body);
 					push @bad, 'acknowledges' if $r =~ /RECV_ORD_ID_/;
 				}
 			}
