@@ -98,6 +98,7 @@ redis_stop() {
 
 services_stop() {
 	[[ -n ${SERVICES_DIR:-} ]] || return 0
+	pgbouncer_stop || true
 	redis_stop || true
 	pg_stop || true
 }
@@ -158,4 +159,51 @@ services_start() {
 	# sql/ creates; tests and tools that need more say PGUSER=postgres (psql_val does).
 	export PGUSER=bank-callback PG_ADMIN_USER=postgres
 	redis_start
+}
+
+# PgBouncer in transaction pooling in front of the cluster, on a unix socket in
+# $SERVICES_DIR/pgbouncer (port 6432); it refuses to run as root, so it runs as the
+# cluster's owner. Exports PGBOUNCER_HOST and PGBOUNCER_PORT for clients to use.
+pgbouncer_start() {
+	local dir=${SERVICES_DIR:?services_start not called}/pgbouncer i
+	mkdir -p "$dir"
+	printf '"bank-callback" ""\n"postgres" ""\n' >"$dir/users.txt"
+	cat >"$dir/pgbouncer.ini" <<-INI
+		[databases]
+		bank = host=$SERVICES_DIR port=$SERVICES_PGPORT dbname=bank
+		[pgbouncer]
+		listen_addr =
+		listen_port = 6432
+		unix_socket_dir = $dir
+		auth_type = trust
+		auth_file = $dir/users.txt
+		pool_mode = transaction
+		max_client_conn = 300
+		default_pool_size = 8
+		logfile = $dir/pgbouncer.log
+		pidfile = $dir/pgbouncer.pid
+	INI
+	((EUID == 0)) && chown -R postgres: "$dir"
+	_pg_as_owner pgbouncer -d "$dir/pgbouncer.ini" >/dev/null 2>&1 || {
+		cat "$dir/pgbouncer.log" >&2
+		return 1
+	}
+	for ((i = 0; i < 100; i++)); do
+		[[ -S $dir/.s.PGSQL.6432 ]] && break
+		sleep 0.05
+	done
+	[[ -S $dir/.s.PGSQL.6432 ]] || { cat "$dir/pgbouncer.log" >&2; return 1; }
+	export PGBOUNCER_HOST=$dir PGBOUNCER_PORT=6432
+}
+
+pgbouncer_stop() {
+	local pidf=${SERVICES_DIR:?}/pgbouncer/pgbouncer.pid pid i
+	[[ -f $pidf ]] || return 0
+	pid=$(<"$pidf")
+	kill "$pid" 2>/dev/null || true
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	rm -f "$pidf"
 }
