@@ -1,0 +1,60 @@
+/* gen-netsave: N distinct NetSave callbacks, signed as the bank signs
+ * them (RSA PKCS#1 v1.5 over SHA-1 of the signed fields glued together),
+ * one urlencoded body per line.  tests/sign-callback does the same one
+ * body at a time; a benchmark needs thousands.
+ *
+ *   gen-netsave KEY.pem MERCUSTID COUNT [forged]
+ *
+ * "forged" flips one hex digit of each ChkValue. */
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int main(int argc, char **argv)
+{
+	FILE *f;
+	EVP_PKEY *key;
+	long count;
+	int forged = argc > 4 && strcmp(argv[4], "forged") == 0;
+
+	if (argc < 4 || !(f = fopen(argv[1], "r"))) {
+		fprintf(stderr, "usage: gen-netsave KEY.pem MERCUSTID COUNT [forged]\n");
+		return 2;
+	}
+	key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	count = strtol(argv[3], NULL, 10);
+	if (!key || count <= 0)
+		return 2;
+	for (long i = 0; i < count; i++) {
+		char ord[32], trx[32], msg[512];
+		unsigned char sig[512];
+		size_t siglen = sizeof sig;
+		EVP_MD_CTX *md = EVP_MD_CTX_new();
+		static const char ret[] = "http://m.example.com/bank/NetSaveCallback";
+		static const char bg[] = "http://m.example.com/bank/netsave";
+
+		snprintf(ord, sizeof ord, "B%015ld", i);
+		snprintf(trx, sizeof trx, "%018ld", 201611190000000000L + i);
+		snprintf(msg, sizeof msg, "NetSave000%s6000060000123456%s20161119100.00%s%s%s",
+			 argv[2], ord, trx, ret, bg);
+		if (!md || EVP_DigestSignInit(md, NULL, EVP_sha1(), NULL, key) <= 0 ||
+		    EVP_DigestSign(md, sig, &siglen, (unsigned char *)msg, strlen(msg)) <= 0)
+			return 1;
+		EVP_MD_CTX_free(md);
+		printf("CmdId=NetSave&RespCode=000&RespDesc=success&MerCustId=%s"
+		       "&UsrCustId=6000060000123456&OrdId=%s&OrdDate=20161119&TransAmt=100.00"
+		       "&TrxId=%s&RetUrl=http%%3A%%2F%%2Fm.example.com%%2Fbank%%2FNetSaveCallback"
+		       "&BgRetUrl=http%%3A%%2F%%2Fm.example.com%%2Fbank%%2Fnetsave&MerPriv="
+		       "&GateBusiId=B2C&GateBankId=ICBC&FeeAmt=0.00&ChkValue=",
+		       argv[2], ord, trx);
+		for (size_t k = 0; k < siglen; k++)
+			printf("%02X", k == 0 && forged ? sig[k] ^ 1 : sig[k]);
+		putchar('\n');
+	}
+	EVP_PKEY_free(key);
+	return 0;
+}
