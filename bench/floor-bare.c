@@ -1,6 +1,7 @@
 /* floor-bare: the spawn floor.  Reads one request head (bounded) and
  * answers a fixed string: what a process per connection costs with no
  * work and no libraries beyond libc. */
+#define _GNU_SOURCE
 #include <string.h>
 #include <unistd.h>
 

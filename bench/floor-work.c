@@ -2,6 +2,7 @@
  * libcrypto, libsodium) and doing only what every valid callback must:
  * read the request, connect to PostgreSQL, INSERT and COMMIT one row,
  * HSET one field, answer.  No parsing, no signature, no checks. */
+#define _GNU_SOURCE
 #include <hiredis/hiredis.h>
 #include <libpq-fe.h>
 #include <openssl/crypto.h>
