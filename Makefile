@@ -1,17 +1,24 @@
 # bank-callback: `make` builds ./bank-callback; `make check` runs every test.
 
 PKGS     = libpq libcrypto libsodium hiredis
+# libpq and hiredis are loaded at run time by db/libs.c, only once a
+# request needs them; these are the sonames it loads.
+soname          = $(shell objdump -p $$($(CC) -print-file-name=$(1)) 2>/dev/null | awk '/SONAME/ { print $$2 }')
+LOAD_PQ_SONAME      := $(call soname,libpq.so)
+LOAD_HIREDIS_SONAME := $(call soname,libhiredis.so)
 VERSION  = 0.1
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-missing-field-initializers
 CPPFLAGS += -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
+            $(if $(LOAD_PQ_SONAME),-DLOAD_PQ_SONAME='"$(LOAD_PQ_SONAME)"') \
+            $(if $(LOAD_HIREDIS_SONAME),-DLOAD_HIREDIS_SONAME='"$(LOAD_HIREDIS_SONAME)"') \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
             -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
 HARDEN   = -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 LDHARDEN = -pie -Wl,-z,relro,-z,now
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs libcrypto libsodium 2>/dev/null) -ldl
 
 # Install locations; `make install PREFIX=/usr DESTDIR=/tmp/pkg`.
 # Units go under PREFIX unless SYSTEMDUNITDIR names another place, e.g.
@@ -40,7 +47,7 @@ endif
 
 SRCS = bank-callback.c buf.c callback.c chkvalue.c config.c conn.c form.c \
        http.c json.c keyfile.c utf8.c \
-       db/audit.c db/cache.c db/pg.c \
+       db/audit.c db/cache.c db/libs.c db/pg.c \
        handlers/async.c handlers/common.c handlers/corpregister.c \
        handlers/health.c handlers/netsave.c handlers/page.c \
        handlers/refreshredis.c handlers/register.c

@@ -1,5 +1,6 @@
 /* cache: Redis access.  See cache.h. */
 #include "cache.h"
+#include "libs.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,8 @@ redisContext *cache_connect(const char *spec, char *err, size_t errlen)
 	struct timeval tv = { 1, 0 };
 	redisContext *c;
 
+	if (libs_load_redis(err, errlen))
+		return NULL;
 	if (strncmp(spec, "unix:", 5) == 0) {
 		c = redisConnectUnixWithTimeout(spec + 5, tv);
 	} else {

@@ -1,5 +1,6 @@
 /* pg: PostgreSQL access.  See pg.h. */
 #include "pg.h"
+#include "libs.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,8 @@ PGconn *pg_connect(char *err, size_t errlen)
 	const char *vals[] = { "bank-callback", "5", NULL };
 	PGconn *c;
 
+	if (libs_load_pq(err, errlen))
+		return NULL;
 	if (getenv("PGCONNECT_TIMEOUT"))
 		keys[1] = NULL;   /* the operator's choice wins */
 	c = PQconnectdbParams(keys, vals, 0);
