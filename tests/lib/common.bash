@@ -258,7 +258,8 @@ corp_body() { # under audit, no UsrCustId yet
 free_port() { # a loopback TCP port nobody listens on
 	local i port
 	for ((i = 0; i < 50; i++)); do
-		port=$((20000 + RANDOM % 40000))
+		# below the ephemeral range (32768-), whose ports closed connections hold
+		port=$((20000 + RANDOM % 12000))
 		[[ -z $(ss -Htln "sport = :$port") ]] && break
 	done
 	echo "$port"
