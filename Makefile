@@ -67,8 +67,8 @@ build/$(MODE)/%.o: %.c $(wildcard *.h db/*.h handlers/*.h) Makefile
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(HARDEN) -c -o $@ $<
 
 # Test tool: jsmn reads back what json.c wrote.
-tests/jsoncheck: tests/jsoncheck.c
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $<
+tests/jsoncheck: tests/jsoncheck.c tests/json_unescape.h buf.c buf.h
+	$(CC) $(CPPFLAGS) -I. $(CFLAGS) $(WARN) -o $@ tests/jsoncheck.c buf.c
 
 # Both install any missing Debian package first (scripts/packages), then
 # build in a fresh make that sees the newly installed pkg-config files.

@@ -53,7 +53,7 @@ FUZZ_LLVMCOV  ?= llvm-cov
 # of fuzz/corpus/<name> (kept between runs, so coverage accumulates;
 # fuzz/ never changes).  Findings go to build/fuzz/findings/<name>/.
 define FUZZ_TARGET
-$(FUZZ_OUT)/fuzz_$(1): fuzz/fuzz_$(1).c fuzz/fuzz.h $(fuzz_$(1)_SRCS) $(wildcard *.h) fuzz/fuzz.mk
+$(FUZZ_OUT)/fuzz_$(1): fuzz/fuzz_$(1).c fuzz/fuzz.h tests/json_unescape.h $(fuzz_$(1)_SRCS) $(wildcard *.h) fuzz/fuzz.mk
 	@mkdir -p $$(@D)
 	$$(FUZZ_CC) $$(FUZZ_CPPFLAGS) $$(FUZZ_CFLAGS) $$(FUZZ_WARN) $$(FUZZ_SAN) \
 	  -o $$@ fuzz/fuzz_$(1).c $(fuzz_$(1)_SRCS) $(fuzz_$(1)_LIBS)
@@ -78,7 +78,7 @@ fuzz-run-$(1): $(FUZZ_OUT)/fuzz_$(1)
 
 # Coverage: the same harness built with clang's source-based coverage,
 # replaying build/fuzz/corpus/<name> (after a fuzz-run) or else the seeds.
-$(FUZZ_OUT)/cov/fuzz_$(1): fuzz/fuzz_$(1).c fuzz/fuzz.h $(fuzz_$(1)_SRCS) $(wildcard *.h) fuzz/fuzz.mk
+$(FUZZ_OUT)/cov/fuzz_$(1): fuzz/fuzz_$(1).c fuzz/fuzz.h tests/json_unescape.h $(fuzz_$(1)_SRCS) $(wildcard *.h) fuzz/fuzz.mk
 	@mkdir -p $$(@D)
 	$$(FUZZ_CC) $$(FUZZ_CPPFLAGS) -g -O0 -fsanitize=fuzzer \
 	  -fprofile-instr-generate -fcoverage-mapping \

@@ -18,6 +18,7 @@
 
 #include "fuzz.h"
 #include "buf.h"
+#include "tests/json_unescape.h"
 #include "form.h"
 #include "json.h"
 #include "utf8.h"
@@ -77,92 +78,6 @@ static size_t count_code_points(const unsigned char *s, size_t n)
 	for (size_t i = 0; i < n; i++)
 		c += (s[i] & 0xC0) != 0x80;
 	return c;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int u4(const char *p, const char *end, unsigned *cp)
-{
-	*cp = 0;
-	if (end - p < 4)
-		return -1;
-	for (int i = 0; i < 4; i++) {
-		int h = hexval(p[i]);
-
-		if (h < 0)
-			return -1;
-		*cp = *cp * 16 + (unsigned)h;
-	}
-	return 0;
-}
-
-static void put_utf8(struct buf *b, unsigned cp)
-{
-	if (cp < 0x80) {
-		buf_putc(b, (char)cp);
-	} else if (cp < 0x800) {
-		buf_putc(b, (char)(0xC0 | cp >> 6));
-		buf_putc(b, (char)(0x80 | (cp & 0x3F)));
-	} else if (cp < 0x10000) {
-		buf_putc(b, (char)(0xE0 | cp >> 12));
-		buf_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
-		buf_putc(b, (char)(0x80 | (cp & 0x3F)));
-	} else {
-		buf_putc(b, (char)(0xF0 | cp >> 18));
-		buf_putc(b, (char)(0x80 | ((cp >> 12) & 0x3F)));
-		buf_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
-		buf_putc(b, (char)(0x80 | (cp & 0x3F)));
-	}
-}
-
-/* Unescapes a JSON string's content (RFC 8259 section 7) into out. */
-static int unescape(const char *p, const char *end, struct buf *out)
-{
-	static const char esc_in[] = "\"\\/bfnrt", esc_out[] = "\"\\/\b\f\n\r\t";
-
-	for (; p < end; p++) {
-		unsigned cp, lo;
-		const char *e;
-
-		if ((unsigned char)*p < 0x20)
-			return -1;            /* raw control: not JSON */
-		if (*p != '\\') {
-			buf_putc(out, *p);
-			continue;
-		}
-		if (++p == end)
-			return -1;
-		if (*p != 'u') {
-			e = *p ? strchr(esc_in, *p) : NULL;
-			if (!e)
-				return -1;
-			buf_putc(out, esc_out[e - esc_in]);
-			continue;
-		}
-		if (u4(p + 1, end, &cp))
-			return -1;
-		p += 4;
-		if (cp >= 0xDC00 && cp <= 0xDFFF)
-			return -1;
-		if (cp >= 0xD800 && cp <= 0xDBFF) {
-			if (end - p < 7 || p[1] != '\\' || p[2] != 'u' ||
-			    u4(p + 3, end, &lo) || lo < 0xDC00 || lo > 0xDFFF)
-				return -1;
-			cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-			p += 6;
-		}
-		put_utf8(out, cp);
-	}
-	return 0;
 }
 
 struct field {
@@ -286,7 +201,7 @@ static void check_string(const char *js, const jsmntok_t *t, struct slice want)
 
 	CHECK(t->type == JSMN_STRING && t->size <= 1);
 	buf_init(&back, back_mem, sizeof back_mem);
-	CHECK(unescape(js + t->start, js + t->end, &back) == 0);
+	CHECK(json_unescape(js + t->start, js + t->end, &back) == 0);
 	CHECK(!back.overflow);
 	CHECK(back.len == want.len && memcmp(back.p, want.p, want.len) == 0);
 }
@@ -381,7 +296,7 @@ static void round_trip(size_t n, bool gbk)
 			struct buf back;
 
 			buf_init(&back, back_mem, sizeof back_mem);
-			CHECK(unescape(one.p + 1, one.p + one.len - 1, &back) == 0);
+			CHECK(json_unescape(one.p + 1, one.p + one.len - 1, &back) == 0);
 			CHECK(back.len == s.len && memcmp(back.p, s.p, s.len) == 0);
 		}
 	}
