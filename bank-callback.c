@@ -227,7 +227,7 @@ static int check(const struct config *cfg, const char *config_error)
 {
 	char err[256], desc[128];
 	int failed = 0;
-	EVP_PKEY *key = NULL;
+	static struct rsa_pubkey key;
 	PGconn *c;
 	redisContext *r;
 
@@ -238,16 +238,15 @@ static int check(const struct config *cfg, const char *config_error)
 	if (!cfg->pubkey) {
 		printf("FAIL key: BANK_CALLBACK_PUBKEY is not set\n");
 		failed = 1;
-	} else if (!(key = keyfile_load(cfg->pubkey, err, sizeof err))) {
+	} else if (keyfile_load(cfg->pubkey, &key, err, sizeof err)) {
 		printf("FAIL key: %s\n", err);
 		failed = 1;
-	} else if (keyfile_describe(key, desc, sizeof desc)) {
+	} else if (keyfile_describe(&key, desc, sizeof desc)) {
 		printf("FAIL key: cannot describe the key\n");
 		failed = 1;
 	} else {
 		printf("ok key: %s\n", desc);
 	}
-	EVP_PKEY_free(key);
 
 	c = pg_connect(err, sizeof err);
 	if (!c) {

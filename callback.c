@@ -82,7 +82,7 @@ static void build_signed(const struct callback_spec *spec,
 }
 
 static int verify(const struct callback_spec *spec, const struct form *raw,
-		  EVP_PKEY *key, struct slice chk)
+		  const struct rsa_pubkey *key, struct slice chk)
 {
 	static char once_mem[SIGNED_MAX], twice_mem[SIGNED_MAX], scr_mem[SIGNED_MAX];
 	struct buf once, twice, scratch;
@@ -152,7 +152,7 @@ static int check_rules(const struct callback_spec *spec, struct callback *cb,
 }
 
 int callback_check(const struct callback_spec *spec, const struct form *raw,
-		   EVP_PKEY *bank_key, const char *mer_cust_id,
+		   const struct rsa_pubkey *bank_key, const char *mer_cust_id,
 		   struct callback *cb, const char **why)
 {
 	struct slice chk = slice_trim(form_get(raw, "ChkValue"));

@@ -9,7 +9,7 @@
 #include "buf.h"
 #include "form.h"
 
-#include <openssl/evp.h>
+#include "keyfile.h"
 
 enum need {
 	OPTIONAL,
@@ -43,7 +43,7 @@ struct callback {
  * even when a later check fails.  Returns 0, or the HTTP status to answer (400 or
  * 403) with *why set for the log. */
 int callback_check(const struct callback_spec *spec, const struct form *raw,
-		   EVP_PKEY *bank_key, const char *mer_cust_id,
+		   const struct rsa_pubkey *bank_key, const char *mer_cust_id,
 		   struct callback *cb, const char **why);
 
 /* Field shapes, shared by the specs. */

@@ -3,16 +3,22 @@
  * We do the public-key operation raw and compare the whole recovered
  * block against the one we expect, in constant time, instead of parsing
  * the padding: there is then no parser to fool (Bleichenbacher-style
- * forgeries against e=3 keys lived in lax padding parsers). */
+ * forgeries against e=3 keys lived in lax padding parsers).
+ *
+ * Nothing here goes through OpenSSL's providers (EVP, or the one-shot
+ * SHA1(), which is EVP inside): setting them up costs each process about
+ * 0.85 ms of CPU and 2 MiB, more than everything else a forged callback
+ * costs us (bench/results/2026-11-25-startup.md).  BN_mod_exp is not
+ * deprecated; the low-level SHA-1 functions are, since OpenSSL 3.0, but
+ * they are the very implementation the default provider calls. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "chkvalue.h"
 
 #include <string.h>
 
-#include <openssl/rsa.h>
+#include <openssl/bn.h>
 #include <openssl/sha.h>
 #include <sodium/utils.h>
-
-enum { MAX_KEY_BYTES = 512 };
 
 /* DER prefix of DigestInfo { sha1, NULL, OCTET STRING(20) }. */
 static const unsigned char sha1_digest_info[] = {
@@ -20,16 +26,44 @@ static const unsigned char sha1_digest_info[] = {
 	0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14,
 };
 
-int chkvalue_verify(EVP_PKEY *pkey, struct slice msg, struct slice hexsig)
+static int sha1(struct slice msg, unsigned char out[SHA_DIGEST_LENGTH])
 {
-	unsigned char sig[MAX_KEY_BYTES], got[MAX_KEY_BYTES];
-	unsigned char want[MAX_KEY_BYTES];
-	size_t klen = (size_t)EVP_PKEY_get_size(pkey), glen = sizeof got;
-	size_t tail = sizeof sha1_digest_info + SHA_DIGEST_LENGTH;
-	EVP_PKEY_CTX *ctx;
-	int ok;
+	SHA_CTX c;
 
-	if (klen > MAX_KEY_BYTES || klen < tail + 11 || hex_decode(hexsig, sig, klen))
+	return SHA1_Init(&c) && SHA1_Update(&c, msg.p, msg.len) &&
+	       SHA1_Final(out, &c) ? 0 : -1;
+}
+
+/* got = sig ^ e mod n, klen bytes big-endian; sig must be below n. */
+static int rsa_public(const struct rsa_pubkey *key, const unsigned char *sig,
+		      size_t klen, unsigned char *got)
+{
+	BN_CTX *bc = BN_CTX_new();
+	BIGNUM *n = BN_bin2bn(key->n, (int)key->n_len, NULL);
+	BIGNUM *e = BN_bin2bn(key->e, (int)key->e_len, NULL);
+	BIGNUM *s = BN_bin2bn(sig, (int)klen, NULL);
+	BIGNUM *m = BN_new();
+	int ok = bc && n && e && s && m && BN_cmp(s, n) < 0 &&
+		 BN_mod_exp(m, s, e, n, bc) &&
+		 BN_bn2binpad(m, got, (int)klen) == (int)klen;
+
+	BN_free(m);
+	BN_free(s);
+	BN_free(e);
+	BN_free(n);
+	BN_CTX_free(bc);
+	return ok ? 0 : -1;
+}
+
+int chkvalue_verify(const struct rsa_pubkey *key, struct slice msg,
+		    struct slice hexsig)
+{
+	unsigned char sig[RSA_MAX_BYTES], got[RSA_MAX_BYTES];
+	unsigned char want[RSA_MAX_BYTES];
+	size_t klen = key->n_len;
+	size_t tail = sizeof sha1_digest_info + SHA_DIGEST_LENGTH;
+
+	if (klen > RSA_MAX_BYTES || klen < tail + 11 || hex_decode(hexsig, sig, klen))
 		return -1;
 
 	/* 00 01 FF..FF 00 DigestInfo SHA1(msg) */
@@ -38,13 +72,8 @@ int chkvalue_verify(EVP_PKEY *pkey, struct slice msg, struct slice hexsig)
 	memset(want + 2, 0xFF, klen - tail - 3);
 	want[klen - tail - 1] = 0x00;
 	memcpy(want + klen - tail, sha1_digest_info, sizeof sha1_digest_info);
-	SHA1((const unsigned char *)msg.p, msg.len, want + klen - SHA_DIGEST_LENGTH);
-
-	ctx = EVP_PKEY_CTX_new(pkey, NULL);
-	ok = ctx && EVP_PKEY_verify_recover_init(ctx) > 0 &&
-	     EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING) > 0 &&
-	     EVP_PKEY_verify_recover(ctx, got, &glen, sig, klen) > 0 &&
-	     glen == klen;
-	EVP_PKEY_CTX_free(ctx);
-	return ok && sodium_memcmp(got, want, klen) == 0 ? 0 : -1;
+	if (sha1(msg, want + klen - SHA_DIGEST_LENGTH) ||
+	    rsa_public(key, sig, klen, got))
+		return -1;
+	return sodium_memcmp(got, want, klen) == 0 ? 0 : -1;
 }

@@ -3,10 +3,10 @@
 #define CHKVALUE_H
 
 #include "buf.h"
+#include "keyfile.h"
 
-#include <openssl/evp.h>
-
-/* 0 when hexsig (either case) is pkey's signature of msg, else -1. */
-int chkvalue_verify(EVP_PKEY *pkey, struct slice msg, struct slice hexsig);
+/* 0 when hexsig (either case) is key's signature of msg, else -1. */
+int chkvalue_verify(const struct rsa_pubkey *key, struct slice msg,
+		    struct slice hexsig);
 
 #endif

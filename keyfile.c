@@ -2,7 +2,10 @@
  *
  * ChinaPNR ships its key as PgPubk.key, a hex dump of a fixed 288-byte
  * record (owner id, version, modulus, exponent, check value); operators
- * who converted it have a PEM instead.  Both must give the same key. */
+ * who converted it have a PEM instead.  Both must give the same key.
+ *
+ * Both are parsed here, not by OpenSSL: see keyfile.h for why.  OpenSSL
+ * sees the key only in keyfile_describe(), for --check. */
 #include "keyfile.h"
 #include "buf.h"
 
@@ -13,10 +16,11 @@
 #include <unistd.h>
 
 #include <openssl/core_names.h>
+#include <openssl/evp.h>
 #include <openssl/param_build.h>
-#include <openssl/pem.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
+#include <sodium/utils.h>
 
 static bool is_zero(const unsigned char *p, size_t n)
 {
@@ -84,28 +88,157 @@ int keyfile_parse_hex(const char *buf, size_t len, struct pnr_key *key,
 	return 0;
 }
 
-static EVP_PKEY *pkey_from_pnr(const struct pnr_key *key)
+/* What makes a key unusable, or NULL.  Both formats end here. */
+static const char *key_problem(const struct rsa_pubkey *k)
 {
-	BIGNUM *n = BN_bin2bn(key->n, PNR_MODULUS_BYTES, NULL);
-	BIGNUM *e = BN_bin2bn(key->e, PNR_MODULUS_BYTES, NULL);
-	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
-	EVP_PKEY *pkey = NULL;
+	size_t bits;
 
-	if (n && e && bld && ctx &&
-	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) &&
-	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) &&
-	    (params = OSSL_PARAM_BLD_to_param(bld)) != NULL &&
-	    EVP_PKEY_fromdata_init(ctx) > 0 &&
-	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) <= 0)
-		pkey = NULL;
-	OSSL_PARAM_free(params);
-	OSSL_PARAM_BLD_free(bld);
-	EVP_PKEY_CTX_free(ctx);
-	BN_free(n);
-	BN_free(e);
-	return pkey;
+	if (k->n_len == 0 || k->n[0] == 0 || k->e_len == 0 || k->e[0] == 0)
+		return "modulus or exponent is zero";
+	bits = 8 * k->n_len;
+	for (unsigned char top = k->n[0]; !(top & 0x80); top <<= 1)
+		bits--;
+	if (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS)
+		return "not an RSA key of 1024 to 4096 bits";
+	if (!(k->n[k->n_len - 1] & 1))
+		return "modulus is even";
+	/* An exponent of 1 would make every signature "verify". */
+	if (!(k->e[k->e_len - 1] & 1) || (k->e_len == 1 && k->e[0] == 1))
+		return "public exponent is not an odd number above 1";
+	if (k->e_len > k->n_len ||
+	    (k->e_len == k->n_len && memcmp(k->e, k->n, k->n_len) >= 0))
+		return "public exponent is not below the modulus";
+	return NULL;
+}
+
+/* Copies a big-endian number without its leading zeros. */
+static size_t put_number(unsigned char *out, const unsigned char *p, size_t n)
+{
+	while (n && *p == 0)
+		p++, n--;
+	memcpy(out, p, n);
+	return n;
+}
+
+static const char *key_from_pnr(const struct pnr_key *pk, struct rsa_pubkey *k)
+{
+	k->n_len = put_number(k->n, pk->n, PNR_MODULUS_BYTES);
+	k->e_len = put_number(k->e, pk->e, PNR_MODULUS_BYTES);
+	return key_problem(k);
+}
+
+/* DER, the subset a SubjectPublicKeyInfo needs. */
+struct der {
+	const unsigned char *p;
+	size_t len;
+};
+
+/* Takes one element with this tag off the front of *in; its contents go
+ * to *out.  Only definite lengths in their shortest form: one key, one
+ * encoding. */
+static int der_take(struct der *in, unsigned char tag, struct der *out)
+{
+	size_t len, head = 2;
+
+	if (in->len < 2 || in->p[0] != tag)
+		return -1;
+	len = in->p[1];
+	if (len & 0x80) {
+		size_t nbytes = len & 0x7f;
+
+		/* two length bytes reach 64 KiB, beyond any key file */
+		if (nbytes == 0 || nbytes > 2 || in->len < 2 + nbytes)
+			return -1;
+		len = 0;
+		for (size_t i = 0; i < nbytes; i++)
+			len = len << 8 | in->p[2 + i];
+		if (len < 0x80 || (nbytes == 2 && len < 0x100))
+			return -1;
+		head += nbytes;
+	}
+	if (in->len - head < len)
+		return -1;
+	out->p = in->p + head;
+	out->len = len;
+	in->p += head + len;
+	in->len -= head + len;
+	return 0;
+}
+
+/* A positive INTEGER in its shortest form, into out without a sign byte. */
+static int der_number(struct der *in, unsigned char *out, size_t cap,
+		      size_t *len)
+{
+	struct der v;
+
+	if (der_take(in, 0x02, &v) || v.len == 0 || (v.p[0] & 0x80))
+		return -1;
+	if (v.p[0] == 0) {
+		if (v.len == 1 || !(v.p[1] & 0x80))
+			return -1;
+		v.p++;
+		v.len--;
+	}
+	if (v.len > cap)
+		return -1;
+	memcpy(out, v.p, v.len);
+	*len = v.len;
+	return 0;
+}
+
+/* SEQUENCE { SEQUENCE { rsaEncryption, NULL },
+ *            BIT STRING { SEQUENCE { INTEGER n, INTEGER e } } } */
+static int der_rsa_spki(struct der all, struct rsa_pubkey *k)
+{
+	static const unsigned char rsa_encryption[] = {
+		0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01,
+		0x05, 0x00,
+	};
+	struct der spki, alg, bits, rsa;
+
+	if (der_take(&all, 0x30, &spki) || all.len ||
+	    der_take(&spki, 0x30, &alg) || alg.len != sizeof rsa_encryption ||
+	    memcmp(alg.p, rsa_encryption, alg.len) != 0 ||
+	    der_take(&spki, 0x03, &bits) || spki.len ||
+	    bits.len < 1 || bits.p[0] != 0)
+		return -1;
+	bits.p++;       /* no unused bits */
+	bits.len--;
+	return der_take(&bits, 0x30, &rsa) || bits.len ||
+	       der_number(&rsa, k->n, sizeof k->n, &k->n_len) ||
+	       der_number(&rsa, k->e, sizeof k->e, &k->e_len) || rsa.len
+		? -1 : 0;
+}
+
+int keyfile_parse_pem(const char *buf, size_t len, struct rsa_pubkey *key,
+		      const char **why)
+{
+	static const char begin[] = "-----BEGIN PUBLIC KEY-----";
+	static const char end[] = "-----END PUBLIC KEY-----";
+	struct slice s = slice_trim((struct slice){ buf, len });
+	unsigned char der[2 * RSA_MAX_BYTES + 64];
+	size_t der_len;
+
+	if (s.len < sizeof begin - 1 + sizeof end - 1 ||
+	    memcmp(s.p, begin, sizeof begin - 1) != 0 ||
+	    memcmp(s.p + s.len - (sizeof end - 1), end, sizeof end - 1) != 0) {
+		*why = "not a PEM public key (-----BEGIN PUBLIC KEY-----)";
+		return -1;
+	}
+	s.p += sizeof begin - 1;
+	s.len -= sizeof begin - 1 + sizeof end - 1;
+	/* Padded, canonical base64 with line breaks, nothing else. */
+	if (sodium_base642bin(der, sizeof der, s.p, s.len, " \t\r\n", &der_len,
+			      NULL, sodium_base64_VARIANT_ORIGINAL) != 0) {
+		*why = "PEM body is not base64 of a key";
+		return -1;
+	}
+	if (der_rsa_spki((struct der){ der, der_len }, key)) {
+		*why = "PEM does not hold an RSA public key";
+		return -1;
+	}
+	*why = key_problem(key);
+	return *why ? -1 : 0;
 }
 
 static ssize_t read_small_file(const char *path, char *buf, size_t cap)
@@ -133,64 +266,69 @@ static ssize_t read_small_file(const char *path, char *buf, size_t cap)
 	}
 }
 
-EVP_PKEY *keyfile_load(const char *path, char *err, size_t errlen)
+int keyfile_load(const char *path, struct rsa_pubkey *key, char *err,
+		 size_t errlen)
 {
 	static char buf[KEYFILE_MAX];
 	ssize_t len = read_small_file(path, buf, sizeof buf);
-	EVP_PKEY *pkey = NULL;
+	const char *why;
 
 	if (len < 0) {
 		snprintf(err, errlen, "cannot read %s: %s", path,
 			 strerror(errno));
-		return NULL;
+		return -1;
 	}
 	if (memmem(buf, (size_t)len, "-----BEGIN", 10)) {
-		BIO *bio = BIO_new_mem_buf(buf, (int)len);
-
-		pkey = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
-		BIO_free(bio);
-		if (!pkey) {
-			snprintf(err, errlen, "%s: not a PEM public key", path);
-			return NULL;
-		}
+		keyfile_parse_pem(buf, (size_t)len, key, &why);
 	} else {
-		struct pnr_key key;
-		const char *why;
+		struct pnr_key pk;
 
-		if (keyfile_parse_hex(buf, (size_t)len, &key, &why)) {
-			snprintf(err, errlen, "%s: %s", path, why);
-			return NULL;
-		}
-		pkey = pkey_from_pnr(&key);
-		if (!pkey) {
-			snprintf(err, errlen, "%s: OpenSSL refused the key", path);
-			return NULL;
-		}
+		if (keyfile_parse_hex(buf, (size_t)len, &pk, &why) == 0)
+			why = key_from_pnr(&pk, key);
 	}
-	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA ||
-	    EVP_PKEY_get_bits(pkey) < 1024 || EVP_PKEY_get_bits(pkey) > 4096) {
-		snprintf(err, errlen, "%s: not an RSA key of 1024 to 4096 bits",
-			 path);
-		EVP_PKEY_free(pkey);
-		return NULL;
+	if (why) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		return -1;
 	}
-	return pkey;
+	return 0;
 }
 
-int keyfile_describe(EVP_PKEY *pkey, char *out, size_t outlen)
+int keyfile_describe(const struct rsa_pubkey *key, char *out, size_t outlen)
 {
+	BIGNUM *n = BN_bin2bn(key->n, (int)key->n_len, NULL);
+	BIGNUM *e = BN_bin2bn(key->e, (int)key->e_len, NULL);
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	EVP_PKEY *pkey = NULL;
 	unsigned char *der = NULL;
 	unsigned char md[SHA256_DIGEST_LENGTH];
-	int len = i2d_PUBKEY(pkey, &der);
+	int len = 0, bits = 0;
 	struct buf b;
 
-	if (len <= 0)
-		return -1;
-	SHA256(der, (size_t)len, md);
+	if (n && e && bld && ctx &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) &&
+	    (params = OSSL_PARAM_BLD_to_param(bld)) != NULL &&
+	    EVP_PKEY_fromdata_init(ctx) > 0 &&
+	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) > 0) {
+		len = i2d_PUBKEY(pkey, &der);
+		bits = EVP_PKEY_get_bits(pkey);
+	}
+	if (len > 0)
+		SHA256(der, (size_t)len, md);
 	OPENSSL_free(der);
+	EVP_PKEY_free(pkey);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	EVP_PKEY_CTX_free(ctx);
+	BN_free(n);
+	BN_free(e);
+	if (len <= 0 || bits <= 0)
+		return -1;
 	buf_init(&b, out, outlen);
 	buf_puts(&b, "RSA-");
-	buf_put_u64(&b, (unsigned)EVP_PKEY_get_bits(pkey));
+	buf_put_u64(&b, (unsigned)bits);
 	buf_puts(&b, " sha256:");
 	buf_put_hex(&b, md, sizeof md);
 	return b.overflow ? -1 : 0;

@@ -1,14 +1,30 @@
-/* keyfile: the bank's public key, from ChinaPNR's hex file or a PEM. */
+/* keyfile: the bank's public key, from ChinaPNR's hex file or a PEM.
+ *
+ * The key is plain bytes, not an OpenSSL EVP_PKEY: building one (or
+ * decoding a PEM with OpenSSL) sets up OpenSSL's provider machinery,
+ * which costs every process more than all the rest of checking a
+ * signature (bench/results/2026-11-25-startup.md). */
 #ifndef KEYFILE_H
 #define KEYFILE_H
 
-#include <openssl/evp.h>
 #include <stddef.h>
 
 enum {
 	PNR_KEY_BYTES = 288,       /* decoded size of a pubkeyS file */
 	PNR_MODULUS_BYTES = 128,
+	RSA_MIN_BITS = 1024,
+	RSA_MAX_BITS = 4096,
+	RSA_MAX_BYTES = RSA_MAX_BITS / 8,
 	KEYFILE_MAX = 16384,       /* larger files are not key files */
+};
+
+/* An RSA public key, big-endian, without leading zero bytes.  Every key
+ * a keyfile_ function returns has an odd modulus of RSA_MIN_BITS to
+ * RSA_MAX_BITS bits and an exponent above 1 and below the modulus. */
+struct rsa_pubkey {
+	size_t n_len, e_len;
+	unsigned char n[RSA_MAX_BYTES];
+	unsigned char e[RSA_MAX_BYTES];
 };
 
 struct pnr_key {
@@ -23,11 +39,19 @@ struct pnr_key {
 int keyfile_parse_hex(const char *buf, size_t len, struct pnr_key *key,
 		      const char **why);
 
-/* Reads path (PEM if it holds "-----BEGIN", else hex) into an RSA key.
- * Returns NULL with a message in err on failure. */
-EVP_PKEY *keyfile_load(const char *path, char *err, size_t errlen);
+/* Pure: parses a PEM "PUBLIC KEY" (an RSA SubjectPublicKeyInfo), white
+ * space around it.  Strict DER: one encoding per key.  Returns 0, or -1
+ * with *why set. */
+int keyfile_parse_pem(const char *buf, size_t len, struct rsa_pubkey *key,
+		      const char **why);
 
-/* "RSA-1024 sha256:<hex of the DER SubjectPublicKeyInfo>" into out. */
-int keyfile_describe(EVP_PKEY *pkey, char *out, size_t outlen);
+/* Reads path (PEM if it holds "-----BEGIN", else hex) into key.
+ * Returns 0, or -1 with a message in err. */
+int keyfile_load(const char *path, struct rsa_pubkey *key, char *err,
+		 size_t errlen);
+
+/* "RSA-1024 sha256:<hex of the DER SubjectPublicKeyInfo>" into out, as
+ * OpenSSL encodes the key: --check shows OpenSSL accepts it too. */
+int keyfile_describe(const struct rsa_pubkey *key, char *out, size_t outlen);
 
 #endif

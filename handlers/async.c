@@ -30,7 +30,7 @@ void handle_async(struct ctx *x, const void *arg)
 	struct callback cb;
 	const char *why;
 	char err[256];
-	EVP_PKEY *key;
+	const struct rsa_pubkey *key;
 	PGconn *c;
 	int rc;
 

@@ -59,19 +59,22 @@ const char *ctx_need(struct ctx *x, const char *value, const char *name)
 	return value;
 }
 
-EVP_PKEY *ctx_bank_key(struct ctx *x)
+const struct rsa_pubkey *ctx_bank_key(struct ctx *x)
 {
-	static EVP_PKEY *key;
+	static struct rsa_pubkey key;
+	static bool loaded;
 	char err[256];
 
-	if (key)
-		return key;
+	if (loaded)
+		return &key;
 	if (!ctx_need(x, x->cfg->pubkey, "BANK_CALLBACK_PUBKEY is not set"))
 		return NULL;
-	key = keyfile_load(x->cfg->pubkey, err, sizeof err);
-	if (!key)
+	if (keyfile_load(x->cfg->pubkey, &key, err, sizeof err)) {
 		reply_error(x, 500, err);
-	return key;
+		return NULL;
+	}
+	loaded = true;
+	return &key;
 }
 
 void ctx_audit(struct ctx *x, const struct callback *cb)

@@ -44,7 +44,7 @@ void reply_error(struct ctx *x, int status, const char *why);
 void ctx_note(struct ctx *x, int prio, const char *what, const char *detail);
 /* The bank's key, loaded once; NULL after answering 500 when it is not
  * configured or does not load. */
-EVP_PKEY *ctx_bank_key(struct ctx *x);
+const struct rsa_pubkey *ctx_bank_key(struct ctx *x);
 /* A setting a route needs; NULL after answering 500 when it is unset. */
 const char *ctx_need(struct ctx *x, const char *value, const char *name);
 

@@ -38,7 +38,7 @@ void handle_page_return(struct ctx *x, const void *arg)
 	struct slice code, desc;
 	const char *why;
 	struct buf *h = &x->resp.headers;
-	EVP_PKEY *key;
+	const struct rsa_pubkey *key;
 	int rc;
 
 	x->trx_id = form_get(x->form, "TrxId");

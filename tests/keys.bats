@@ -86,3 +86,53 @@ expected_key_line() {
 	[[ $status -ne 0 ]] || fail "--check exited 0:" "$output"
 	[[ $output == *"FAIL key: "* ]] || fail "no FAIL key line:" "$output"
 }
+
+@test "keys: 2048- and 4096-bit PEM keys verify what they signed and refuse the rest" {
+	local bits
+	for bits in 2048 4096; do
+		openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:$bits" \
+			-out "$BATS_TEST_TMPDIR/k$bits.key" 2>/dev/null
+		openssl pkey -in "$BATS_TEST_TMPDIR/k$bits.key" -pubout -out "$BATS_TEST_TMPDIR/k$bits.pem"
+		[[ $(key_line "$BATS_TEST_TMPDIR/k$bits.pem") == "ok key: RSA-$bits sha256:"* ]] ||
+			fail "key line of the $bits-bit key: $(key_line "$BATS_TEST_TMPDIR/k$bits.pem")"
+		BIN_CMD=(env "BANK_CALLBACK_PUBKEY=$BATS_TEST_TMPDIR/k$bits.pem" "$BIN")
+		SIGN_KEY=$BANK_KEY
+		post_form /bank/register "$(register_body)"
+		assert_error 403
+		SIGN_KEY=$BATS_TEST_TMPDIR/k$bits.key
+		post_form /bank/register "$(register_body)"
+		assert_ack "$UR_TRX"
+	done
+	assert_rows bank_customers 1
+}
+
+@test "keys: PEM files that hold no usable RSA public key fail --check, saying why" {
+	local d=$BATS_TEST_TMPDIR f
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null |
+		openssl pkey -pubout -out "$d/ec.pem"
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:512 2>/dev/null |
+		openssl pkey -pubout -out "$d/rsa512.pem"
+	openssl rsa -pubin -in "$TEST_KEYS/bank.pub.pem" -RSAPublicKey_out -out "$d/pkcs1.pem" 2>/dev/null
+	# one base64 character changed: still base64, no longer the DER of a key
+	sed '2s/^M/N/' "$TEST_KEYS/bank.pub.pem" >"$d/bent.pem"
+	# the key's own PEM with a line of junk inside
+	sed '2a junk!' "$TEST_KEYS/bank.pub.pem" >"$d/junk.pem"
+	declare -A why=(
+		[ec.pem]="does not hold an RSA public key"
+		[rsa512.pem]="not an RSA key of 1024 to 4096 bits"
+		[pkcs1.pem]="not a PEM public key"
+		[bent.pem]="does not hold an RSA public key"
+		[junk.pem]="not base64"
+	)
+	for f in "${!why[@]}"; do
+		BANK_CALLBACK_PUBKEY=$d/$f run "$BIN" --check
+		[[ $status -ne 0 ]] || fail "--check exited 0 with $f:" "$output"
+		[[ $output == *"FAIL key: $d/$f: "*"${why[$f]}"* ]] ||
+			fail "$f: want \"${why[$f]}\":" "$output"
+	done
+	# and a callback under such a key is a 500 that writes nothing
+	BIN_CMD=(env "BANK_CALLBACK_PUBKEY=$d/ec.pem" "$BIN")
+	post_form /bank/netsave "$(netsave_body)"
+	assert_error 500
+	assert_nothing_written
+}

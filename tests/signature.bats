@@ -50,6 +50,21 @@ load lib/common
 	assert_nothing_written
 }
 
+@test "signature: a ChkValue that is not below the modulus is refused (403)" {
+	# RSA is defined on numbers below the modulus: the modulus itself, and
+	# all-FF, are no signatures, whatever they raise to.
+	local body mod
+	body=$(netsave_body)
+	mod=$(openssl rsa -in "$BANK_KEY" -noout -modulus 2>/dev/null)
+	mod=${mod#Modulus=}
+	[[ ${#mod} -eq 256 ]] || fail "modulus: $mod"
+	for bad in "$mod" "$(printf 'F%.0s' {1..256})"; do
+		post_form /bank/netsave "${body%&ChkValue=*}&ChkValue=$bad"
+		assert_error 403
+	done
+	assert_nothing_written
+}
+
 @test "signature: a lower-case ChkValue is accepted" {
 	post_form /bank/netsave "$(netsave_body --lower)"
 	assert_ack "$NS_TRX"
