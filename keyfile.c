@@ -210,25 +210,69 @@ static int der_rsa_spki(struct der all, struct rsa_pubkey *k)
 		? -1 : 0;
 }
 
+/* The next line of *s, without its "\n" or "\r\n"; false at the end. */
+static bool next_line(struct slice *s, struct slice *line)
+{
+	const char *nl;
+
+	if (s->len == 0)
+		return false;
+	nl = memchr(s->p, '\n', s->len);
+	line->p = s->p;
+	line->len = nl ? (size_t)(nl - s->p) : s->len;
+	s->p += line->len + (nl != NULL);
+	s->len -= line->len + (nl != NULL);
+	if (line->len && line->p[line->len - 1] == '\r')
+		line->len--;
+	return true;
+}
+
+static bool blank(struct slice line)
+{
+	return slice_trim(line).len == 0;
+}
+
+/* The strict PEM of RFC 7468: the BEGIN line, lines of base64 (64
+ * characters as OpenSSL writes them, up to 76 as MIME tools do), the
+ * END line; only blank lines around.  Anything looser once let NUL and
+ * bytes above 0x7F through libsodium's decoder as if they were base64. */
 int keyfile_parse_pem(const char *buf, size_t len, struct rsa_pubkey *key,
 		      const char **why)
 {
 	static const char begin[] = "-----BEGIN PUBLIC KEY-----";
 	static const char end[] = "-----END PUBLIC KEY-----";
-	struct slice s = slice_trim((struct slice){ buf, len });
+	struct slice s = { buf, len }, line = { NULL, 0 };
+	char body[KEYFILE_MAX];
+	size_t body_len = 0, der_len;
 	unsigned char der[2 * RSA_MAX_BYTES + 64];
-	size_t der_len;
+	bool ended = false;
 
-	if (s.len < sizeof begin - 1 + sizeof end - 1 ||
-	    memcmp(s.p, begin, sizeof begin - 1) != 0 ||
-	    memcmp(s.p + s.len - (sizeof end - 1), end, sizeof end - 1) != 0) {
+	while (next_line(&s, &line) && blank(line))
+		;
+	if (!slice_eq(line, begin)) {
 		*why = "not a PEM public key (-----BEGIN PUBLIC KEY-----)";
 		return -1;
 	}
-	s.p += sizeof begin - 1;
-	s.len -= sizeof begin - 1 + sizeof end - 1;
-	/* Padded, canonical base64 with line breaks, nothing else. */
-	if (sodium_base642bin(der, sizeof der, s.p, s.len, " \t\r\n", &der_len,
+	while (next_line(&s, &line)) {
+		if (slice_eq(line, end)) {
+			ended = true;
+			break;
+		}
+		if (line.len == 0 || line.len > 76 || !slice_has_only(line, "a+/=") ||
+		    body_len + line.len > sizeof body) {
+			*why = "PEM body is not lines of base64";
+			return -1;
+		}
+		memcpy(body + body_len, line.p, line.len);
+		body_len += line.len;
+	}
+	while (ended && next_line(&s, &line))
+		ended = blank(line);
+	if (!ended || body_len == 0) {
+		*why = "PEM has no -----END PUBLIC KEY----- after its body, or more after it";
+		return -1;
+	}
+	if (sodium_base642bin(der, sizeof der, body, body_len, NULL, &der_len,
 			      NULL, sodium_base64_VARIANT_ORIGINAL) != 0) {
 		*why = "PEM body is not base64 of a key";
 		return -1;

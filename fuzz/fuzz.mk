@@ -2,7 +2,7 @@
 #
 #   make fuzz                         build build/fuzz/fuzz_<name> for every name
 #   make fuzz-run [FUZZ_SECONDS=60]   run each for FUZZ_SECONDS; non-zero on any finding
-#   make fuzz-run-<name>              one target (http form keyfile json config)
+#   make fuzz-run-<name>              one target (http form keyfile pem json config)
 #   make fuzz-coverage                line coverage of the project sources by each corpus
 #   make fuzz-clean                   remove build/fuzz (built targets, corpora, findings)
 #
@@ -11,7 +11,7 @@
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_NAMES   ?= http form keyfile json config
+FUZZ_NAMES   ?= http form keyfile pem json config
 FUZZ_OUT     ?= build/fuzz
 FUZZ_CFLAGS  ?= -g -O1 -fno-omit-frame-pointer
 FUZZ_SAN      = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
@@ -32,6 +32,9 @@ fuzz_form_MAXLEN  = 65536
 fuzz_keyfile_SRCS = keyfile.c buf.c
 fuzz_keyfile_LIBS = -lcrypto -lsodium
 fuzz_keyfile_MAXLEN = 16384
+fuzz_pem_SRCS     = keyfile.c buf.c
+fuzz_pem_LIBS     = -lcrypto -lsodium
+fuzz_pem_MAXLEN   = 16384
 fuzz_json_SRCS    = json.c utf8.c buf.c
 fuzz_json_MAXLEN  = 8192
 fuzz_config_SRCS  = config.c

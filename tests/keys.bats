@@ -106,6 +106,17 @@ expected_key_line() {
 	assert_rows bank_customers 1
 }
 
+@test "keys: a PEM with CRLF line ends, 76-column lines and blank lines around is read" {
+	local b64
+	b64=$(grep -v -- ----- "$TEST_KEYS/bank.pub.pem" | tr -d '\n')
+	{
+		printf '\n\r\n-----BEGIN PUBLIC KEY-----\r\n'
+		fold -w 76 <<<"$b64" | sed 's/$/\r/'
+		printf -- '-----END PUBLIC KEY-----\r\n \n'
+	} >"$BATS_TEST_TMPDIR/crlf.pem"
+	assert_eq "$(key_line "$BATS_TEST_TMPDIR/crlf.pem")" "$(key_line "$TEST_KEYS/bank.pub.pem")" "key line"
+}
+
 @test "keys: PEM files that hold no usable RSA public key fail --check, saying why" {
 	local d=$BATS_TEST_TMPDIR f
 	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null |
@@ -115,14 +126,23 @@ expected_key_line() {
 	openssl rsa -pubin -in "$TEST_KEYS/bank.pub.pem" -RSAPublicKey_out -out "$d/pkcs1.pem" 2>/dev/null
 	# one base64 character changed: still base64, no longer the DER of a key
 	sed '2s/^M/N/' "$TEST_KEYS/bank.pub.pem" >"$d/bent.pem"
-	# the key's own PEM with a line of junk inside
+	# the key's own PEM with a line of junk inside, a NUL, a byte above 0x7F
 	sed '2a junk!' "$TEST_KEYS/bank.pub.pem" >"$d/junk.pem"
+	sed '2s/^/\x00/' "$TEST_KEYS/bank.pub.pem" >"$d/nul.pem"
+	sed '2s/^M/\xff/' "$TEST_KEYS/bank.pub.pem" >"$d/high.pem"
+	# a blank line inside, and text after the END line
+	sed '2a\\' "$TEST_KEYS/bank.pub.pem" >"$d/gap.pem"
+	{ cat "$TEST_KEYS/bank.pub.pem"; echo trailer; } >"$d/after.pem"
 	declare -A why=(
 		[ec.pem]="does not hold an RSA public key"
 		[rsa512.pem]="not an RSA key of 1024 to 4096 bits"
 		[pkcs1.pem]="not a PEM public key"
 		[bent.pem]="does not hold an RSA public key"
-		[junk.pem]="not base64"
+		[junk.pem]="not lines of base64"
+		[nul.pem]="not lines of base64"
+		[high.pem]="not lines of base64"
+		[gap.pem]="not lines of base64"
+		[after.pem]="more after it"
 	)
 	for f in "${!why[@]}"; do
 		BANK_CALLBACK_PUBKEY=$d/$f run "$BIN" --check
