@@ -106,7 +106,7 @@ int libs_load_pq(char *err, size_t errlen)
 
 	if (h)
 		return 0;
-	h = dlopen(LOAD_PQ_SONAME, RTLD_NOW | RTLD_LOCAL);
+	h = dlopen(LOAD_PQ_SONAME, RTLD_LAZY | RTLD_LOCAL);
 	if (h) {
 		PQ_FUNCS(RESOLVE, RESOLVE_V)
 	}
@@ -124,7 +124,7 @@ int libs_load_redis(char *err, size_t errlen)
 
 	if (h)
 		return 0;
-	h = dlopen(LOAD_HIREDIS_SONAME, RTLD_NOW | RTLD_LOCAL);
+	h = dlopen(LOAD_HIREDIS_SONAME, RTLD_LAZY | RTLD_LOCAL);
 	if (h) {
 		REDIS_FUNCS(RESOLVE, RESOLVE_V)
 	}
