@@ -45,49 +45,6 @@ static int ascii_field(const unsigned char *p, size_t n, char *out)
 	return is_zero(p + i, n - i) ? 0 : -1;
 }
 
-int keyfile_parse_hex(const char *buf, size_t len, struct pnr_key *key,
-		      const char **why)
-{
-	struct slice s = slice_trim((struct slice){ buf, len });
-	unsigned char raw[PNR_KEY_BYTES];
-	static const char prefix[] = "pubkeyS=";
-
-	if (s.len >= sizeof prefix - 1 &&
-	    slice_eq_nocase((struct slice){ s.p, sizeof prefix - 1 }, prefix)) {
-		s.p += sizeof prefix - 1;
-		s.len -= sizeof prefix - 1;
-		s = slice_trim(s);
-	}
-	if (s.len != (size_t)2 * PNR_KEY_BYTES) {
-		*why = "not 576 hexadecimal digits";
-		return -1;
-	}
-	if (hex_decode(s, raw, PNR_KEY_BYTES)) {
-		*why = "not hexadecimal";
-		return -1;
-	}
-	if (ascii_field(raw, 20, key->owner) ||
-	    ascii_field(raw + 20, 4, key->version)) {
-		*why = "owner id or version is not ASCII";
-		return -1;
-	}
-	memcpy(key->n, raw + 24, PNR_MODULUS_BYTES);
-	memcpy(key->e, raw + 24 + PNR_MODULUS_BYTES, PNR_MODULUS_BYTES);
-	/* A modulus must be odd and use its top byte; an exponent of
-	 * 0 or 1 would make every signature "verify". */
-	if (key->n[0] == 0 || !(key->n[PNR_MODULUS_BYTES - 1] & 1)) {
-		*why = "modulus is not a 1024-bit odd number";
-		return -1;
-	}
-	if (is_zero(key->e, PNR_MODULUS_BYTES - 1) &&
-	    key->e[PNR_MODULUS_BYTES - 1] <= 1) {
-		*why = "public exponent is 0 or 1";
-		return -1;
-	}
-	*why = NULL;
-	return 0;
-}
-
 /* What makes a key unusable, or NULL.  Both formats end here. */
 static const char *key_problem(const struct rsa_pubkey *k)
 {
@@ -120,11 +77,44 @@ static size_t put_number(unsigned char *out, const unsigned char *p, size_t n)
 	return n;
 }
 
-static const char *key_from_pnr(const struct pnr_key *pk, struct rsa_pubkey *k)
+static void key_from_pnr(const struct pnr_key *pk, struct rsa_pubkey *k)
 {
 	k->n_len = put_number(k->n, pk->n, PNR_MODULUS_BYTES);
 	k->e_len = put_number(k->e, pk->e, PNR_MODULUS_BYTES);
-	return key_problem(k);
+}
+
+int keyfile_parse_hex(const char *buf, size_t len, struct pnr_key *key,
+		      const char **why)
+{
+	struct slice s = slice_trim((struct slice){ buf, len });
+	unsigned char raw[PNR_KEY_BYTES];
+	struct rsa_pubkey k;
+	static const char prefix[] = "pubkeyS=";
+
+	if (s.len >= sizeof prefix - 1 &&
+	    slice_eq_nocase((struct slice){ s.p, sizeof prefix - 1 }, prefix)) {
+		s.p += sizeof prefix - 1;
+		s.len -= sizeof prefix - 1;
+		s = slice_trim(s);
+	}
+	if (s.len != (size_t)2 * PNR_KEY_BYTES) {
+		*why = "not 576 hexadecimal digits";
+		return -1;
+	}
+	if (hex_decode(s, raw, PNR_KEY_BYTES)) {
+		*why = "not hexadecimal";
+		return -1;
+	}
+	if (ascii_field(raw, 20, key->owner) ||
+	    ascii_field(raw + 20, 4, key->version)) {
+		*why = "owner id or version is not ASCII";
+		return -1;
+	}
+	memcpy(key->n, raw + 24, PNR_MODULUS_BYTES);
+	memcpy(key->e, raw + 24 + PNR_MODULUS_BYTES, PNR_MODULUS_BYTES);
+	key_from_pnr(key, &k);
+	*why = key_problem(&k);
+	return *why ? -1 : 0;
 }
 
 /* DER, the subset a SubjectPublicKeyInfo needs. */
@@ -328,7 +318,7 @@ int keyfile_load(const char *path, struct rsa_pubkey *key, char *err,
 		struct pnr_key pk;
 
 		if (keyfile_parse_hex(buf, (size_t)len, &pk, &why) == 0)
-			why = key_from_pnr(&pk, key);
+			key_from_pnr(&pk, key);
 	}
 	if (why) {
 		snprintf(err, errlen, "%s: %s", path, why);

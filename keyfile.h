@@ -35,7 +35,8 @@ struct pnr_key {
 };
 
 /* Pure: parses the hex format (optionally "pubkeyS=" first, white space
- * around).  Returns 0, or -1 with *why set. */
+ * around).  The key passes the checks a PEM's does (see struct
+ * rsa_pubkey).  Returns 0, or -1 with *why set. */
 int keyfile_parse_hex(const char *buf, size_t len, struct pnr_key *key,
 		      const char **why);
 
