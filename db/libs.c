@@ -85,15 +85,43 @@ void *redisCommand(redisContext *c, const char *format, ...)
 	if (!(*(void **)&real_##name = dlsym(h, #name))) missing = #name;
 #define RESOLVE_V(name, params, args) RESOLVE(void, name, params, args)
 
-static int opened(void *h, const char *soname, const char *missing,
-		  char *err, size_t errlen)
+/* Each sets every real_ pointer of its library; the name of one it
+ * could not find, or NULL. */
+static const char *resolve_pq(void *h)
 {
-	if (!h) {
+	const char *missing = NULL;
+
+	PQ_FUNCS(RESOLVE, RESOLVE_V)
+	return missing;
+}
+
+static const char *resolve_redis(void *h)
+{
+	const char *missing = NULL;
+
+	REDIS_FUNCS(RESOLVE, RESOLVE_V)
+	return missing;
+}
+
+/* RTLD_LAZY, as a normal link would bind: RTLD_NOW would resolve every
+ * function of libpq's twenty dependencies, of which a request calls a
+ * handful.  Libraries built with BIND_NOW (libpq itself) still are. */
+static int load(void **h, const char *soname, const char *(*resolve)(void *),
+		char *err, size_t errlen)
+{
+	const char *missing;
+
+	if (*h)
+		return 0;
+	*h = dlopen(soname, RTLD_LAZY | RTLD_LOCAL);
+	if (!*h) {
 		snprintf(err, errlen, "cannot load %s: %s", soname, dlerror());
 		return -1;
 	}
+	missing = resolve(*h);
 	if (missing) {
 		snprintf(err, errlen, "%s has no %s", soname, missing);
+		*h = NULL;
 		return -1;
 	}
 	return 0;
@@ -102,35 +130,13 @@ static int opened(void *h, const char *soname, const char *missing,
 int libs_load_pq(char *err, size_t errlen)
 {
 	static void *h;
-	const char *missing = NULL;
 
-	if (h)
-		return 0;
-	h = dlopen(LOAD_PQ_SONAME, RTLD_LAZY | RTLD_LOCAL);
-	if (h) {
-		PQ_FUNCS(RESOLVE, RESOLVE_V)
-	}
-	if (opened(h, LOAD_PQ_SONAME, missing, err, errlen)) {
-		h = NULL;
-		return -1;
-	}
-	return 0;
+	return load(&h, LOAD_PQ_SONAME, resolve_pq, err, errlen);
 }
 
 int libs_load_redis(char *err, size_t errlen)
 {
 	static void *h;
-	const char *missing = NULL;
 
-	if (h)
-		return 0;
-	h = dlopen(LOAD_HIREDIS_SONAME, RTLD_LAZY | RTLD_LOCAL);
-	if (h) {
-		REDIS_FUNCS(RESOLVE, RESOLVE_V)
-	}
-	if (opened(h, LOAD_HIREDIS_SONAME, missing, err, errlen)) {
-		h = NULL;
-		return -1;
-	}
-	return 0;
+	return load(&h, LOAD_HIREDIS_SONAME, resolve_redis, err, errlen);
 }
