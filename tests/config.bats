@@ -37,7 +37,7 @@ write_config() {
 	post_form /bank/RegisterCallback "$(register_body)"
 	assert_status 303
 	assert_header Location "http://front.example/#/BankUserRegisterCallback?RespCode=000&RespDesc=success"
-	post_form /bank/RefreshRedis CmdId=RefreshRedis "Authorization: Bearer $(head -n 1 "$BANK_CALLBACK_ADMIN_TOKEN_FILE")"
+	refresh_redis
 	assert_status 200
 }
 

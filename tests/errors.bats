@@ -179,11 +179,18 @@ load lib/common
 	assert_nothing_written
 }
 
-@test "413: a body over 65536 bytes" {
+# A signed register body with a Pad field that brings it to exactly N bytes.
+padded_register_body() { # N
 	local body
 	body=$(register_body)
 	body+="&Pad="
-	body+=$(head -c $((65537 - ${#body})) /dev/zero | tr '\0' x)
+	body+=$(head -c $(($1 - ${#body})) /dev/zero | tr '\0' x)
+	printf '%s' "$body"
+}
+
+@test "413: a body over 65536 bytes" {
+	local body
+	body=$(padded_register_body 65537)
 	((${#body} == 65537))
 	post_form /bank/register "$body"
 	assert_error 413
@@ -198,9 +205,7 @@ load lib/common
 
 @test "a body of exactly 65536 bytes is accepted" {
 	local body
-	body=$(register_body)
-	body+="&Pad="
-	body+=$(head -c $((65536 - ${#body})) /dev/zero | tr '\0' x)
+	body=$(padded_register_body 65536)
 	((${#body} == 65536))
 	post_form /bank/register "$body"
 	assert_ack "$UR_TRX"

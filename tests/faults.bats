@@ -81,11 +81,6 @@ no_handler_left() {
 	! pgrep -P "$SOCKET_PID" >/dev/null
 }
 
-refresh_redis() {
-	post_form /bank/RefreshRedis CmdId=RefreshRedis \
-		"Authorization: Bearer $(head -n 1 "$BANK_CALLBACK_ADMIN_TOKEN_FILE")"
-}
-
 has_audit_table() {
 	[[ $(psql_val "SELECT to_regclass('bank_callback_audit') IS NOT NULL") == t ]]
 }

@@ -51,7 +51,7 @@ assert_one_log_line() { # PRIORITY PATTERN
 
 @test "log: RefreshRedis never logs the token, right or wrong" {
 	local token
-	token=$(head -n 1 "$BANK_CALLBACK_ADMIN_TOKEN_FILE")
+	token=$(admin_token)
 	post_form /bank/RefreshRedis CmdId=RefreshRedis "Authorization: Bearer $token"
 	assert_status 200
 	assert_log_lacks "$token"

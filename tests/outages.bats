@@ -24,15 +24,7 @@ teardown() {
 	pg_start
 	assert_nothing_written
 
-	post_form /bank/register "$(register_body)"
-	assert_ack "$UR_TRX"
-	post_form /bank/netsave "$(netsave_body)"
-	assert_ack "$NS_TRX"
-	post_form /bank/CorpRegister "$(corp_body AuditStat=Y UsrCustId=6000060000777777)"
-	assert_ack "$CR_TRX"
-	assert_rows bank_customers 1
-	assert_rows bank_netsave 1
-	assert_rows bank_mer_customers 1
+	store_each_async
 	assert_eq "$(redis_cmd hget bank-customers pnr_alice)" 6000060000123456
 }
 
@@ -58,15 +50,7 @@ teardown() {
 
 @test "Redis down: register, CorpRegister and netsave are still stored and acknowledged" {
 	redis_stop
-	post_form /bank/register "$(register_body)"
-	assert_ack "$UR_TRX"
-	post_form /bank/CorpRegister "$(corp_body AuditStat=Y UsrCustId=6000060000777777)"
-	assert_ack "$CR_TRX"
-	post_form /bank/netsave "$(netsave_body)"
-	assert_ack "$NS_TRX"
-	assert_rows bank_customers 1
-	assert_rows bank_mer_customers 1
-	assert_rows bank_netsave 1
+	store_each_async
 }
 
 @test "Redis down then back: RefreshRedis repairs the hashes" {
@@ -77,7 +61,7 @@ teardown() {
 	assert_ack "$CR_TRX"
 	redis_start
 	assert_eq "$(redis_cmd hget bank-customers pnr_alice)" "" "cache before the repair"
-	post_form /bank/RefreshRedis CmdId=RefreshRedis "Authorization: Bearer $(head -n 1 "$BANK_CALLBACK_ADMIN_TOKEN_FILE")"
+	refresh_redis
 	assert_status 200
 	assert_body $'bank-customers 1\ncustomers-pnrid 1\nbank-mer-customers 1\n'
 	assert_eq "$(redis_cmd hget bank-customers pnr_alice)" 6000060000123456

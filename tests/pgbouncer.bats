@@ -21,17 +21,12 @@ setup() {
 }
 
 @test "pgbouncer: every route works through transaction pooling" {
-	post_form /bank/register "$(register_body)"
-	assert_ack "$UR_TRX"
-	post_form /bank/CorpRegister "$(corp_body AuditStat=Y UsrCustId=6000060000777777)"
-	assert_ack "$CR_TRX"
-	post_form /bank/netsave "$(netsave_body)"
-	assert_ack "$NS_TRX"
+	store_each_async
 	post_form /bank/netsave "$(netsave_body)"
 	assert_ack "$NS_TRX"
 	post_form /bank/NetSaveCallback "$(netsave_body)"
 	assert_status 303
-	post_form /bank/RefreshRedis CmdId=RefreshRedis "Authorization: Bearer $(head -n 1 "$BANK_CALLBACK_ADMIN_TOKEN_FILE")"
+	refresh_redis
 	assert_status 200
 	assert_body $'bank-customers 1\ncustomers-pnrid 1\nbank-mer-customers 1\n'
 	stdin_request GET /bank/health ''

@@ -8,8 +8,6 @@ refresh() { # [HEADER...]
 	post_form /bank/RefreshRedis CmdId=RefreshRedis "$@"
 }
 
-token() { head -n 1 "$BANK_CALLBACK_ADMIN_TOKEN_FILE"; }
-
 # Two live customers and one deleted; two opened companies, one under audit, one deleted.
 seed() {
 	psql_val "
@@ -47,11 +45,11 @@ assert_unchanged() {
 
 @test "RefreshRedis: a wrong token gives 401 and changes nothing" {
 	seed
-	refresh "Authorization: Bearer $(token)x"
+	refresh "Authorization: Bearer $(admin_token)x"
 	assert_error 401
 	refresh "Authorization: Bearer ${BANK_CALLBACK_ADMIN_TOKEN_FILE}"
 	assert_error 401
-	refresh "Authorization: Basic $(token)"
+	refresh "Authorization: Basic $(admin_token)"
 	assert_error 401
 	refresh "Authorization: Bearer "
 	assert_error 401
@@ -60,7 +58,7 @@ assert_unchanged() {
 
 @test "RefreshRedis: the right token rebuilds the three hashes from live rows only" {
 	seed
-	refresh "Authorization: Bearer $(token)"
+	refresh "Authorization: Bearer $(admin_token)"
 	assert_status 200
 	assert_body $'bank-customers 2\ncustomers-pnrid 2\nbank-mer-customers 2\n'
 	assert_eq "$(hash_dump bank-customers)" "pnr_alice=6000060000000011 pnr_bob=6000060000000012 " bank-customers
@@ -70,7 +68,7 @@ assert_unchanged() {
 
 @test "RefreshRedis: empty tables give empty hashes and zero counts" {
 	redis_cmd hset bank-customers pnr_stale 6000060000000099 >/dev/null
-	refresh "Authorization: Bearer $(token)"
+	refresh "Authorization: Bearer $(admin_token)"
 	assert_status 200
 	assert_body $'bank-customers 0\ncustomers-pnrid 0\nbank-mer-customers 0\n'
 	assert_redis_empty
@@ -79,7 +77,7 @@ assert_unchanged() {
 @test "RefreshRedis: works through the socket with curl" {
 	seed
 	socket_start
-	curl_request POST /bank/RefreshRedis CmdId=RefreshRedis -H "Authorization: Bearer $(token)"
+	curl_request POST /bank/RefreshRedis CmdId=RefreshRedis -H "Authorization: Bearer $(admin_token)"
 	assert_status 200
 	assert_body $'bank-customers 2\ncustomers-pnrid 2\nbank-mer-customers 2\n'
 }
@@ -87,7 +85,7 @@ assert_unchanged() {
 @test "RefreshRedis: no token file configured gives 500" {
 	seed
 	BIN_CMD=(env -u BANK_CALLBACK_ADMIN_TOKEN_FILE "$BIN")
-	refresh "Authorization: Bearer $(token)"
+	refresh "Authorization: Bearer $(admin_token)"
 	assert_error 500
 	assert_unchanged
 }

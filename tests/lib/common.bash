@@ -253,6 +253,27 @@ corp_body() { # under audit, no UsrCustId yet
 	_signed_body "$@"
 }
 
+# ---- whole exchanges --------------------------------------------------------------------
+
+admin_token() { head -n 1 "$BANK_CALLBACK_ADMIN_TOKEN_FILE"; }
+
+refresh_redis() { # POST /bank/RefreshRedis with the operator's token
+	post_form /bank/RefreshRedis CmdId=RefreshRedis "Authorization: Bearer $(admin_token)"
+}
+
+# One register, one CorpRegister and one netsave: each acknowledged, each one row.
+store_each_async() {
+	post_form /bank/register "$(register_body)"
+	assert_ack "$UR_TRX"
+	post_form /bank/CorpRegister "$(corp_body AuditStat=Y UsrCustId=6000060000777777)"
+	assert_ack "$CR_TRX"
+	post_form /bank/netsave "$(netsave_body)"
+	assert_ack "$NS_TRX"
+	assert_rows bank_customers 1
+	assert_rows bank_mer_customers 1
+	assert_rows bank_netsave 1
+}
+
 # ---- socket (systemd-socket-activate --inetd) ----------------------------------------------
 
 free_port() { # a loopback TCP port nobody listens on
