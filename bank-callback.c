@@ -228,6 +228,7 @@ static int check(const struct config *cfg, const char *config_error)
 	char err[256], desc[128];
 	int failed = 0;
 	static struct rsa_pubkey key;
+	enum key_format format;
 	PGconn *c;
 	redisContext *r;
 
@@ -238,14 +239,15 @@ static int check(const struct config *cfg, const char *config_error)
 	if (!cfg->pubkey) {
 		printf("FAIL key: BANK_CALLBACK_PUBKEY is not set\n");
 		failed = 1;
-	} else if (keyfile_load(cfg->pubkey, &key, err, sizeof err)) {
+	} else if (keyfile_load(cfg->pubkey, &key, &format, err, sizeof err)) {
 		printf("FAIL key: %s\n", err);
 		failed = 1;
 	} else if (keyfile_describe(&key, desc, sizeof desc)) {
 		printf("FAIL key: cannot describe the key\n");
 		failed = 1;
 	} else {
-		printf("ok key: %s\n", desc);
+		printf("ok key: %s, read as %s\n", desc,
+		       keyfile_format_name(format));
 	}
 
 	c = pg_connect(err, sizeof err);

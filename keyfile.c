@@ -83,26 +83,114 @@ static void key_from_pnr(const struct pnr_key *pk, struct rsa_pubkey *k)
 	k->e_len = put_number(k->e, pk->e, PNR_MODULUS_BYTES);
 }
 
-int keyfile_parse_hex(const char *buf, size_t len, struct pnr_key *key,
-		      const char **why)
+/* The next line of *s, without its "\n" or "\r\n"; false at the end. */
+static bool next_line(struct slice *s, struct slice *line)
+{
+	const char *nl;
+
+	if (s->len == 0)
+		return false;
+	nl = memchr(s->p, '\n', s->len);
+	line->p = s->p;
+	line->len = nl ? (size_t)(nl - s->p) : s->len;
+	s->p += line->len + (nl != NULL);
+	s->len -= line->len + (nl != NULL);
+	if (line->len && line->p[line->len - 1] == '\r')
+		line->len--;
+	return true;
+}
+
+static bool blank(struct slice line)
+{
+	return slice_trim(line).len == 0;
+}
+
+/* One "NAME=VALUE" line of a PgPubk.key, both sides trimmed; false when
+ * the line has no '='. */
+static bool split_setting(struct slice line, struct slice *name,
+			  struct slice *value)
+{
+	const char *eq = memchr(line.p, '=', line.len);
+
+	if (!eq)
+		return false;
+	*name = slice_trim((struct slice){ line.p, (size_t)(eq - line.p) });
+	*value = slice_trim((struct slice){ eq + 1, line.len - (size_t)(eq - line.p) - 1 });
+	return true;
+}
+
+/* Finds the pubkeyS hex in a PgPubk.key as ChinaPNR issues it:
+ *
+ *   [NetPayClient]
+ *   PGID=999999
+ *   pubkeyS=<576 hex digits>
+ *   pubkeyE=<576 hex digits>
+ *
+ * LF or CRLF.  pubkeyS verifies callbacks; pubkeyE is another of the
+ * bank's keys, with no part in it, and PGID is not checked (both SDKs
+ * ignore it too).  Anything that could make two readers see two keys is
+ * refused: a second pubkeyS (in any case), a section other than
+ * [NetPayClient] or a second one, a line that is not NAME=VALUE. */
+static int find_pubkeyS(struct slice s, struct slice *hex, const char **why)
+{
+	struct slice line, name, value;
+	bool first = true;
+
+	hex->p = NULL;
+	hex->len = 0;
+	while (next_line(&s, &line)) {
+		line = slice_trim(line);
+		if (line.len == 0)
+			continue;
+		if (line.p[0] == '[') {
+			if (!first || !slice_eq(line, "[NetPayClient]")) {
+				*why = "a section other than one [NetPayClient] at the top";
+				return -1;
+			}
+		} else if (!split_setting(line, &name, &value) || name.len == 0) {
+			*why = "a line that is not NAME=VALUE";
+			return -1;
+		} else if (slice_eq_nocase(name, "pubkeyS")) {
+			if (hex->p) {
+				*why = "two pubkeyS lines";
+				return -1;
+			}
+			*hex = value;
+		}
+		first = false;
+	}
+	if (!hex->p) {
+		*why = "no pubkeyS= line";
+		return -1;
+	}
+	return 0;
+}
+
+int keyfile_parse_pnr(const char *buf, size_t len, struct pnr_key *key,
+		      enum key_format *format, const char **why)
 {
 	struct slice s = slice_trim((struct slice){ buf, len });
 	unsigned char raw[PNR_KEY_BYTES];
 	struct rsa_pubkey k;
-	static const char prefix[] = "pubkeyS=";
 
-	if (s.len >= sizeof prefix - 1 &&
-	    slice_eq_nocase((struct slice){ s.p, sizeof prefix - 1 }, prefix)) {
-		s.p += sizeof prefix - 1;
-		s.len -= sizeof prefix - 1;
-		s = slice_trim(s);
+	if (memchr(buf, '\0', len)) {
+		*why = "a NUL byte in the file";
+		return -1;
+	}
+	*format = KEY_PUBKEYS_HEX;
+	if (memchr(s.p, '=', s.len) || memchr(s.p, '[', s.len)) {
+		*format = KEY_PGPUBK;
+		if (find_pubkeyS(s, &s, why))
+			return -1;
 	}
 	if (s.len != (size_t)2 * PNR_KEY_BYTES) {
-		*why = "not 576 hexadecimal digits";
+		*why = *format == KEY_PGPUBK ? "pubkeyS is not 576 hexadecimal digits"
+					     : "not 576 hexadecimal digits";
 		return -1;
 	}
 	if (hex_decode(s, raw, PNR_KEY_BYTES)) {
-		*why = "not hexadecimal";
+		*why = *format == KEY_PGPUBK ? "pubkeyS is not hexadecimal"
+					     : "not hexadecimal";
 		return -1;
 	}
 	if (ascii_field(raw, 20, key->owner) ||
@@ -200,28 +288,6 @@ static int der_rsa_spki(struct der all, struct rsa_pubkey *k)
 		? -1 : 0;
 }
 
-/* The next line of *s, without its "\n" or "\r\n"; false at the end. */
-static bool next_line(struct slice *s, struct slice *line)
-{
-	const char *nl;
-
-	if (s->len == 0)
-		return false;
-	nl = memchr(s->p, '\n', s->len);
-	line->p = s->p;
-	line->len = nl ? (size_t)(nl - s->p) : s->len;
-	s->p += line->len + (nl != NULL);
-	s->len -= line->len + (nl != NULL);
-	if (line->len && line->p[line->len - 1] == '\r')
-		line->len--;
-	return true;
-}
-
-static bool blank(struct slice line)
-{
-	return slice_trim(line).len == 0;
-}
-
 /* The strict PEM of RFC 7468: the BEGIN line, lines of base64 (64
  * characters as OpenSSL writes them, up to 76 as MIME tools do), the
  * END line; only blank lines around.  Anything looser once let NUL and
@@ -300,8 +366,8 @@ static ssize_t read_small_file(const char *path, char *buf, size_t cap)
 	}
 }
 
-int keyfile_load(const char *path, struct rsa_pubkey *key, char *err,
-		 size_t errlen)
+int keyfile_load(const char *path, struct rsa_pubkey *key,
+		 enum key_format *format, char *err, size_t errlen)
 {
 	static char buf[KEYFILE_MAX];
 	ssize_t len = read_small_file(path, buf, sizeof buf);
@@ -313,18 +379,33 @@ int keyfile_load(const char *path, struct rsa_pubkey *key, char *err,
 		return -1;
 	}
 	if (memmem(buf, (size_t)len, "-----BEGIN", 10)) {
+		*format = KEY_PEM;
 		keyfile_parse_pem(buf, (size_t)len, key, &why);
 	} else {
 		struct pnr_key pk;
 
-		if (keyfile_parse_hex(buf, (size_t)len, &pk, &why) == 0)
+		if (keyfile_parse_pnr(buf, (size_t)len, &pk, format, &why) == 0)
 			key_from_pnr(&pk, key);
 	}
 	if (why) {
-		snprintf(err, errlen, "%s: %s", path, why);
+		snprintf(err, errlen, "%s: %s (read as %s)", path, why,
+			 keyfile_format_name(*format));
 		return -1;
 	}
 	return 0;
+}
+
+const char *keyfile_format_name(enum key_format format)
+{
+	switch (format) {
+	case KEY_PEM:
+		return "a PEM public key";
+	case KEY_PUBKEYS_HEX:
+		return "a bare pubkeyS hex line";
+	case KEY_PGPUBK:
+		return "a ChinaPNR PgPubk.key (its pubkeyS= line)";
+	}
+	return "?";
 }
 
 int keyfile_describe(const struct rsa_pubkey *key, char *out, size_t outlen)

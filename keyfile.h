@@ -34,11 +34,20 @@ struct pnr_key {
 	unsigned char e[PNR_MODULUS_BYTES];
 };
 
-/* Pure: parses the hex format (optionally "pubkeyS=" first, white space
- * around).  The key passes the checks a PEM's does (see struct
- * rsa_pubkey).  Returns 0, or -1 with *why set. */
-int keyfile_parse_hex(const char *buf, size_t len, struct pnr_key *key,
-		      const char **why);
+/* How a key file was written. */
+enum key_format {
+	KEY_PEM,             /* -----BEGIN PUBLIC KEY----- */
+	KEY_PUBKEYS_HEX,     /* the 576 hex digits alone */
+	KEY_PGPUBK,          /* ChinaPNR's PgPubk.key: [NetPayClient], pubkeyS=, ... */
+};
+
+/* Pure: parses ChinaPNR's formats, the PgPubk.key file as the bank
+ * issues it (its pubkeyS line; "pubkeyS=<hex>" alone also reads) or the
+ * bare hex, white space around.  *format says which it read.  The key
+ * passes the checks a PEM's does (see struct rsa_pubkey).  Returns 0, or
+ * -1 with *why set. */
+int keyfile_parse_pnr(const char *buf, size_t len, struct pnr_key *key,
+		      enum key_format *format, const char **why);
 
 /* Pure: parses a PEM "PUBLIC KEY" (an RSA SubjectPublicKeyInfo), white
  * space around it.  Strict DER: one encoding per key.  Returns 0, or -1
@@ -46,10 +55,15 @@ int keyfile_parse_hex(const char *buf, size_t len, struct pnr_key *key,
 int keyfile_parse_pem(const char *buf, size_t len, struct rsa_pubkey *key,
 		      const char **why);
 
-/* Reads path (PEM if it holds "-----BEGIN", else hex) into key.
- * Returns 0, or -1 with a message in err. */
-int keyfile_load(const char *path, struct rsa_pubkey *key, char *err,
-		 size_t errlen);
+/* Reads path (PEM if it holds "-----BEGIN", else ChinaPNR's) into key;
+ * *format says which format it was read as, even on failure.  Returns
+ * 0, or -1 with a message in err that names the path, the problem and
+ * the format. */
+int keyfile_load(const char *path, struct rsa_pubkey *key,
+		 enum key_format *format, char *err, size_t errlen);
+
+/* "a PEM public key", ...: for --check and error messages. */
+const char *keyfile_format_name(enum key_format format);
 
 /* "RSA-1024 sha256:<hex of the DER SubjectPublicKeyInfo>" into out, as
  * OpenSSL encodes the key: --check shows OpenSSL accepts it too. */

@@ -63,13 +63,14 @@ const struct rsa_pubkey *ctx_bank_key(struct ctx *x)
 {
 	static struct rsa_pubkey key;
 	static bool loaded;
+	enum key_format format;
 	char err[256];
 
 	if (loaded)
 		return &key;
 	if (!ctx_need(x, x->cfg->pubkey, "BANK_CALLBACK_PUBKEY is not set"))
 		return NULL;
-	if (keyfile_load(x->cfg->pubkey, &key, err, sizeof err)) {
+	if (keyfile_load(x->cfg->pubkey, &key, &format, err, sizeof err)) {
 		reply_error(x, 500, err);
 		return NULL;
 	}

@@ -69,7 +69,7 @@ teardown() {
 	mkdir -p "$creds"
 	while IFS=: read -r id src; do
 		case $id in
-		bank-pubkey) cp "$TEST_KEYS/bank.pubkeyS.hex" "$creds/$id" ;;
+		bank-pubkey) cp "$TEST_KEYS/bank.PgPubk.key" "$creds/$id" ;; # as the bank issues it
 		admin-token) cp "$BANK_CALLBACK_ADMIN_TOKEN_FILE" "$creds/$id" ;;
 		*) fail "unexpected credential $id" ;;
 		esac

@@ -1,15 +1,20 @@
 #!/usr/bin/env bats
 # shellcheck disable=SC2034 # BIN_CMD, SIGN_KEY are read by lib/common.bash
-# The bank's public key in its two real formats: PEM and ChinaPNR's hex pubkeyS.
+# The bank's public key in its real formats: PEM, ChinaPNR's PgPubk.key as issued and its bare pubkeyS hex.
 
 load lib/common
 load lib/keys
 
 DATA=$BATS_TEST_DIRNAME/data
 
-# the `ok key:` line of --check with BANK_CALLBACK_PUBKEY=$1
+# the `ok key:` line of --check with BANK_CALLBACK_PUBKEY=$1, without the format it was read as
 key_line() {
-	BANK_CALLBACK_PUBKEY=$1 "$BIN" --check 2>/dev/null | grep '^ok key: ' || true
+	BANK_CALLBACK_PUBKEY=$1 "$BIN" --check 2>/dev/null | grep '^ok key: ' | sed 's/, read as .*//' || true
+}
+
+# the format the `ok key:` line names
+key_format() {
+	BANK_CALLBACK_PUBKEY=$1 "$BIN" --check 2>/dev/null | sed -n 's/^ok key: .*, read as //p'
 }
 
 # the key line with its fingerprint in lower case (the contract does not fix the hex case)
@@ -45,16 +50,63 @@ expected_key_line() {
 	assert_eq "$(fp_lower "$line")" "$(expected_key_line "$DATA/chinapnr-test-pubkey.pem")" "key line"
 }
 
+@test "keys: the bank's PgPubk.key as issued, LF or CRLF, is its PEM's key; --check names the format" {
+	local pem
+	pem=$(key_line "$DATA/chinapnr-test-pubkey.pem")
+	sed 's/$/\r/' "$DATA/chinapnr-test-PgPubk.key" >"$BATS_TEST_TMPDIR/crlf.key"
+	assert_eq "$(key_line "$DATA/chinapnr-test-PgPubk.key")" "$pem" "key line of the PgPubk.key"
+	assert_eq "$(key_line "$BATS_TEST_TMPDIR/crlf.key")" "$pem" "key line of the CRLF PgPubk.key"
+	assert_eq "$(key_format "$DATA/chinapnr-test-PgPubk.key")" "a ChinaPNR PgPubk.key (its pubkeyS= line)"
+	assert_eq "$(key_format "$DATA/chinapnr-test-pubkeyS.hex")" "a bare pubkeyS hex line"
+	assert_eq "$(key_format "$DATA/chinapnr-test-pubkey.pem")" "a PEM public key"
+}
+
+@test "keys: a PgPubk.key that could be read two ways, or not at all, fails --check, saying what" {
+	local d=$BATS_TEST_TMPDIR f real=$DATA/chinapnr-test-PgPubk.key s
+	s=$(sed -n 's/^pubkeyS=//p' "$real")
+	# a second pubkeyS (another case, another key): which one would the SDK take?
+	{ cat "$real"; printf 'PUBKEYS=%s\n' "${s//A/B}"; } >"$d/two.key"
+	sed 's/^pubkeyS=./pubkeyS=/' "$real" >"$d/short.key"
+	sed 's/^pubkeyS=./pubkeyS=G/' "$real" >"$d/nonhex.key"
+	grep -v '^pubkeyS=' "$real" >"$d/none.key"
+	sed 's/^\[NetPayClient\]/[Other]/' "$real" >"$d/section.key"
+	{ cat "$real"; echo '[NetPayClient]'; } >"$d/second-section.key"
+	sed '2a just some text' "$real" >"$d/text.key"
+	sed '2s/^/\x00/' "$real" >"$d/nul.key"
+	declare -A why=(
+		[two.key]="two pubkeyS lines"
+		[short.key]="pubkeyS is not 576 hexadecimal digits"
+		[nonhex.key]="pubkeyS is not hexadecimal"
+		[none.key]="no pubkeyS= line"
+		[section.key]="a section other than one [NetPayClient] at the top"
+		[second-section.key]="a section other than one [NetPayClient] at the top"
+		[text.key]="a line that is not NAME=VALUE"
+		[nul.key]="a NUL byte in the file"
+	)
+	for f in "${!why[@]}"; do
+		BANK_CALLBACK_PUBKEY=$d/$f run "$BIN" --check
+		[[ $status -ne 0 ]] || fail "--check exited 0 with $f:" "$output"
+		[[ $output == *"FAIL key: $d/$f: ${why[$f]} (read as "* ]] ||
+			fail "$f: want \"${why[$f]}\":" "$output"
+	done
+	# a callback under such a key: 500, nothing written
+	BIN_CMD=(env "BANK_CALLBACK_PUBKEY=$d/two.key" "$BIN")
+	post_form /bank/netsave "$(netsave_body)"
+	assert_error 500
+	assert_nothing_written
+}
+
 @test "keys: the generated key, PEM and pubkeyS hex, give the same key line" {
 	local pem
 	pem=$(key_line "$TEST_KEYS/bank.pub.pem")
 	assert_eq "$(fp_lower "$pem")" "$(expected_key_line "$TEST_KEYS/bank.pub.pem")" "key line"
 	assert_eq "$(key_line "$TEST_KEYS/bank.pubkeyS.hex")" "$pem" "key line of the hex file"
+	assert_eq "$(key_line "$TEST_KEYS/bank.PgPubk.key")" "$pem" "key line of the PgPubk.key"
 }
 
-@test "keys: the generated key in both formats verifies a signed callback" {
+@test "keys: the generated key in all three formats verifies a signed callback" {
 	local f
-	for f in bank.pub.pem bank.pubkeyS.hex; do
+	for f in bank.pub.pem bank.pubkeyS.hex bank.PgPubk.key; do
 		BIN_CMD=(env "BANK_CALLBACK_PUBKEY=$TEST_KEYS/$f" "$BIN")
 		post_form /bank/register "$(register_body)"
 		assert_ack "$UR_TRX"

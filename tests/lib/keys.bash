@@ -1,10 +1,14 @@
 # shellcheck shell=bash
 # Throwaway "bank" RSA keys for tests, in both formats bank-callback accepts.
 #
-#   keys_generate DIR [NAME [OWNER]]  writes DIR/NAME.key (private, PEM), DIR/NAME.pub.pem and
-#                                     DIR/NAME.pubkeyS.hex (ChinaPNR PgPubk.key format)
+#   keys_generate DIR [NAME [OWNER]]  writes DIR/NAME.key (private, PEM), DIR/NAME.pub.pem,
+#                                     DIR/NAME.pubkeyS.hex (the bare hex) and DIR/NAME.PgPubk.key
+#                                     (the file as ChinaPNR issues it)
 #   pem_to_pubkeyS PEM [OWNER]        prints the 576-hex-digit pubkeyS of a public key PEM
 #   pubkeyS_to_pem FILE               prints the PEM public key of a pubkeyS file
+#   pubkeyS_to_pgpubk FILE            prints a PgPubk.key ([NetPayClient], PGID, pubkeyS, pubkeyE)
+#                                     with FILE's pubkeyS, CRLF line ends as the bank's Windows
+#                                     tools write them
 #
 # pubkeyS, decoded, is 288 bytes: owner id (20, ASCII, NUL-padded), version "0001" (4),
 # modulus (128, big-endian), public exponent (128, big-endian), check value (8).
@@ -58,11 +62,19 @@ pubkeyS_to_pem() {
 	return "$rc"
 }
 
+pubkeyS_to_pgpubk() {
+	local hex
+	hex=$(tr -d ' \r\n' <"${1:?usage: pubkeyS_to_pgpubk FILE}")
+	# pubkeyE: another of the bank's keys, with no part in verifying; any 576 digits do here
+	printf '[NetPayClient]\r\nPGID=999999\r\npubkeyS=%s\r\npubkeyE=%s\r\n' "$hex" "${hex//A/B}"
+}
+
 keys_generate() {
 	local dir=${1:?usage: keys_generate DIR [NAME [OWNER]]} name=${2:-bank} owner=${3:-999999}
 	mkdir -p "$dir"
 	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$dir/$name.key" 2>/dev/null ||
 		return 1
 	openssl pkey -in "$dir/$name.key" -pubout -out "$dir/$name.pub.pem" || return 1
-	pem_to_pubkeyS "$dir/$name.pub.pem" "$owner" >"$dir/$name.pubkeyS.hex"
+	pem_to_pubkeyS "$dir/$name.pub.pem" "$owner" >"$dir/$name.pubkeyS.hex" || return 1
+	pubkeyS_to_pgpubk "$dir/$name.pubkeyS.hex" >"$dir/$name.PgPubk.key"
 }
