@@ -1,12 +1,16 @@
 /* callback: the checks shared by every ChinaPNR callback.  See callback.h. */
 #include "callback.h"
 #include "chkvalue.h"
+#include "form.h"
 #include "utf8.h"
 
 #include <stdio.h>
 #include <string.h>
 
-enum { SIGNED_MAX = 8192 };
+enum {
+	SIGNED_MAX = 8192,
+	MAX_DECODED_AGAIN = 4,     /* fields per spec with two readings */
+};
 
 bool shape_cust_id(struct slice v)
 {
@@ -50,75 +54,94 @@ bool shape_url(struct slice v)
 	return false;
 }
 
-/* RetUrl and BgRetUrl were percent-encoded by the merchant before the
- * form encoded them again; the bank signs the decoded URL.  Returns the
- * value to sign: decoded once more when `twice` and decodable. */
-static struct slice signed_value(const char *name, struct slice v, bool twice,
-				 struct buf *scratch)
-{
-	bool is_url = strcmp(name, "RetUrl") == 0 || strcmp(name, "BgRetUrl") == 0;
-	size_t start = scratch->len;
-
-	if (!twice || !is_url || v.len == 0 || memchr(v.p, '%', v.len) == NULL)
-		return v;
-	if (pct_decode(v, scratch) || scratch->overflow) {
-		scratch->len = start;
-		scratch->overflow = false;
-		return v;
-	}
-	return (struct slice){ scratch->p + start, scratch->len - start };
-}
-
 /* The bank's plain concatenation of the trimmed signed fields. */
 static void build_signed(const struct callback_spec *spec,
-			 const struct form *raw, bool twice, struct buf *out,
-			 struct buf *scratch)
+			 const struct form *f, struct buf *out)
 {
-	for (const char *const *f = spec->signed_fields; *f; f++) {
-		struct slice v = slice_trim(form_get(raw, *f));
-
-		buf_put_slice(out, signed_value(*f, v, twice, scratch));
-	}
+	buf_reset(out);
+	for (const struct signed_field *sf = spec->signed_fields; sf->name; sf++)
+		buf_put_slice(out, slice_trim(form_get(f, sf->name)));
 }
 
-static int verify(const struct callback_spec *spec, const struct form *raw,
-		  const struct rsa_pubkey *key, struct slice chk)
+static struct form_field *field_named(struct form *f, const char *name)
 {
-	static char once_mem[SIGNED_MAX], twice_mem[SIGNED_MAX], scr_mem[SIGNED_MAX];
-	struct buf once, twice, scratch;
+	for (size_t i = 0; i < f->n; i++)
+		if (slice_eq(f->fields[i].name, name))
+			return &f->fields[i];
+	return NULL;
+}
 
-	buf_init(&once, once_mem, sizeof once_mem);
-	buf_init(&twice, twice_mem, sizeof twice_mem);
-	buf_init(&scratch, scr_mem, sizeof scr_mem);
-	build_signed(spec, raw, false, &once, &scratch);
-	build_signed(spec, raw, true, &twice, &scratch);
-	if (once.overflow || twice.overflow)
+/* Finds the reading of raw that the ChkValue signs, into *reading.
+ *
+ * A field marked MAY_BE_DECODED_AGAIN was percent-encoded by the
+ * merchant before the form encoded it again, and the bank (or the
+ * merchant's SDK) may sign it decoded once more, or as it is.  Each such
+ * field that holds an escape has two readings; every combination is
+ * tried, all decoded first (the usual case), against one RSA operation. */
+static int verify(const struct callback_spec *spec, const struct form *raw,
+		  const struct rsa_pubkey *key, struct slice chk,
+		  struct form *reading)
+{
+	static char decoded_mem[SIGNED_MAX], signed_mem[SIGNED_MAX];
+	struct buf decoded, str;
+	struct chkvalue cv;
+	struct form_field *twice[MAX_DECODED_AGAIN];
+	struct slice as_received[MAX_DECODED_AGAIN], again[MAX_DECODED_AGAIN];
+	unsigned n = 0;
+
+	if (chkvalue_open(key, chk, &cv))
 		return -1;
-	if (chkvalue_verify(key, (struct slice){ twice.p, twice.len }, chk) == 0)
-		return 0;
-	if (once.len == twice.len && memcmp(once.p, twice.p, once.len) == 0)
-		return -1;
-	return chkvalue_verify(key, (struct slice){ once.p, once.len }, chk);
+	*reading = *raw;
+	buf_init(&decoded, decoded_mem, sizeof decoded_mem);
+	for (const struct signed_field *sf = spec->signed_fields;
+	     sf->name && n < MAX_DECODED_AGAIN; sf++) {
+		struct form_field *f = field_named(reading, sf->name);
+		size_t start = decoded.len;
+
+		if (sf->reading != MAY_BE_DECODED_AGAIN || !f ||
+		    !memchr(f->value.p, '%', f->value.len))
+			continue;
+		if (pct_decode(slice_trim(f->value), &decoded) || decoded.overflow) {
+			/* not decodable: it was signed as it is, if at all */
+			decoded.len = start;
+			decoded.overflow = false;
+			continue;
+		}
+		twice[n] = f;
+		as_received[n] = f->value;
+		again[n] = slice_trim((struct slice){ decoded.p + start, decoded.len - start });
+		n++;
+	}
+	buf_init(&str, signed_mem, sizeof signed_mem);
+	for (unsigned mask = (1u << n) - 1;; mask--) {
+		for (unsigned i = 0; i < n; i++)
+			twice[i]->value = mask & (1u << i) ? again[i] : as_received[i];
+		build_signed(spec, reading, &str);
+		if (!str.overflow && chkvalue_signs(&cv, (struct slice){ str.p, str.len }))
+			return 0;
+		if (mask == 0)
+			return -1;
+	}
 }
 
 /* Converts every value to trimmed UTF-8 (GBK when the bank says so). */
-static int to_text(const struct form *raw, struct form *text)
+static int to_text(const struct form *in, struct form *text)
 {
 	/* Worst case: each invalid byte becomes a 3-byte U+FFFD. */
 	static char mem[3 * 65536 + 64];
 	struct buf b;
 	bool gbk;
-	struct slice cs = slice_trim(form_get(raw, "CharSet"));
+	struct slice cs = slice_trim(form_get(in, "CharSet"));
 
 	gbk = slice_eq_nocase(cs, "GBK") || slice_eq_nocase(cs, "GB2312") ||
 	      slice_eq_nocase(cs, "GB18030");
 	buf_init(&b, mem, sizeof mem);
-	text->n = raw->n;
-	for (size_t i = 0; i < raw->n; i++) {
+	text->n = in->n;
+	for (size_t i = 0; i < in->n; i++) {
 		size_t start = b.len;
 
-		utf8_from(&b, slice_trim(raw->fields[i].value), gbk);
-		text->fields[i].name = raw->fields[i].name;
+		utf8_from(&b, slice_trim(in->fields[i].value), gbk);
+		text->fields[i].name = in->fields[i].name;
 		text->fields[i].value = (struct slice){ b.p + start, b.len - start };
 	}
 	return b.overflow ? -1 : 0;
@@ -156,6 +179,7 @@ int callback_check(const struct callback_spec *spec, const struct form *raw,
 		   struct callback *cb, const char **why)
 {
 	struct slice chk = slice_trim(form_get(raw, "ChkValue"));
+	struct form reading;
 
 	cb->raw = raw;
 	cb->verified = false;
@@ -168,12 +192,12 @@ int callback_check(const struct callback_spec *spec, const struct form *raw,
 		*why = "no ChkValue";
 		return 403;
 	}
-	if (verify(spec, raw, bank_key, chk)) {
+	if (verify(spec, raw, bank_key, chk, &reading)) {
 		*why = "bad ChkValue";
 		return 403;
 	}
 	cb->verified = true;
-	if (to_text(raw, &cb->text)) {
+	if (to_text(&reading, &cb->text)) {
 		*why = "values too long";
 		return 400;
 	}

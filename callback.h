@@ -11,10 +11,12 @@
 
 #include "keyfile.h"
 
+/* Whether a field may be empty.  A failed callback (RespCode other than
+ * "000") leaves empty what only a success has: REQUIRED_ON_SUCCESS. */
 enum need {
 	OPTIONAL,
 	REQUIRED,
-	REQUIRED_ON_SUCCESS,     /* required when RespCode is "000" */
+	REQUIRED_ON_SUCCESS,
 };
 
 struct field_rule {
@@ -23,14 +25,30 @@ struct field_rule {
 	bool (*shape)(struct slice utf8_value);   /* NULL: any text */
 };
 
-struct callback_spec {
-	const char *cmd_id;
-	const char *const *signed_fields;     /* NULL-terminated */
-	const struct field_rule *rules;       /* name == NULL ends it */
+/* How the bank may have signed a field's value. */
+enum reading {
+	AS_RECEIVED,
+	/* The merchant percent-encoded the value before the form encoded it
+	 * again; the bank's signed string has it either as received or
+	 * decoded once more (SDKs differ), so both readings are tried and
+	 * the one that verified is the one kept. */
+	MAY_BE_DECODED_AGAIN,
 };
 
-/* A verified callback: the form as received, and every value converted
- * to trimmed UTF-8 for storage and display. */
+struct signed_field {
+	const char *name;
+	enum reading reading;
+};
+
+struct callback_spec {
+	const char *cmd_id;
+	const struct signed_field *signed_fields;  /* in signing order; name == NULL ends it */
+	const struct field_rule *rules;            /* name == NULL ends it */
+};
+
+/* A verified callback: the form as received, and every value of the
+ * reading the signature verified converted to trimmed UTF-8, for
+ * storage and display. */
 struct callback {
 	const struct form *raw;
 	struct form text;        /* filled once the signature holds */

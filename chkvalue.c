@@ -1,9 +1,10 @@
 /* chkvalue: verify the bank's ChkValue.  See chkvalue.h.
  *
- * We do the public-key operation raw and compare the whole recovered
- * block against the one we expect, in constant time, instead of parsing
- * the padding: there is then no parser to fool (Bleichenbacher-style
- * forgeries against e=3 keys lived in lax padding parsers).
+ * We do the public-key operation raw and compare the recovered block,
+ * in constant time, with the one we expect: all of it but the digest in
+ * chkvalue_open(), the digest in chkvalue_signs().  There is no padding
+ * parser to fool (Bleichenbacher-style forgeries against e=3 keys lived
+ * in lax ones).
  *
  * Nothing here goes through OpenSSL's providers (EVP, or the one-shot
  * SHA1(), which is EVP inside): setting them up costs each process about
@@ -55,25 +56,53 @@ static int rsa_public(const struct rsa_pubkey *key, const unsigned char *sig,
 	return ok ? 0 : -1;
 }
 
-int chkvalue_verify(const struct rsa_pubkey *key, struct slice msg,
-		    struct slice hexsig)
+/* The signature as klen bytes.  Both SDKs accept a ChkValue whose
+ * leading zero digits were dropped, so a shorter one is read as if they
+ * were there; a longer one is not ours. */
+static int signature_bytes(struct slice hexsig, unsigned char *sig, size_t klen)
+{
+	char hex[2 * RSA_MAX_BYTES];
+	size_t pad;
+
+	if (hexsig.len == 0 || hexsig.len > 2 * klen)
+		return -1;
+	pad = 2 * klen - hexsig.len;
+	memset(hex, '0', pad);
+	memcpy(hex + pad, hexsig.p, hexsig.len);
+	return hex_decode((struct slice){ hex, 2 * klen }, sig, klen);
+}
+
+int chkvalue_open(const struct rsa_pubkey *key, struct slice hexsig,
+		  struct chkvalue *out)
 {
 	unsigned char sig[RSA_MAX_BYTES], got[RSA_MAX_BYTES];
 	unsigned char want[RSA_MAX_BYTES];
 	size_t klen = key->n_len;
 	size_t tail = sizeof sha1_digest_info + SHA_DIGEST_LENGTH;
+	size_t head;
 
-	if (klen > RSA_MAX_BYTES || klen < tail + 11 || hex_decode(hexsig, sig, klen))
+	if (klen > RSA_MAX_BYTES || klen < tail + 11 ||
+	    signature_bytes(hexsig, sig, klen) || rsa_public(key, sig, klen, got))
 		return -1;
-
-	/* 00 01 FF..FF 00 DigestInfo SHA1(msg) */
+	/* 00 01 FF..FF 00 DigestInfo, then the digest: everything but the
+	 * digest is fixed, and compared whole, so there is no padding parser
+	 * to fool (Bleichenbacher-style forgeries lived in lax ones). */
+	head = klen - SHA_DIGEST_LENGTH;
 	want[0] = 0x00;
 	want[1] = 0x01;
 	memset(want + 2, 0xFF, klen - tail - 3);
 	want[klen - tail - 1] = 0x00;
 	memcpy(want + klen - tail, sha1_digest_info, sizeof sha1_digest_info);
-	if (sha1(msg, want + klen - SHA_DIGEST_LENGTH) ||
-	    rsa_public(key, sig, klen, got))
+	if (sodium_memcmp(got, want, head) != 0)
 		return -1;
-	return sodium_memcmp(got, want, klen) == 0 ? 0 : -1;
+	memcpy(out->digest, got + head, SHA_DIGEST_LENGTH);
+	return 0;
+}
+
+bool chkvalue_signs(const struct chkvalue *cv, struct slice msg)
+{
+	unsigned char md[SHA_DIGEST_LENGTH];
+
+	return sha1(msg, md) == 0 &&
+	       sodium_memcmp(md, cv->digest, SHA_DIGEST_LENGTH) == 0;
 }

@@ -10,10 +10,23 @@
 
 #include <string.h>
 
-static const char *const signed_fields[] = {
-	"CmdId", "RespCode", "MerCustId", "UsrId", "UsrName", "UsrCustId",
-	"AuditStat", "TrxId", "OpenBankId", "CardId", "BgRetUrl", "RespExt",
-	NULL,
+/* In signing order.  UsrName, BgRetUrl and RespExt may come percent-
+ * encoded twice; some SDKs sign them decoded once more (real Cash
+ * callbacks only verify that way for RespExt). */
+static const struct signed_field signed_fields[] = {
+	{ "CmdId", AS_RECEIVED },
+	{ "RespCode", AS_RECEIVED },
+	{ "MerCustId", AS_RECEIVED },
+	{ "UsrId", AS_RECEIVED },
+	{ "UsrName", MAY_BE_DECODED_AGAIN },
+	{ "UsrCustId", AS_RECEIVED },
+	{ "AuditStat", AS_RECEIVED },
+	{ "TrxId", AS_RECEIVED },
+	{ "OpenBankId", AS_RECEIVED },
+	{ "CardId", AS_RECEIVED },
+	{ "BgRetUrl", MAY_BE_DECODED_AGAIN },
+	{ "RespExt", MAY_BE_DECODED_AGAIN },
+	{ NULL, AS_RECEIVED },
 };
 
 static bool shape_audit_stat(struct slice v)

@@ -11,9 +11,21 @@
 
 #include <stdio.h>
 
-static const char *const signed_fields[] = {
-	"CmdId", "RespCode", "MerCustId", "UsrCustId", "OrdId", "OrdDate",
-	"TransAmt", "TrxId", "RetUrl", "BgRetUrl", "MerPriv", NULL,
+/* In signing order.  The URLs and MerPriv are the merchant's own text,
+ * which it may have percent-encoded before sending it to the bank. */
+static const struct signed_field signed_fields[] = {
+	{ "CmdId", AS_RECEIVED },
+	{ "RespCode", AS_RECEIVED },
+	{ "MerCustId", AS_RECEIVED },
+	{ "UsrCustId", AS_RECEIVED },
+	{ "OrdId", AS_RECEIVED },
+	{ "OrdDate", AS_RECEIVED },
+	{ "TransAmt", AS_RECEIVED },
+	{ "TrxId", AS_RECEIVED },
+	{ "RetUrl", MAY_BE_DECODED_AGAIN },
+	{ "BgRetUrl", MAY_BE_DECODED_AGAIN },
+	{ "MerPriv", MAY_BE_DECODED_AGAIN },
+	{ NULL, AS_RECEIVED },
 };
 
 static bool shape_ord_id(struct slice v)

@@ -7,9 +7,19 @@
 #include "../db/cache.h"
 #include "../db/pg.h"
 
-static const char *const signed_fields[] = {
-	"CmdId", "RespCode", "MerCustId", "UsrId", "UsrCustId", "BgRetUrl",
-	"TrxId", "RetUrl", "MerPriv", NULL,
+/* In signing order.  The URLs and MerPriv are the merchant's own text,
+ * which it may have percent-encoded before sending it to the bank. */
+static const struct signed_field signed_fields[] = {
+	{ "CmdId", AS_RECEIVED },
+	{ "RespCode", AS_RECEIVED },
+	{ "MerCustId", AS_RECEIVED },
+	{ "UsrId", AS_RECEIVED },
+	{ "UsrCustId", AS_RECEIVED },
+	{ "BgRetUrl", MAY_BE_DECODED_AGAIN },
+	{ "TrxId", AS_RECEIVED },
+	{ "RetUrl", MAY_BE_DECODED_AGAIN },
+	{ "MerPriv", MAY_BE_DECODED_AGAIN },
+	{ NULL, AS_RECEIVED },
 };
 
 static const struct field_rule rules[] = {

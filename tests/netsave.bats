@@ -10,11 +10,11 @@ netsave_data() {
 }
 
 # Every field received except ChkValue and the two stored in their own columns. RetUrl and
-# BgRetUrl are kept as the form carried them, i.e. still percent-encoded once.
+# BgRetUrl came percent-encoded twice and are kept in the reading the bank signed: decoded.
 expected_data() {
 	printf '%s\n' CmdId=NetSave RespCode=000 RespDesc=success "MerCustId=$MER" OrdDate=20161119 \
-		TransAmt=100.00 "TrxId=$NS_TRX" RetUrl=http%3A%2F%2Fm.example.com%2Fbank%2FNetSaveCallback \
-		BgRetUrl=http%3A%2F%2Fm.example.com%2Fbank%2Fnetsave MerPriv= GateBusiId=B2C GateBankId=ICBC \
+		TransAmt=100.00 "TrxId=$NS_TRX" RetUrl=http://m.example.com/bank/NetSaveCallback \
+		BgRetUrl=http://m.example.com/bank/netsave MerPriv= GateBusiId=B2C GateBankId=ICBC \
 		FeeAmt=0.00 FeeCustId=6000060000000001 FeeAcctId=MDT000001 "$@" | sort
 }
 

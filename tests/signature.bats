@@ -40,9 +40,22 @@ load lib/common
 	assert_nothing_written
 }
 
+# netsave_body, with MerPriv varied until its ChkValue starts with PATTERN or not (NOT=1)
+netsave_body_sig() { # PATTERN [NOT]
+	local i sig
+	for ((i = 0; i < 200; i++)); do
+		BODY=$(netsave_body "MerPriv=$i")
+		sig=${BODY##*ChkValue=}
+		if [[ -n ${2:-} ]]; then [[ $sig != $1* ]] && return 0; else [[ $sig == $1* ]] && return 0; fi
+	done
+	fail "no ChkValue starting with $1 in 200 tries"
+}
+
 @test "signature: an empty, short or non-hex ChkValue is refused (403)" {
 	local body bad
-	body=$(netsave_body)
+	# dropping two leading zero digits is allowed: start from a ChkValue without them
+	netsave_body_sig 00 not
+	body=$BODY
 	for bad in '' 00 "$(printf 'G%.0s' {1..256})" "${body: -254}"; do
 		post_form /bank/netsave "${body%&ChkValue=*}&ChkValue=$bad"
 		assert_error 403
@@ -62,6 +75,22 @@ load lib/common
 		post_form /bank/netsave "${body%&ChkValue=*}&ChkValue=$bad"
 		assert_error 403
 	done
+	assert_nothing_written
+}
+
+@test "signature: a ChkValue whose leading zero digits were dropped is accepted, as both SDKs do" {
+	netsave_body_sig 0
+	local sig=${BODY##*ChkValue=}
+	post_form /bank/netsave "${BODY%&ChkValue=*}&ChkValue=${sig#0}"
+	assert_ack "$NS_TRX"
+	assert_rows bank_netsave 1
+}
+
+@test "signature: a ChkValue with a digit too many, even a leading zero, is refused (403)" {
+	local body
+	body=$(netsave_body)
+	post_form /bank/netsave "${body%&ChkValue=*}&ChkValue=0${body##*ChkValue=}"
+	assert_error 403
 	assert_nothing_written
 }
 
