@@ -70,13 +70,20 @@ static bool shape_money(struct slice v)
 	       slice_has_only((struct slice){ v.p + v.len - 2, 2 }, "d");
 }
 
+/* A failed top-up (RespCode 210, "user does not exist under the
+ * merchant", say) comes signed with an empty TrxId and empty GateBusiId,
+ * GateBankId and Fee* fields: it is stored and acknowledged like any
+ * other, so whatever only a success carries is REQUIRED_ON_SUCCESS or
+ * OPTIONAL here.  The unsigned fields (GateBusiId, GateBankId, FeeCustId,
+ * FeeAcctId, SecRespCode, SecRespDesc, CardId, and any the bank adds)
+ * have no rule: they are kept in data and never fail a callback. */
 static const struct field_rule rules[] = {
 	{ "RespCode", REQUIRED, shape_resp_code },
 	{ "UsrCustId", REQUIRED, shape_cust_id },
 	{ "OrdId", REQUIRED, shape_ord_id },
 	{ "OrdDate", REQUIRED, shape_date },
 	{ "TransAmt", REQUIRED, shape_money },
-	{ "TrxId", REQUIRED, shape_trx_id },
+	{ "TrxId", REQUIRED_ON_SUCCESS, shape_trx_id },
 	{ "RetUrl", OPTIONAL, shape_url },
 	{ "BgRetUrl", REQUIRED, shape_url },
 	{ "FeeAmt", OPTIONAL, shape_money },

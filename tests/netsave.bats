@@ -89,3 +89,48 @@ expected_data() {
 	assert_ack "$NS_TRX"
 	assert_eq "$(psql_val "SELECT data->>'RespDesc' FROM bank_netsave")" "top up done"
 }
+
+# A failed top-up as the bank really sends it (spec section 7): signed, RespCode 210, and empty
+# TrxId, GateBusiId, GateBankId and Fee fields.
+failed_netsave_body() {
+	netsave_body RespCode=210 'RespDesc=商户下不存在该用户' TrxId= GateBusiId= GateBankId= FeeAmt= \
+		FeeCustId= FeeAcctId= "$@"
+}
+
+@test "netsave: a failed top-up with an empty TrxId is stored, audited and acknowledged" {
+	post_form /bank/netsave "$(failed_netsave_body)"
+	assert_ack ''
+	assert_eq "$(psql_val "SELECT cust_id || '|' || rtrim(ord_id) || '|' || done || '|' ||
+		(data->>'RespCode') || '|' || (data->>'RespDesc') || '|' || (data->>'TrxId') FROM bank_netsave")" \
+		"6000060000123456|$NS_ORD|false|210|商户下不存在该用户|"
+	assert_eq "$(psql_val "SELECT status || '|' || verdict || '|' || coalesce(trx_id, 'NULL') FROM bank_callback_audit")" \
+		"200|stored|NULL" "audit row"
+	# the bank's retry finds its row
+	post_form /bank/netsave "$(failed_netsave_body)"
+	assert_ack ''
+	assert_rows bank_netsave 1
+}
+
+@test "netsave: an empty TrxId on a successful top-up is still refused (400)" {
+	post_form /bank/netsave "$(netsave_body TrxId=)"
+	assert_error 400
+	assert_nothing_written
+}
+
+@test "netsave: a failed top-up's page return redirects with its RespCode and RespDesc" {
+	post_form /bank/NetSaveCallback "$(failed_netsave_body)"
+	assert_status 303
+	assert_header Location \
+		"http://front.example/#/NetSaveCallback?RespCode=210&RespDesc=%E5%95%86%E6%88%B7%E4%B8%8B%E4%B8%8D%E5%AD%98%E5%9C%A8%E8%AF%A5%E7%94%A8%E6%88%B7"
+	assert_nothing_written
+}
+
+@test "netsave: unknown and newer unsigned fields never fail a callback; CardId is kept, never logged" {
+	post_form /bank/netsave "$(netsave_body SecRespCode= SecRespDesc= CardId=6222020200000000001 \
+		NewField2030=whatever)"
+	assert_ack "$NS_TRX"
+	assert_eq "$(psql_val "SELECT (data->>'CardId') || '|' || (data->>'NewField2030') || '|' ||
+		(data->>'SecRespCode') FROM bank_netsave")" "6222020200000000001|whatever|"
+	! grep -qF 6222020200000000001 "$BATS_TEST_TMPDIR/stderr" || fail "CardId in the log:" "$(cat "$BATS_TEST_TMPDIR/stderr")"
+	[[ -s $BATS_TEST_TMPDIR/stderr ]] || fail "no log line"
+}
