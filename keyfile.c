@@ -173,16 +173,14 @@ int keyfile_parse_pnr(const char *buf, size_t len, struct pnr_key *key,
 	unsigned char raw[PNR_KEY_BYTES];
 	struct rsa_pubkey k;
 
+	*format = memchr(s.p, '=', s.len) || memchr(s.p, '[', s.len)
+		  ? KEY_PGPUBK : KEY_PUBKEYS_HEX;
 	if (memchr(buf, '\0', len)) {
 		*why = "a NUL byte in the file";
 		return -1;
 	}
-	*format = KEY_PUBKEYS_HEX;
-	if (memchr(s.p, '=', s.len) || memchr(s.p, '[', s.len)) {
-		*format = KEY_PGPUBK;
-		if (find_pubkeyS(s, &s, why))
-			return -1;
-	}
+	if (*format == KEY_PGPUBK && find_pubkeyS(s, &s, why))
+		return -1;
 	if (s.len != (size_t)2 * PNR_KEY_BYTES) {
 		*why = *format == KEY_PGPUBK ? "pubkeyS is not 576 hexadecimal digits"
 					     : "not 576 hexadecimal digits";
