@@ -26,6 +26,63 @@ teardown() {
 	fi
 }
 
+# xinetd_start: the shipped service file under a real xinetd, enabled as an operator would:
+# disable = no, bound to loopback and open to it alone, on a free port, with our binary,
+# user and settings. Sets SOCKET_PORT, so curl_request goes through it.
+xinetd_start() {
+	local port conf=$BATS_TEST_TMPDIR/bank-callback.conf xconf=$BATS_TEST_TMPDIR/xinetd.conf i
+	port=$(free_port)
+	printf 'PGHOST=%s\nPGPORT=%s\nPGDATABASE=%s\nPGUSER=%s\nBANK_CALLBACK_REDIS=%s\n' \
+		"$PGHOST" "$PGPORT" "$PGDATABASE" "$PGUSER" "$BANK_CALLBACK_REDIS" >"$conf"
+	printf 'BANK_CALLBACK_MER_CUST_ID=%s\nBANK_CALLBACK_FRONTEND=%s\n' \
+		"$MER" "$BANK_CALLBACK_FRONTEND" >>"$conf"
+	sed -e "s|^\(\s*port\s*=\).*|\1 $port|" \
+		-e "s|^\(\s*bind\s*=\).*|\1 127.0.0.1|" \
+		-e "s|^\(\s*only_from\s*=\).*|\1 127.0.0.1|" \
+		-e "s|^\(\s*disable\s*=\).*|\1 no|" \
+		-e "s|/usr/local/bin/bank-callback|$BIN|" \
+		-e "s|/etc/bank-callback.conf|$conf|" \
+		-e "s|/etc/bank-callback/PgPubk.key|$BANK_CALLBACK_PUBKEY|" \
+		-e "s|/etc/bank-callback/admin-token|$BANK_CALLBACK_ADMIN_TOKEN_FILE|" \
+		-e "s|^\(\s*user\s*=\).*|\1 $(id -un)|" -e "s|^\(\s*group\s*=\).*|\1 $(id -gn)|" \
+		"$REPO/xinetd/bank-callback" >"$xconf"
+	grep -qE '^\s*disable\s*=\s*no$' "$xconf" || fail "the service was not enabled:" "$(cat "$xconf")"
+	# ASan reserves terabytes of address space: rlimit_as only fits a plain build.
+	if ldd "$BIN" | grep -q libasan; then sed -i '/rlimit_as/d' "$xconf"; fi
+	xinetd -dontfork -f "$xconf" -pidfile "$BATS_TEST_TMPDIR/xinetd.pid" \
+		-filelog "$BATS_TEST_TMPDIR/xinetd.log" </dev/null >"$BATS_TEST_TMPDIR/xinetd.out" 2>&1 3>&- &
+	XINETD_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		[[ -n $(ss -Htln "src = 127.0.0.1:$port") ]] && break
+		kill -0 "$XINETD_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	[[ -n $(ss -Htln "src = 127.0.0.1:$port") ]] ||
+		fail "xinetd is not listening on 127.0.0.1:$port:" "$(cat "$BATS_TEST_TMPDIR/xinetd.out")"
+	SOCKET_PORT=$port
+}
+
+# xinetd_raw NAME TEXT: TEXT on a new connection, and every byte the client gets back until
+# the handler closes it (not just Content-Length of them) in $BATS_TEST_TMPDIR/NAME.
+xinetd_raw() {
+	exec 5<>"/dev/tcp/127.0.0.1/$SOCKET_PORT"
+	printf '%s' "$2" >&5
+	timeout 15 cat <&5 >"$BATS_TEST_TMPDIR/$1"
+	exec 5<&-
+}
+
+# assert_one_response NAME STATUS: the bytes in NAME are one HTTP response with STATUS from
+# the first byte to the last, and nothing else. Parses it for the assert_* helpers.
+assert_one_response() {
+	local raw=$BATS_TEST_TMPDIR/$1 shown
+	shown=$(od -An -c "$raw" | head -20)
+	[[ $(head -c 12 "$raw") == "HTTP/1.1 $2" ]] || fail "the client's first bytes are not HTTP/1.1 $2:" "$shown"
+	assert_eq "$(grep -c 'HTTP/1\.' "$raw")" 1 "responses in the stream ($shown)"
+	! grep -qE 'status=|WARNING|NOTICE' "$raw" || fail "a log line or notice reached the client:" "$shown"
+	# parse_response also holds Content-Length to every byte after the head
+	parse_response "$raw"
+}
+
 @test "systemd: systemd-analyze verify is clean on the installed units" {
 	install_private
 	run systemd-analyze verify --man=no "$UNITS/bank-callback.socket" "$UNITS/bank-callback@.service"
@@ -92,34 +149,15 @@ teardown() {
 	assert_body $'bank-customers 1\ncustomers-pnrid 1\nbank-mer-customers 0\n'
 }
 
-@test "xinetd: the project's service file, on a loopback port, gives real answers" {
-	local port conf=$BATS_TEST_TMPDIR/bank-callback.conf xconf=$BATS_TEST_TMPDIR/xinetd.conf i
-	port=$(free_port)
-	printf 'PGHOST=%s\nPGPORT=%s\nPGDATABASE=%s\nPGUSER=%s\nBANK_CALLBACK_REDIS=%s\n' \
-		"$PGHOST" "$PGPORT" "$PGDATABASE" "$PGUSER" "$BANK_CALLBACK_REDIS" >"$conf"
-	printf 'BANK_CALLBACK_MER_CUST_ID=%s\nBANK_CALLBACK_FRONTEND=%s\n' \
-		"$MER" "$BANK_CALLBACK_FRONTEND" >>"$conf"
-	# The shipped file, adapted: our port on loopback, our binary, user and settings.
-	sed -e "s|^\(\s*port\s*=\).*|\1 $port\n\tbind = 127.0.0.1|" \
-		-e "s|/usr/local/bin/bank-callback|$BIN|" \
-		-e "s|/etc/bank-callback.conf|$conf|" \
-		-e "s|/etc/bank-callback/PgPubk.key|$BANK_CALLBACK_PUBKEY|" \
-		-e "s|/etc/bank-callback/admin-token|$BANK_CALLBACK_ADMIN_TOKEN_FILE|" \
-		-e "s|^\(\s*user\s*=\).*|\1 $(id -un)|" -e "s|^\(\s*group\s*=\).*|\1 $(id -gn)|" \
-		"$REPO/xinetd/bank-callback" >"$xconf"
-	# ASan reserves terabytes of address space: rlimit_as only fits a plain build.
-	if ldd "$BIN" | grep -q libasan; then sed -i '/rlimit_as/d' "$xconf"; fi
-	xinetd -dontfork -f "$xconf" -pidfile "$BATS_TEST_TMPDIR/xinetd.pid" \
-		-filelog "$BATS_TEST_TMPDIR/xinetd.log" </dev/null >"$BATS_TEST_TMPDIR/xinetd.out" 2>&1 3>&- &
-	XINETD_PID=$!
-	for ((i = 0; i < 100; i++)); do
-		[[ -n $(ss -Htln "sport = :$port") ]] && break
-		kill -0 "$XINETD_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	[[ -n $(ss -Htln "sport = :$port") ]] || fail "xinetd is not listening:" "$(cat "$BATS_TEST_TMPDIR/xinetd.out")"
-	SOCKET_PORT=$port
+@test "xinetd: the shipped service file is disabled and bound to loopback until the operator says otherwise" {
+	local f=$REPO/xinetd/bank-callback
+	grep -qE '^\s*disable\s*=\s*yes$' "$f" || fail "the shipped file does not say disable = yes"
+	grep -qE '^\s*bind\s*=\s*127\.0\.0\.1$' "$f" || fail "the shipped file does not bind 127.0.0.1"
+	grep -qE '^\s*only_from\s*=\s*127\.0\.0\.1$' "$f" || fail "the shipped file does not say only_from = 127.0.0.1"
+}
 
+@test "xinetd: the project's service file, enabled on a loopback port, gives real answers" {
+	xinetd_start
 	curl_request POST /bank/netsave "$(netsave_body)"
 	assert_ack "$NS_TRX"
 	assert_rows bank_netsave 1
@@ -132,15 +170,10 @@ teardown() {
 	assert_status 200
 	assert_body $'ok\n'
 
-	# xinetd makes stderr the socket too: the log line must go to syslog, not to the
-	# client. Read every byte the connection carries, not just Content-Length of them.
-	local raw=$BATS_TEST_TMPDIR/raw
-	exec 5<>"/dev/tcp/127.0.0.1/$port"
-	printf 'GET /bank/health HTTP/1.1\r\nHost: x\r\n\r\n' >&5
-	timeout 15 cat <&5 >"$raw"
-	exec 5<&-
-	assert_eq "$(tail -c 7 "$raw" | od -An -c | tr -s ' ')" ' \r \n \r \n o k \n' "the stream's last bytes"
-	! grep -q 'status=' "$raw" || fail "the log line reached the client:" "$(cat "$raw")"
+	# xinetd makes stderr the socket too: the log line must go to syslog, not to the client.
+	xinetd_raw health 'GET /bank/health HTTP/1.1'$'\r\n''Host: x'$'\r\n\r\n'
+	assert_one_response health 200
+	assert_body $'ok\n'
 }
 
 @test "make install honours PREFIX and DESTDIR; uninstall removes it, keeping an edited config" {
