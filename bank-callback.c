@@ -12,6 +12,7 @@
 #include "http.h"
 #include "keyfile.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <syslog.h>
@@ -108,10 +109,12 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The log line goes to syslog instead of stderr (see main). */
+static bool log_to_syslog;
+
 /* xinetd connects stderr to the client's socket as well as stdin and
- * stdout: a log line written there would reach the client.  Then the
- * line goes to syslog instead.  (Under systemd stderr is the journal's
- * own stream, another socket.) */
+ * stdout.  (Under systemd stderr is the journal's own stream, another
+ * socket.) */
 static bool stderr_is_the_client(void)
 {
 	struct stat out, err;
@@ -119,6 +122,32 @@ static bool stderr_is_the_client(void)
 	return fstat(1, &out) == 0 && fstat(2, &err) == 0 &&
 	       S_ISSOCK(err.st_mode) && out.st_dev == err.st_dev &&
 	       out.st_ino == err.st_ino;
+}
+
+/* When stderr is the client, whatever reaches fd 2 lands in front of
+ * the answer: libpq prints a WARNING the server sends while connecting
+ * (a collation version mismatch after a glibc upgrade, on every
+ * connection) before pg.c can set its notice processor, and the bank,
+ * unable to read its acknowledgement, retries for ever.  So before
+ * anything else runs, fd 2 becomes /dev/null, for us and for every
+ * library, and the log line goes to syslog.  -1 if that failed.
+ * fd 1 needs no such care: libraries write their messages to stderr,
+ * and only serve()'s one write uses stdout in a request (printf is for
+ * --help, --version and --check). */
+static int keep_stderr_off_the_client(void)
+{
+	int fd;
+
+	if (!stderr_is_the_client())
+		return 0;
+	log_to_syslog = true;
+	openlog("bank-callback", LOG_PID, LOG_DAEMON);
+	fd = open("/dev/null", O_WRONLY);
+	if (fd < 0 || dup2(fd, 2) < 0)
+		return -1;
+	if (fd > 2)
+		close(fd);
+	return 0;
 }
 
 /* The one log line of a request.  Everything from the request is passed
@@ -168,11 +197,9 @@ static void log_request(const struct ctx *x, const struct http_request *req,
 		b.overflow = false;
 		buf_puts(&b, "...");
 	}
-	if (stderr_is_the_client()) {
+	if (log_to_syslog) {
 		/* syslog has its own priorities: drop the "<N>" prefix. */
-		openlog("bank-callback", LOG_PID, LOG_DAEMON);
 		syslog(x->prio, "%s", strchr(b.p, '>') + 1);
-		closelog();
 		return;
 	}
 	buf_putc(&b, '\n');
@@ -314,6 +341,12 @@ int main(int argc, char **argv)
 	static char config_error[512];
 	struct config cfg;
 
+	if (keep_stderr_off_the_client()) {
+		/* No answer at all beats one a library may have garbled:
+		 * the bank retries. */
+		syslog(LOG_ERR, "cannot point stderr away from the client: %m");
+		return 1;
+	}
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);

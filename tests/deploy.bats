@@ -24,6 +24,10 @@ teardown() {
 		kill "$XINETD_PID" 2>/dev/null || true
 		wait "$XINETD_PID" 2>/dev/null || true
 	fi
+	if [[ -n ${COLLATION_CHANGED:-} ]]; then
+		psql_val "UPDATE pg_database SET datcollversion = pg_database_collation_actual_version(oid)
+			WHERE datname = current_database()"
+	fi
 }
 
 # xinetd_start: the shipped service file under a real xinetd, enabled as an operator would:
@@ -172,6 +176,27 @@ assert_one_response() {
 
 	# xinetd makes stderr the socket too: the log line must go to syslog, not to the client.
 	xinetd_raw health 'GET /bank/health HTTP/1.1'$'\r\n''Host: x'$'\r\n\r\n'
+	assert_one_response health 200
+	assert_body $'ok\n'
+}
+
+@test "xinetd: a PostgreSQL WARNING at every connection never reaches the client, only the answer does" {
+	# A recorded collation version that is not the database's own: PostgreSQL then warns on
+	# every new connection, as after a glibc upgrade. The teardown puts the real one back.
+	COLLATION_CHANGED=1
+	psql_val "UPDATE pg_database SET datcollversion = '0.0' WHERE datname = current_database()"
+	run psql -X -U "$PG_ADMIN_USER" -c 'SELECT 1'
+	[[ $output == *WARNING*collation\ version* ]] || fail "PostgreSQL does not warn at connection time:" "$output"
+	xinetd_start
+
+	build_request POST /bank/netsave "$(netsave_body)"
+	xinetd_raw ack "$REQUEST"
+	assert_one_response ack 200
+	assert_ack "$NS_TRX"
+	assert_rows bank_netsave 1
+
+	build_request GET /bank/health ''
+	xinetd_raw health "$REQUEST"
 	assert_one_response health 200
 	assert_body $'ok\n'
 }
