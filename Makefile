@@ -105,9 +105,10 @@ install: bank-callback
 	done
 	$(SET_BINDIR) xinetd/bank-callback >$(DESTDIR)$(SYSCONFDIR)/xinetd.d/bank-callback
 	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/xinetd.d/bank-callback
-	@# An operator's configuration is never overwritten.
+	@# An operator's configuration is never overwritten.  Not world-
+	@# readable: it may come to hold a PGPASSWORD or the like.
 	[ -e $(DESTDIR)$(SYSCONFDIR)/bank-callback.conf ] || \
-	  install -m 0644 etc/bank-callback.conf $(DESTDIR)$(SYSCONFDIR)/bank-callback.conf
+	  install -m 0640 etc/bank-callback.conf $(DESTDIR)$(SYSCONFDIR)/bank-callback.conf
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/bank-callback $(DESTDIR)$(MAN8DIR)/bank-callback.8 \

@@ -211,6 +211,8 @@ assert_one_response() {
 		[[ -s $d/$f ]] || fail "not installed: $f"
 	done
 	[[ -x $d/usr/bin/bank-callback ]] || fail "binary not executable"
+	# it may come to hold secrets: not world-readable
+	assert_eq "$(stat -c %a "$d/etc/bank-callback.conf")" 640 "mode of bank-callback.conf"
 	grep -qx 'ExecStart=/usr/bin/bank-callback' "$d/usr/lib/systemd/system/bank-callback@.service" ||
 		fail "ExecStart does not follow PREFIX"
 	grep -qE '^\s*server\s*=\s*/usr/bin/bank-callback$' "$d/etc/xinetd.d/bank-callback" ||
