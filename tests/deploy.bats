@@ -2,7 +2,7 @@
 # shellcheck disable=SC2034 # BIN_CMD is read by lib/common.bash
 # Deployment: the systemd units, the xinetd service and `make install`, each used for real:
 # the units are checked by systemd-analyze and their settings run under
-# systemd-socket-activate; the xinetd file runs under a real xinetd.
+# systemd-socket-activate; the xinetd file runs under a real xinetd. Also the docs' nginx examples.
 
 load lib/common
 
@@ -199,6 +199,20 @@ assert_one_response() {
 	xinetd_raw health "$REQUEST"
 	assert_one_response health 200
 	assert_body $'ok\n'
+}
+
+# The nginx example in FILE, from its "server {" line to its closing "}" in column 0.
+nginx_example() { awk '/^server \{$/ { on = 1 } on { print } on && /^\}$/ { exit }' "$1"; }
+
+@test "docs: the README's and the man page's nginx examples keep RefreshRedis to loopback" {
+	local f rules
+	for f in README.md man/bank-callback.8; do
+		# the access rules of the RefreshRedis location, in nginx's order: the first match wins
+		rules=$(nginx_example "$REPO/$f" |
+			awk '/location = \/bank\/RefreshRedis \{/ { on = 1 } on && /^ *(allow|deny) / { print $1, $2 }
+				on && /^ *\}$/ { exit }')
+		assert_eq "$rules" $'allow 127.0.0.1;\ndeny all;' "$f: RefreshRedis's access rules in the nginx example"
+	done
 }
 
 @test "make install honours PREFIX and DESTDIR; uninstall removes it, keeping an edited config" {
