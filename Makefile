@@ -47,7 +47,7 @@ endif
 
 SRCS = bank-callback.c buf.c callback.c chkvalue.c config.c conn.c form.c \
        http.c json.c keyfile.c utf8.c \
-       db/audit.c db/cache.c db/libs.c db/pg.c \
+       db/audit.c db/cache.c db/libs.c db/pg.c db/signatures.c \
        handlers/async.c handlers/common.c handlers/corpregister.c \
        handlers/health.c handlers/netsave.c handlers/page.c \
        handlers/refreshredis.c handlers/register.c

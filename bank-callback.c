@@ -249,6 +249,24 @@ static int serve(const struct config *cfg, const char *config_error)
 	return 0;
 }
 
+/* The settings the field rules read, as a request will read them. */
+static int check_rules(const struct config *cfg)
+{
+	struct rule_env env;
+	char err[256];
+
+	if (rule_env_init(cfg, &env, err, sizeof err)) {
+		printf("FAIL rules: %s\n", err);
+		return 1;
+	}
+	printf("ok rules: OrdDate from %d days before to %d after today (China); "
+	       "OrdId pattern %s; UsrId pattern %s\n",
+	       env.order_days_before, env.order_days_after,
+	       cfg->ord_id_pattern ? cfg->ord_id_pattern : "none",
+	       cfg->usr_id_pattern ? cfg->usr_id_pattern : "none");
+	return 0;
+}
+
 /* --check: every thing a request will need, one line each. */
 static int check(const struct config *cfg, const char *config_error)
 {
@@ -276,6 +294,7 @@ static int check(const struct config *cfg, const char *config_error)
 		printf("ok key: %s, read as %s\n", desc,
 		       keyfile_format_name(format));
 	}
+	failed |= check_rules(cfg);
 
 	c = pg_connect(err, sizeof err);
 	if (!c) {
@@ -287,7 +306,7 @@ static int check(const struct config *cfg, const char *config_error)
 			"SELECT count(*) FROM pg_catalog.pg_tables "
 			"WHERE tablename IN ('bank_customers', "
 			"'bank_mer_customers', 'bank_netsave', "
-			"'bank_callback_audit') "
+			"'bank_callback_audit', 'bank_callback_signatures') "
 			"AND schemaname = ANY (current_schemas(false))";
 		PGresult *res = pg_exec(c, sql, 0, NULL, err, sizeof err);
 
@@ -295,12 +314,12 @@ static int check(const struct config *cfg, const char *config_error)
 		if (!res) {
 			printf("FAIL schema: %s\n", err);
 			failed = 1;
-		} else if (strcmp(PQgetvalue(res, 0, 0), "4") != 0) {
-			printf("FAIL schema: %s of 4 tables found; apply sql/\n",
+		} else if (strcmp(PQgetvalue(res, 0, 0), "5") != 0) {
+			printf("FAIL schema: %s of 5 tables found; apply sql/\n",
 			       PQgetvalue(res, 0, 0));
 			failed = 1;
 		} else {
-			printf("ok schema: 4 tables\n");
+			printf("ok schema: 5 tables\n");
 		}
 		PQclear(res);
 		PQfinish(c);

@@ -7,39 +7,62 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium/crypto_hash_sha256.h>
+
 enum {
 	SIGNED_MAX = 8192,
 	MAX_DECODED_AGAIN = 4,     /* fields per spec with two readings */
+	MAX_SIGNED_FIELDS = 16,
 };
 
-bool shape_cust_id(struct slice v)
+bool shape_cust_id(struct slice v, const struct rule_env *env)
 {
+	(void)env;
 	return v.len == 16 && slice_has_only(v, "d");
 }
 
-bool shape_usr_id(struct slice v)
+bool slice_matches(struct slice v, const regex_t *re)
+{
+	char s[PATTERN_SUBJECT_MAX + 1];
+
+	if (!re)
+		return true;
+	if (v.len > PATTERN_SUBJECT_MAX || memchr(v.p, '\0', v.len))
+		return false;
+	memcpy(s, v.p, v.len);
+	s[v.len] = '\0';
+	return regexec(re, s, 0, NULL, 0) == 0;
+}
+
+bool shape_usr_id(struct slice v, const struct rule_env *env)
 {
 	/* The design's pnrid: at most 25 bytes, printable, no spaces. */
-	return v.len >= 1 && v.len <= 25 && slice_has_only(v, "a_-.@");
+	return v.len >= 1 && v.len <= 25 && slice_has_only(v, "a_-.@") &&
+	       slice_matches(v, env->usr_id_pattern);
 }
 
-bool shape_trx_id(struct slice v)
+bool shape_trx_id(struct slice v, const struct rule_env *env)
 {
-	return v.len >= 1 && v.len <= 18 && slice_has_only(v, "a");
+	/* Every real TrxId is 18 digits; a fixed length pins its place in
+	 * the signed string. */
+	(void)env;
+	return v.len == 18 && slice_has_only(v, "d");
 }
 
-bool shape_resp_code(struct slice v)
+bool shape_resp_code(struct slice v, const struct rule_env *env)
 {
+	(void)env;
 	return v.len == 3 && slice_has_only(v, "a");
 }
 
-bool shape_url(struct slice v)
+bool shape_url(struct slice v, const struct rule_env *env)
 {
 	/* Once decoded by the form, the merchant's own encoding may remain. */
 	static const char *const prefixes[] = {
 		"http://", "https://", "http%3A%2F%2F", "https%3A%2F%2F",
 	};
 
+	(void)env;
 	if (v.len > 1024)
 		return false;
 	for (size_t i = 0; i < v.len; i++)
@@ -71,7 +94,8 @@ static struct form_field *field_named(struct form *f, const char *name)
 	return NULL;
 }
 
-/* Finds the reading of raw that the ChkValue signs, into *reading.
+/* Finds the reading of raw that the ChkValue signs, into *reading, and
+ * the signed string into *str.
  *
  * A field marked MAY_BE_DECODED_AGAIN was percent-encoded by the
  * merchant before the form encoded it again, and the bank (or the
@@ -80,10 +104,10 @@ static struct form_field *field_named(struct form *f, const char *name)
  * tried, all decoded first (the usual case), against one RSA operation. */
 static int verify(const struct callback_spec *spec, const struct form *raw,
 		  const struct rsa_pubkey *key, struct slice chk,
-		  struct form *reading)
+		  struct form *reading, struct buf *str)
 {
-	static char decoded_mem[SIGNED_MAX], signed_mem[SIGNED_MAX];
-	struct buf decoded, str;
+	static char decoded_mem[SIGNED_MAX];
+	struct buf decoded;
 	struct chkvalue cv;
 	struct form_field *twice[MAX_DECODED_AGAIN];
 	struct slice as_received[MAX_DECODED_AGAIN], again[MAX_DECODED_AGAIN];
@@ -112,16 +136,39 @@ static int verify(const struct callback_spec *spec, const struct form *raw,
 		again[n] = slice_trim((struct slice){ decoded.p + start, decoded.len - start });
 		n++;
 	}
-	buf_init(&str, signed_mem, sizeof signed_mem);
 	for (unsigned mask = (1u << n) - 1;; mask--) {
 		for (unsigned i = 0; i < n; i++)
 			twice[i]->value = mask & (1u << i) ? again[i] : as_received[i];
-		build_signed(spec, reading, &str);
-		if (!str.overflow && chkvalue_signs(&cv, (struct slice){ str.p, str.len }))
+		build_signed(spec, reading, str);
+		if (!str->overflow && chkvalue_signs(&cv, (struct slice){ str->p, str->len }))
 			return 0;
 		if (mask == 0)
 			return -1;
 	}
+}
+
+/* What a verified callback means: each PINNED field's name and value as
+ * cut, hashed.  Two posts with one ChkValue and another meaning are two
+ * cuttings of the bank's one string; where the ECHOED fields split is no
+ * part of the meaning (see callback_meanings). */
+static void hash_meaning(const struct callback_spec *spec,
+			 const struct form *reading, unsigned char *out)
+{
+	crypto_hash_sha256_state h;
+
+	crypto_hash_sha256_init(&h);
+	for (const struct signed_field *sf = spec->signed_fields; sf->name; sf++) {
+		struct slice v = slice_trim(form_get(reading, sf->name));
+
+		if (sf->boundary == ECHOED)
+			continue;
+		/* names and values hold no NUL: the form refuses %00 */
+		crypto_hash_sha256_update(&h, (const unsigned char *)sf->name,
+					  strlen(sf->name) + 1);
+		crypto_hash_sha256_update(&h, (const unsigned char *)v.p, v.len);
+		crypto_hash_sha256_update(&h, (const unsigned char *)"", 1);
+	}
+	crypto_hash_sha256_final(&h, out);
 }
 
 /* Converts every value to trimmed UTF-8 (GBK when the bank says so). */
@@ -147,25 +194,29 @@ static int to_text(const struct form *in, struct form *text)
 	return b.overflow ? -1 : 0;
 }
 
-static int check_rules(const struct callback_spec *spec, struct callback *cb,
+static bool needed(const struct field_rule *r, bool success)
+{
+	return r->need == REQUIRED || (r->need == REQUIRED_ON_SUCCESS && success);
+}
+
+static int check_rules(const struct callback_spec *spec,
+		       const struct rule_env *env, struct callback *cb,
 		       const char **why)
 {
 	static char msg[64];
 
 	for (const struct field_rule *r = spec->rules; r->name; r++) {
 		struct slice v = form_get(&cb->text, r->name);
-		bool needed = r->need == REQUIRED ||
-			      (r->need == REQUIRED_ON_SUCCESS && cb->success);
 
 		if (v.len == 0) {
-			if (needed) {
+			if (needed(r, cb->success)) {
 				snprintf(msg, sizeof msg, "missing %s", r->name);
 				*why = msg;
 				return 400;
 			}
 			continue;
 		}
-		if (r->shape && !r->shape(v)) {
+		if (r->shape && !r->shape(v, env)) {
 			snprintf(msg, sizeof msg, "bad %s", r->name);
 			*why = msg;
 			return 400;
@@ -174,15 +225,171 @@ static int check_rules(const struct callback_spec *spec, struct callback *cb,
 	return 0;
 }
 
+/* ---- one signed string, one meaning ----
+ *
+ * The bank signs its fields glued together, so its signature covers the
+ * bytes, not where one field ends.  Every way of cutting the signed
+ * string into the spec's fields that the rules accept is walked; when
+ * two of them put a PINNED field (an id, an amount, a date, a state)
+ * anywhere else, the callback is refused: which meaning the bank signed
+ * cannot be known, and guessing is how a 1.00 top-up becomes 2611271.00.
+ * ECHOED fields (the merchant's own URLs and MerPriv, echoed back) may
+ * share their boundaries: no rule can pin those, and nothing is decided
+ * on them.  Dead ends are remembered, so the walk visits few states; past
+ * a budget it gives up and refuses. */
+
+enum { CUTTING_BUDGET = 1 << 20 };
+
+struct span {
+	size_t start, end;
+};
+
+struct cutting {
+	const struct callback_spec *spec;
+	const struct rule_env *env;
+	const struct field_rule *rule[MAX_SIGNED_FIELDS];  /* NULL: any text */
+	size_t nfields;
+	struct slice s;
+	bool success;
+	unsigned char *dead;  /* (nfields + 1) rows of s.len + 1: no way on */
+	struct span cur[MAX_SIGNED_FIELDS], first[MAX_SIGNED_FIELDS];
+	long budget;
+	int meanings;         /* 0, 1, or 2 for "more, or too costly to tell" */
+};
+
+static const struct field_rule *rule_for(const struct callback_spec *spec,
+					 const char *name)
+{
+	for (const struct field_rule *r = spec->rules; r->name; r++)
+		if (strcmp(r->name, name) == 0)
+			return r;
+	return NULL;
+}
+
+/* The rule's shape over piece as the callback would store it: as UTF-8,
+ * or as GBK when CharSet says so (CharSet is not signed: either). */
+static bool shape_as_text(const struct field_rule *r, struct slice piece,
+			  const struct rule_env *env)
+{
+	static char mem[3 * SIGNED_MAX + 8];
+	struct buf b;
+	size_t i = 0;
+
+	while (i < piece.len && (unsigned char)piece.p[i] < 0x80)
+		i++;
+	if (i == piece.len)       /* ASCII reads the same either way */
+		return r->shape(piece, env);
+	for (int gbk = 0; gbk < 2; gbk++) {
+		buf_init(&b, mem, sizeof mem);
+		utf8_from(&b, piece, gbk);
+		if (!b.overflow && r->shape((struct slice){ b.p, b.len }, env))
+			return true;
+	}
+	return false;
+}
+
+static bool piece_fits(const struct cutting *c, size_t i, struct slice piece)
+{
+	const char *name = c->spec->signed_fields[i].name;
+	const struct field_rule *r = c->rule[i];
+
+	/* each value is trimmed before it is signed */
+	if (slice_trim(piece).len != piece.len)
+		return false;
+	if (strcmp(name, "CmdId") == 0)
+		return slice_eq(piece, c->spec->cmd_id);
+	if (strcmp(name, "MerCustId") == 0)
+		return slice_eq(piece, c->env->mer_cust_id);
+	if (!r)
+		return true;
+	if (piece.len == 0)
+		return !needed(r, c->success);
+	return !r->shape || shape_as_text(r, piece, c->env);
+}
+
+static bool same_meaning(const struct cutting *c)
+{
+	for (size_t i = 0; i < c->nfields; i++)
+		if (c->spec->signed_fields[i].boundary == PINNED &&
+		    (c->cur[i].start != c->first[i].start ||
+		     c->cur[i].end != c->first[i].end))
+			return false;
+	return true;
+}
+
+/* Walks the cuttings of s from pos into fields i..; true when at least
+ * one completes.  Stops once c->meanings is 2. */
+static bool walk(struct cutting *c, size_t i, size_t pos)
+{
+	unsigned char *dead = &c->dead[i * (c->s.len + 1) + pos];
+	size_t end = i + 1 == c->nfields ? c->s.len : pos;
+	bool any = false;
+
+	if (i == c->nfields) {
+		if (pos != c->s.len)
+			return false;
+		if (c->meanings == 0) {
+			memcpy(c->first, c->cur, sizeof c->first);
+			c->meanings = 1;
+		} else if (!same_meaning(c)) {
+			c->meanings = 2;
+		}
+		return true;
+	}
+	if (*dead)
+		return false;
+	if (--c->budget < 0) {
+		c->meanings = 2;
+		return true;
+	}
+	for (; end <= c->s.len && c->meanings < 2; end++) {
+		if (!piece_fits(c, i, (struct slice){ c->s.p + pos, end - pos }))
+			continue;
+		c->cur[i] = (struct span){ pos, end };
+		any |= walk(c, i + 1, end);
+	}
+	*dead = !any;
+	return any;
+}
+
+int callback_meanings(const struct callback_spec *spec,
+		      const struct rule_env *env, struct slice signed_string,
+		      bool success)
+{
+	static unsigned char dead[(MAX_SIGNED_FIELDS + 1) * (SIGNED_MAX + 1)];
+	static struct cutting c;
+
+	memset(&c, 0, sizeof c);
+	c.spec = spec;
+	c.env = env;
+	c.s = signed_string;
+	c.success = success;
+	c.dead = dead;
+	c.budget = CUTTING_BUDGET;
+	for (; spec->signed_fields[c.nfields].name; c.nfields++) {
+		if (c.nfields == MAX_SIGNED_FIELDS)
+			return 2;
+		c.rule[c.nfields] = rule_for(spec, spec->signed_fields[c.nfields].name);
+	}
+	if (signed_string.len > SIGNED_MAX)
+		return 2;
+	memset(dead, 0, (c.nfields + 1) * (signed_string.len + 1));
+	walk(&c, 0, 0);
+	return c.meanings;
+}
+
 int callback_check(const struct callback_spec *spec, const struct form *raw,
-		   const struct rsa_pubkey *bank_key, const char *mer_cust_id,
+		   const struct rsa_pubkey *bank_key, const struct rule_env *env,
 		   struct callback *cb, const char **why)
 {
+	static char str_mem[SIGNED_MAX];
 	struct slice chk = slice_trim(form_get(raw, "ChkValue"));
 	struct form reading;
+	struct buf str;
 
 	cb->raw = raw;
 	cb->verified = false;
+	cb->ambiguous = false;
 	cb->text.n = 0;
 	if (!slice_eq(slice_trim(form_get(raw, "CmdId")), spec->cmd_id)) {
 		*why = "CmdId does not match the route";
@@ -192,21 +399,30 @@ int callback_check(const struct callback_spec *spec, const struct form *raw,
 		*why = "no ChkValue";
 		return 403;
 	}
-	if (verify(spec, raw, bank_key, chk, &reading)) {
+	buf_init(&str, str_mem, sizeof str_mem);
+	if (verify(spec, raw, bank_key, chk, &reading, &str)) {
 		*why = "bad ChkValue";
 		return 403;
 	}
 	cb->verified = true;
+	crypto_hash_sha256(cb->signed_hash, (const unsigned char *)str.p, str.len);
+	hash_meaning(spec, &reading, cb->meaning_hash);
 	if (to_text(&reading, &cb->text)) {
 		*why = "values too long";
 		return 400;
 	}
-	if (!slice_eq(slice_trim(form_get(raw, "MerCustId")), mer_cust_id)) {
+	if (!slice_eq(slice_trim(form_get(raw, "MerCustId")), env->mer_cust_id)) {
 		*why = "MerCustId is not ours";
 		return 403;
 	}
 	cb->success = slice_eq(form_get(&cb->text, "RespCode"), "000");
-	if (check_rules(spec, cb, why))
+	if (check_rules(spec, env, cb, why))
 		return 400;
+	if (callback_meanings(spec, env, (struct slice){ str.p, str.len },
+			      cb->success) != 1) {
+		cb->ambiguous = true;
+		*why = "signed string can be cut into fields more than one way";
+		return 403;
+	}
 	return 0;
 }

@@ -11,6 +11,25 @@
 
 #include "keyfile.h"
 
+#include <regex.h>
+#include <stdint.h>
+#include <time.h>
+
+enum {
+	PATTERN_SUBJECT_MAX = 64,     /* longest value a pattern is tried on */
+	CALLBACK_HASH_BYTES = 32,
+};
+
+/* What the rules need beyond the value: our settings and the time. */
+struct rule_env {
+	const char *mer_cust_id;      /* ours: a callback naming another is refused */
+	long today;                   /* arrival day in China (UTC+8), days since 1970-01-01 */
+	int order_days_before;        /* OrdDate window around today */
+	int order_days_after;
+	const regex_t *ord_id_pattern;  /* the platform's own OrdId, or NULL */
+	const regex_t *usr_id_pattern;  /* the platform's own UsrId, or NULL */
+};
+
 /* Whether a field may be empty.  A failed callback (RespCode other than
  * "000") leaves empty what only a success has: REQUIRED_ON_SUCCESS. */
 enum need {
@@ -22,7 +41,7 @@ enum need {
 struct field_rule {
 	const char *name;
 	enum need need;
-	bool (*shape)(struct slice utf8_value);   /* NULL: any text */
+	bool (*shape)(struct slice utf8_value, const struct rule_env *env);  /* NULL: any text */
 };
 
 /* How the bank may have signed a field's value. */
@@ -35,9 +54,20 @@ enum reading {
 	MAY_BE_DECODED_AGAIN,
 };
 
+/* Whether the rules must pin where a field's value lies in the signed
+ * string (see callback_meanings). */
+enum boundary {
+	PINNED,
+	/* The merchant's own text, echoed back by the bank (RetUrl, BgRetUrl,
+	 * MerPriv, RespExt): free text whose end no rule can pin, and nothing
+	 * is decided on it. */
+	ECHOED,
+};
+
 struct signed_field {
 	const char *name;
 	enum reading reading;
+	enum boundary boundary;
 };
 
 struct callback_spec {
@@ -53,29 +83,49 @@ struct callback {
 	const struct form *raw;
 	struct form text;        /* filled once the signature holds */
 	bool verified;           /* the bank signed it: audit it, whatever follows */
+	bool ambiguous;          /* ... but more than one cutting passes the rules */
 	bool success;            /* RespCode == "000" */
+	/* Once verified: SHA-256 of the signed string, and of its fields as
+	 * cut (name and value each): one string, one meaning. */
+	unsigned char signed_hash[CALLBACK_HASH_BYTES];
+	unsigned char meaning_hash[CALLBACK_HASH_BYTES];
 };
 
 /* Runs every check in order: CmdId, ChkValue present, signature, our
- * merchant, field rules.  cb->verified tells whether the signature held,
- * even when a later check fails.  Returns 0, or the HTTP status to answer (400 or
- * 403) with *why set for the log. */
+ * merchant, field rules, one cutting.  cb->verified tells whether the
+ * signature held, even when a later check fails; cb->ambiguous that the
+ * signed string has another meaning the rules accept too.  Returns
+ * 0, or the HTTP status to answer (400 or 403) with *why set for the
+ * log. */
 int callback_check(const struct callback_spec *spec, const struct form *raw,
-		   const struct rsa_pubkey *bank_key, const char *mer_cust_id,
+		   const struct rsa_pubkey *bank_key, const struct rule_env *env,
 		   struct callback *cb, const char **why);
 
+/* How many meanings signed_string has: the cuttings into spec's signed
+ * fields with every piece trimmed and passing its field's rule (CmdId
+ * the spec's, MerCustId ours), told apart by where they put the PINNED
+ * fields.  0, 1, or 2 for "more than one, or too costly to tell".
+ * Pure apart from static scratch. */
+int callback_meanings(const struct callback_spec *spec,
+		      const struct rule_env *env, struct slice signed_string,
+		      bool success);
+
+/* Whether the whole of v matches re (NULL matches everything). */
+bool slice_matches(struct slice v, const regex_t *re);
+
 /* Field shapes, shared by the specs. */
-bool shape_cust_id(struct slice v);       /* 16 digits */
-bool shape_usr_id(struct slice v);        /* 1..25 bytes */
-bool shape_trx_id(struct slice v);        /* 1..18 of [A-Za-z0-9] */
-bool shape_resp_code(struct slice v);     /* 3 of [A-Za-z0-9] */
-bool shape_url(struct slice v);           /* an http(s) URL, maybe still encoded */
+bool shape_cust_id(struct slice v, const struct rule_env *env);   /* 16 digits */
+bool shape_usr_id(struct slice v, const struct rule_env *env);    /* 1..25 bytes, the pattern */
+bool shape_trx_id(struct slice v, const struct rule_env *env);    /* 18 digits */
+bool shape_resp_code(struct slice v, const struct rule_env *env); /* 3 of [A-Za-z0-9] */
+bool shape_url(struct slice v, const struct rule_env *env);       /* an http(s) URL, maybe still encoded */
 
 /* Why the shapes are strict: the bank signs its fields glued together
  * with no separator, so "UsrId=alice1&UsrCustId=600..." and
- * "UsrId=alice&UsrCustId=1600..." sign the same string.  Only fields
- * whose shapes cannot absorb a neighbour's characters (fixed-length
- * digits, a URL that must start with "http", a real date, an amount with
- * no leading zero) pin every boundary where it was signed. */
+ * "UsrId=alice&UsrCustId=1600..." sign the same string.  Strict shapes
+ * (fixed-length digits, a URL that must start with "http", a real date
+ * near today, an amount with no leading zero) leave the bank's cutting
+ * almost always the only one; callback_cuttings() refuses the rest, and
+ * the store refuses a ChkValue seen before with another meaning. */
 
 #endif

@@ -165,8 +165,38 @@ void config_from_env(struct config *c)
 				       sizeof c->pubkey_path);
 	c->mer_cust_id = nonempty("BANK_CALLBACK_MER_CUST_ID");
 	c->frontend = nonempty("BANK_CALLBACK_FRONTEND");
+	c->order_days = nonempty("BANK_CALLBACK_ORDER_DAYS");
+	c->ord_id_pattern = nonempty("BANK_CALLBACK_ORD_ID_PATTERN");
+	c->usr_id_pattern = nonempty("BANK_CALLBACK_USR_ID_PATTERN");
 	c->admin_token_file = nonempty("BANK_CALLBACK_ADMIN_TOKEN_FILE");
 	if (!c->admin_token_file)
 		c->admin_token_file = credential("admin-token", c->token_path,
 						 sizeof c->token_path);
+}
+
+static const char *days(const char *p, int *out)
+{
+	int v = 0;
+
+	if (*p < '0' || *p > '9')
+		return NULL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (*p - '0');
+		if (v > ORDER_DAYS_MAX)
+			return NULL;
+	}
+	*out = v;
+	return p;
+}
+
+int config_order_days(const char *v, int *before, int *after)
+{
+	*before = ORDER_DAYS_BEFORE;
+	*after = ORDER_DAYS_AFTER;
+	if (!v)
+		return 0;
+	v = days(v, before);
+	if (v && *v == ',')
+		v = days(v + 1, after);
+	return v && *v == '\0' ? 0 : -1;
 }

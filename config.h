@@ -10,6 +10,9 @@ struct config {
 	const char *mer_cust_id;       /* our MerCustId */
 	const char *frontend;          /* front-end base URL */
 	const char *admin_token_file;  /* RefreshRedis token */
+	const char *order_days;        /* OrdDate window: "BEFORE[,AFTER]" days */
+	const char *ord_id_pattern;    /* POSIX ERE the platform's OrdIds match */
+	const char *usr_id_pattern;    /* POSIX ERE the platform's UsrIds match */
 	char pubkey_path[4096];        /* storage for credential paths */
 	char token_path[4096];
 };
@@ -32,5 +35,16 @@ int config_parse(char *text, size_t len,
  * BANK_CALLBACK_ADMIN_TOKEN_FILE, the credentials "bank-pubkey" and
  * "admin-token" in $CREDENTIALS_DIRECTORY are used when present. */
 void config_from_env(struct config *c);
+
+enum {
+	ORDER_DAYS_BEFORE = 7,         /* default OrdDate window */
+	ORDER_DAYS_AFTER = 1,
+	ORDER_DAYS_MAX = 36600,        /* a century */
+	PATTERN_MAX = 256,
+};
+
+/* Parses BANK_CALLBACK_ORDER_DAYS ("BEFORE" or "BEFORE,AFTER", each 0 to
+ * ORDER_DAYS_MAX; NULL gives the defaults).  Pure.  0, or -1. */
+int config_order_days(const char *v, int *before, int *after);
 
 #endif

@@ -3,11 +3,18 @@
  * The bank retries until it sees RECV_ORD_ID_<TrxId>, so that string is
  * written only after COMMIT returned: a crash anywhere before it means a
  * retry, never a lost top-up.  The signature is checked before anything
- * is connected to, so forgeries cost us no database work. */
+ * is connected to, so forgeries cost us no database work.
+ *
+ * Every signed callback then passes bank_callback_signatures (see
+ * sql/004-signatures.sql) in the same transaction as its rows: a retry
+ * of one already stored is acknowledged without touching its rows again
+ * (a soft-deleted row stays deleted) and without another audit row; a
+ * ChkValue already accepted with another meaning is refused. */
 #include "handlers.h"
 #include "../db/audit.h"
 #include "../db/cache.h"
 #include "../db/pg.h"
+#include "../db/signatures.h"
 
 static void update_cache(struct ctx *x, const struct async_callback *a,
 			 const struct callback *cb)
@@ -24,6 +31,37 @@ static void update_cache(struct ctx *x, const struct async_callback *a,
 	redisFree(r);
 }
 
+static void acknowledge(struct ctx *x, const struct callback *cb)
+{
+	char ack[64];
+	struct buf b;
+
+	buf_init(&b, ack, sizeof ack);
+	buf_puts(&b, "RECV_ORD_ID_");
+	buf_put_slice(&b, form_get(&cb->text, "TrxId"));
+	reply_text(x, 200, ack);
+}
+
+/* A signed callback refused (rc, why): recorded with its answer the
+ * first time only, then answered. */
+static int refuse(PGconn *c, struct ctx *x, const struct callback *cb,
+		  const struct sighting *seen, int rc, const char *why,
+		  char *err, size_t errlen)
+{
+	reply_error(x, rc, why);
+	if (seen->other_meaning) {
+		x->outcome = why;
+	} else if (cb->ambiguous) {
+		/* the bank's own callback, refused: an operator must look */
+		x->outcome = "refused, more than one meaning";
+		ctx_note(x, LOG_ERR, NULL, NULL);
+	}
+	if (!seen->first)
+		return 0;
+	return audit_insert(c, x->req->path, cb, x->req->body, rc, x->outcome,
+			    err, errlen);
+}
+
 void handle_async(struct ctx *x, const void *arg)
 {
 	const struct async_callback *a = arg;
@@ -31,18 +69,19 @@ void handle_async(struct ctx *x, const void *arg)
 	const char *why;
 	char err[256];
 	const struct rsa_pubkey *key;
+	struct rule_env env;
+	struct signature sig;
+	struct sighting seen;
 	PGconn *c;
 	int rc;
 
 	x->trx_id = form_get(x->form, "TrxId");
 	x->ord_id = form_get(x->form, "OrdId");
-	if (!(key = ctx_bank_key(x)) ||
-	    !ctx_need(x, x->cfg->mer_cust_id, "BANK_CALLBACK_MER_CUST_ID is not set"))
+	if (!(key = ctx_bank_key(x)) || ctx_rule_env(x, &env))
 		return;
-	rc = callback_check(a->spec, x->form, key, x->cfg->mer_cust_id, &cb, &why);
-	if (rc) {
+	rc = callback_check(a->spec, x->form, key, &env, &cb, &why);
+	if (!cb.verified) {
 		reply_error(x, rc, why);
-		ctx_audit(x, &cb);
 		return;
 	}
 	c = pg_connect(err, sizeof err);
@@ -50,27 +89,42 @@ void handle_async(struct ctx *x, const void *arg)
 		reply_error(x, 503, err);
 		return;
 	}
+	if (ctx_note_signature(x, c, &cb, a->spec->cmd_id, rc ? rc : 200, &sig,
+			       &seen, err, sizeof err))
+		goto unavailable;
+	if (seen.other_meaning) {
+		rc = 403;
+		why = "signature reused with other fields";
+	} else if (!seen.first && seen.status == 200) {
+		/* A retry or replay of a callback already stored. */
+		if (pg_commit(c, err, sizeof err))
+			goto unavailable;
+		PQfinish(c);
+		x->outcome = "duplicate, answered again";
+		acknowledge(x, &cb);
+		return;
+	}
+	if (rc) {
+		if (refuse(c, x, &cb, &seen, rc, why, err, sizeof err) ||
+		    pg_commit(c, err, sizeof err))
+			ctx_note(x, LOG_WARNING, "not audited", err);
+		PQfinish(c);
+		return;
+	}
 	/* The audit row shares the transaction: it says 200 only when the
 	 * rows it describes are committed with it. */
-	if (pg_begin(c, "", err, sizeof err) ||
+	if ((!seen.first && signature_set_status(c, &sig, 200, err, sizeof err)) ||
 	    a->store(c, &cb, x, err, sizeof err) ||
 	    audit_insert(c, x->req->path, &cb, x->req->body, 200, x->outcome,
 			 err, sizeof err) ||
-	    pg_commit(c, err, sizeof err)) {
-		PQfinish(c);
-		reply_error(x, 503, err);
-		return;
-	}
+	    pg_commit(c, err, sizeof err))
+		goto unavailable;
 	PQfinish(c);
 	update_cache(x, a, &cb);
+	acknowledge(x, &cb);
+	return;
 
-	{
-		char ack[64];
-		struct buf b;
-
-		buf_init(&b, ack, sizeof ack);
-		buf_puts(&b, "RECV_ORD_ID_");
-		buf_put_slice(&b, form_get(&cb.text, "TrxId"));
-		reply_text(x, 200, ack);
-	}
+unavailable:
+	PQfinish(c);
+	reply_error(x, 503, err);
 }

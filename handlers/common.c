@@ -2,10 +2,13 @@
 #include "handlers.h"
 #include "../db/audit.h"
 #include "../db/pg.h"
+#include "../db/signatures.h"
 #include "../keyfile.h"
 
+#include <regex.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 void ctx_init(struct ctx *x, const struct http_request *req,
 	      const struct config *cfg)
@@ -17,6 +20,10 @@ void ctx_init(struct ctx *x, const struct http_request *req,
 	x->outcome = "-";
 	buf_init(&x->resp.headers, x->resp.headers_mem, sizeof x->resp.headers_mem);
 	buf_init(&x->resp.body, x->resp.body_mem, sizeof x->resp.body_mem);
+	if (req->path.len < sizeof x->route) {
+		memcpy(x->route, req->path.p, req->path.len);
+		x->route[req->path.len] = '\0';
+	}
 }
 
 void reply_text(struct ctx *x, int status, const char *text)
@@ -78,16 +85,84 @@ const struct rsa_pubkey *ctx_bank_key(struct ctx *x)
 	return &key;
 }
 
-void ctx_audit(struct ctx *x, const struct callback *cb)
+int ctx_note_signature(struct ctx *x, PGconn *c, const struct callback *cb,
+		       const char *cmd_id, int status, struct signature *sig,
+		       struct sighting *seen, char *err, size_t errlen)
+{
+	*sig = (struct signature){ x->route, cmd_id, cb->signed_hash,
+				   cb->meaning_hash };
+	return pg_begin(c, "", err, errlen) ||
+	       signature_note(c, sig, status, seen, err, errlen) ? -1 : 0;
+}
+
+/* A pattern must match the whole value: "^(" PATTERN ")$". */
+static int compile_pattern(const char *name, const char *pattern, regex_t *re,
+			   const regex_t **out, char *err, size_t errlen)
+{
+	char anchored[PATTERN_MAX + 8];
+	int rc;
+
+	*out = NULL;
+	if (!pattern)
+		return 0;
+	if (strlen(pattern) > PATTERN_MAX) {
+		snprintf(err, errlen, "%s is longer than %d bytes", name, PATTERN_MAX);
+		return -1;
+	}
+	snprintf(anchored, sizeof anchored, "^(%s)$", pattern);
+	rc = regcomp(re, anchored, REG_EXTENDED | REG_NOSUB);
+	if (rc) {
+		char why[128];
+
+		regerror(rc, re, why, sizeof why);
+		snprintf(err, errlen, "%s is not a POSIX extended regular expression: %s",
+			 name, why);
+		return -1;
+	}
+	*out = re;
+	return 0;
+}
+
+int rule_env_init(const struct config *cfg, struct rule_env *env, char *err,
+		  size_t errlen)
+{
+	static regex_t ord_re, usr_re;
+	static bool compiled;
+	static const regex_t *ord, *usr;
+	/* The bank's dates are Beijing dates (UTC+8, no summer time). */
+	time_t now = time(NULL) + (time_t)8 * 3600;
+
+	memset(env, 0, sizeof *env);
+	env->mer_cust_id = cfg->mer_cust_id;
+	env->today = (long)(now / 86400);
+	if (config_order_days(cfg->order_days, &env->order_days_before,
+			      &env->order_days_after)) {
+		snprintf(err, errlen, "BANK_CALLBACK_ORDER_DAYS is not BEFORE[,AFTER] "
+			 "(days, 0 to %d)", ORDER_DAYS_MAX);
+		return -1;
+	}
+	if (!compiled) {
+		if (compile_pattern("BANK_CALLBACK_ORD_ID_PATTERN", cfg->ord_id_pattern,
+				    &ord_re, &ord, err, errlen) ||
+		    compile_pattern("BANK_CALLBACK_USR_ID_PATTERN", cfg->usr_id_pattern,
+				    &usr_re, &usr, err, errlen))
+			return -1;
+		compiled = true;
+	}
+	env->ord_id_pattern = ord;
+	env->usr_id_pattern = usr;
+	return 0;
+}
+
+int ctx_rule_env(struct ctx *x, struct rule_env *env)
 {
 	char err[256];
-	PGconn *c;
 
-	if (!cb->verified)
-		return;
-	c = pg_connect(err, sizeof err);
-	if (!c || audit_insert(c, x->req->path, cb, x->req->body, x->resp.status,
-			       x->outcome, err, sizeof err))
-		ctx_note(x, LOG_WARNING, "not audited", err);
-	PQfinish(c);
+	if (!ctx_need(x, x->cfg->mer_cust_id, "BANK_CALLBACK_MER_CUST_ID is not set"))
+		return -1;
+	if (rule_env_init(x->cfg, env, err, sizeof err)) {
+		reply_error(x, 500, err);
+		return -1;
+	}
+	return 0;
 }

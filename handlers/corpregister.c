@@ -14,39 +14,55 @@
  * encoded twice; some SDKs sign them decoded once more (real Cash
  * callbacks only verify that way for RespExt). */
 static const struct signed_field signed_fields[] = {
-	{ "CmdId", AS_RECEIVED },
-	{ "RespCode", AS_RECEIVED },
-	{ "MerCustId", AS_RECEIVED },
-	{ "UsrId", AS_RECEIVED },
-	{ "UsrName", MAY_BE_DECODED_AGAIN },
-	{ "UsrCustId", AS_RECEIVED },
-	{ "AuditStat", AS_RECEIVED },
-	{ "TrxId", AS_RECEIVED },
-	{ "OpenBankId", AS_RECEIVED },
-	{ "CardId", AS_RECEIVED },
-	{ "BgRetUrl", MAY_BE_DECODED_AGAIN },
-	{ "RespExt", MAY_BE_DECODED_AGAIN },
-	{ NULL, AS_RECEIVED },
+	{ "CmdId", AS_RECEIVED, PINNED },
+	{ "RespCode", AS_RECEIVED, PINNED },
+	{ "MerCustId", AS_RECEIVED, PINNED },
+	{ "UsrId", AS_RECEIVED, PINNED },
+	{ "UsrName", MAY_BE_DECODED_AGAIN, PINNED },
+	{ "UsrCustId", AS_RECEIVED, PINNED },
+	{ "AuditStat", AS_RECEIVED, PINNED },
+	{ "TrxId", AS_RECEIVED, PINNED },
+	{ "OpenBankId", AS_RECEIVED, PINNED },
+	{ "CardId", AS_RECEIVED, PINNED },
+	{ "BgRetUrl", MAY_BE_DECODED_AGAIN, ECHOED },
+	{ "RespExt", MAY_BE_DECODED_AGAIN, ECHOED },
+	{ NULL, AS_RECEIVED, PINNED },
 };
 
-static bool shape_audit_stat(struct slice v)
+static bool shape_audit_stat(struct slice v, const struct rule_env *env)
 {
+	(void)env;
 	return v.len == 1 && strchr("ITPRFKY", v.p[0]) != NULL;
 }
 
-static bool shape_usr_name(struct slice v)
+/* Free text between UsrId and the optional 16-digit UsrCustId.  A name
+ * that ended in a digit could swallow the UsrCustId; without a UsrId
+ * pattern, a name that began with a character a UsrId may hold could
+ * swallow UsrId's end (UsrId=corp_acme&UsrName=ACME signs like
+ * UsrId=corp_acmeA&UsrName=CME), so those are refused. */
+static bool shape_usr_name(struct slice v, const struct rule_env *env)
 {
-	return utf8_length(v) <= 50;
+	bool usr_id_char = slice_has_only((struct slice){ v.p, 1 }, "a_-.@");
+
+	return utf8_length(v) <= 50 && !(v.p[v.len - 1] >= '0' && v.p[v.len - 1] <= '9') &&
+	       (env->usr_id_pattern || !usr_id_char);
 }
 
-static bool shape_open_bank_id(struct slice v)
+/* A bank code (ICBC, CIB, ...): letters only, so that it cannot run into
+ * the TrxId before it or the card number after it. */
+static bool shape_open_bank_id(struct slice v, const struct rule_env *env)
 {
-	return v.len <= 8 && slice_has_only(v, "a");
+	(void)env;
+	for (size_t i = 0; i < v.len; i++)
+		if (!((v.p[i] >= 'A' && v.p[i] <= 'Z') || (v.p[i] >= 'a' && v.p[i] <= 'z')))
+			return false;
+	return v.len <= 8;
 }
 
-static bool shape_card_id(struct slice v)
+static bool shape_card_id(struct slice v, const struct rule_env *env)
 {
-	return v.len <= 40 && slice_has_only(v, "a");
+	(void)env;
+	return v.len <= 40 && slice_has_only(v, "d");
 }
 
 static const struct field_rule rules[] = {

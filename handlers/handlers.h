@@ -31,6 +31,7 @@ struct ctx {
 	struct slice trx_id, ord_id; /* for the log line */
 	const char *outcome;         /* for the log line */
 	char note[512];              /* why, for the log line; no personal data */
+	char route[64];              /* req->path as a C string, when a route's */
 };
 
 void ctx_init(struct ctx *x, const struct http_request *req,
@@ -45,14 +46,26 @@ void ctx_note(struct ctx *x, int prio, const char *what, const char *detail);
 /* The bank's key, loaded once; NULL after answering 500 when it is not
  * configured or does not load. */
 const struct rsa_pubkey *ctx_bank_key(struct ctx *x);
+/* The rules' settings and today's date into env: 0, or -1 with a
+ * message naming the broken setting in err.  Patterns are compiled once
+ * per process. */
+int rule_env_init(const struct config *cfg, struct rule_env *env, char *err,
+		  size_t errlen);
+/* The same for a callback route: answers 500 and returns -1 when a
+ * setting the route needs is missing or broken. */
+int ctx_rule_env(struct ctx *x, struct rule_env *env);
 /* A setting a route needs; NULL after answering 500 when it is unset. */
 const char *ctx_need(struct ctx *x, const char *value, const char *name);
 
-/* Records a verified callback in bank_callback_audit with the answer
- * already in x->resp, in a transaction of its own.  For requests that
- * store nothing else (page returns, verified but refused); a failure is
- * a warning on the log line and does not change the answer. */
-void ctx_audit(struct ctx *x, const struct callback *cb);
+struct signature;
+struct sighting;
+/* Opens a transaction on c and records this post of the verified
+ * callback cb in bank_callback_signatures, with status as its answer
+ * when it is the first; fills *sig for later use.  0, or -1 with a
+ * message in err. */
+int ctx_note_signature(struct ctx *x, PGconn *c, const struct callback *cb,
+		       const char *cmd_id, int status, struct signature *sig,
+		       struct sighting *seen, char *err, size_t errlen);
 
 /* An asynchronous (BgRetUrl) callback: verified, stored in one
  * transaction, cached, then acknowledged with RECV_ORD_ID_<TrxId>. */

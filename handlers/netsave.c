@@ -14,23 +14,24 @@
 /* In signing order.  The URLs and MerPriv are the merchant's own text,
  * which it may have percent-encoded before sending it to the bank. */
 static const struct signed_field signed_fields[] = {
-	{ "CmdId", AS_RECEIVED },
-	{ "RespCode", AS_RECEIVED },
-	{ "MerCustId", AS_RECEIVED },
-	{ "UsrCustId", AS_RECEIVED },
-	{ "OrdId", AS_RECEIVED },
-	{ "OrdDate", AS_RECEIVED },
-	{ "TransAmt", AS_RECEIVED },
-	{ "TrxId", AS_RECEIVED },
-	{ "RetUrl", MAY_BE_DECODED_AGAIN },
-	{ "BgRetUrl", MAY_BE_DECODED_AGAIN },
-	{ "MerPriv", MAY_BE_DECODED_AGAIN },
-	{ NULL, AS_RECEIVED },
+	{ "CmdId", AS_RECEIVED, PINNED },
+	{ "RespCode", AS_RECEIVED, PINNED },
+	{ "MerCustId", AS_RECEIVED, PINNED },
+	{ "UsrCustId", AS_RECEIVED, PINNED },
+	{ "OrdId", AS_RECEIVED, PINNED },
+	{ "OrdDate", AS_RECEIVED, PINNED },
+	{ "TransAmt", AS_RECEIVED, PINNED },
+	{ "TrxId", AS_RECEIVED, PINNED },
+	{ "RetUrl", MAY_BE_DECODED_AGAIN, ECHOED },
+	{ "BgRetUrl", MAY_BE_DECODED_AGAIN, ECHOED },
+	{ "MerPriv", MAY_BE_DECODED_AGAIN, ECHOED },
+	{ NULL, AS_RECEIVED, PINNED },
 };
 
-static bool shape_ord_id(struct slice v)
+static bool shape_ord_id(struct slice v, const struct rule_env *env)
 {
-	return v.len >= 1 && v.len <= 30 && slice_has_only(v, "a_-");
+	return v.len >= 1 && v.len <= 30 && slice_has_only(v, "a_-") &&
+	       slice_matches(v, env->ord_id_pattern);
 }
 
 static unsigned digits(const char *p, size_t n)
@@ -42,13 +43,30 @@ static unsigned digits(const char *p, size_t n)
 	return v;
 }
 
-/* YYYYMMDD, a real calendar day.  Checking the calendar, not just eight
- * digits, is what stops OrdId's last digit from being signed as
- * OrdDate's first (see callback.h). */
-static bool shape_date(struct slice v)
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+ * days_from_civil). */
+static long days_from_civil(long y, unsigned m, unsigned d)
+{
+	long era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long)doe - 719468;
+}
+
+/* YYYYMMDD, a real calendar day, within the order window around the
+ * day the callback arrives (BANK_CALLBACK_ORDER_DAYS).  The calendar and
+ * the window, not just eight digits, are what stop OrdId's digits from
+ * being signed as OrdDate's (see callback.h). */
+static bool shape_date(struct slice v, const struct rule_env *env)
 {
 	static const unsigned char mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	unsigned y, m, d;
+	long day;
 
 	if (v.len != 8 || !slice_has_only(v, "d"))
 		return false;
@@ -57,13 +75,18 @@ static bool shape_date(struct slice v)
 	d = digits(v.p + 6, 2);
 	if (y < 2000 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
 		return false;
-	return m != 2 || d < 29 || (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
+	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return false;
+	day = days_from_civil(y, m, d);
+	return day >= env->today - env->order_days_before &&
+	       day <= env->today + env->order_days_after;
 }
 
 /* "100.00": two decimals, as the bank sends it, and no leading zero, so
  * that OrdDate's last digit cannot be signed as the amount's first. */
-static bool shape_money(struct slice v)
+static bool shape_money(struct slice v, const struct rule_env *env)
 {
+	(void)env;
 	return v.len >= 4 && v.len <= 16 && v.p[v.len - 3] == '.' &&
 	       (v.p[0] != '0' || v.len == 4) &&
 	       slice_has_only((struct slice){ v.p, v.len - 3 }, "d") &&

@@ -4,6 +4,9 @@
  * RespCode is passed to the front end only when the signature holds.
  * Otherwise the front end is told the check failed, never "000". */
 #include "handlers.h"
+#include "../db/audit.h"
+#include "../db/pg.h"
+#include "../db/signatures.h"
 #include "../utf8.h"
 
 #include <string.h>
@@ -31,6 +34,46 @@ static bool url_is_sane(const char *u)
 	return true;
 }
 
+/* Records this page return in bank_callback_signatures (so a replay adds
+ * no audit row) and tells whether its ChkValue was accepted before with
+ * another meaning.  Without PostgreSQL the page is still answered, from
+ * the rules alone, and the log says it was not audited.  Returns the
+ * open connection, or NULL. */
+static PGconn *note_page(struct ctx *x, const struct page_return *p,
+			 const struct callback *cb, int rc, struct signature *sig,
+			 struct sighting *seen)
+{
+	char err[256];
+	PGconn *c;
+
+	if (!cb->verified)
+		return NULL;
+	c = pg_connect(err, sizeof err);
+	if (c && ctx_note_signature(x, c, cb, p->spec->cmd_id, rc ? rc : 303, sig,
+				    seen, err, sizeof err)) {
+		PQfinish(c);
+		c = NULL;
+	}
+	if (!c)
+		ctx_note(x, LOG_WARNING, "not audited", err);
+	return c;
+}
+
+/* The audit row of a page return's first post, with the answer made. */
+static void audit_page(struct ctx *x, PGconn *c, const struct callback *cb,
+		       const struct sighting *seen)
+{
+	char err[256];
+
+	if (!c)
+		return;
+	if ((seen->first && audit_insert(c, x->req->path, cb, x->req->body,
+					 x->resp.status, x->outcome, err, sizeof err)) ||
+	    pg_commit(c, err, sizeof err))
+		ctx_note(x, LOG_WARNING, "not audited", err);
+	PQfinish(c);
+}
+
 void handle_page_return(struct ctx *x, const void *arg)
 {
 	const struct page_return *p = arg;
@@ -39,27 +82,36 @@ void handle_page_return(struct ctx *x, const void *arg)
 	const char *why;
 	struct buf *h = &x->resp.headers;
 	const struct rsa_pubkey *key;
+	struct rule_env env;
+	struct signature sig;
+	struct sighting seen = { false, 0, false };
+	PGconn *c;
 	int rc;
 
 	x->trx_id = form_get(x->form, "TrxId");
 	x->ord_id = form_get(x->form, "OrdId");
-	if (!(key = ctx_bank_key(x)) ||
-	    !ctx_need(x, x->cfg->mer_cust_id, "BANK_CALLBACK_MER_CUST_ID is not set") ||
+	if (!(key = ctx_bank_key(x)) || ctx_rule_env(x, &env) ||
 	    !ctx_need(x, x->cfg->frontend, "BANK_CALLBACK_FRONTEND is not set"))
 		return;
 	if (!url_is_sane(x->cfg->frontend)) {
 		reply_error(x, 500, "BANK_CALLBACK_FRONTEND is not an http(s) URL");
 		return;
 	}
-	rc = callback_check(p->spec, x->form, key, x->cfg->mer_cust_id, &cb, &why);
+	rc = callback_check(p->spec, x->form, key, &env, &cb, &why);
+	c = note_page(x, p, &cb, rc, &sig, &seen);
+	if (seen.other_meaning) {
+		rc = 403;
+		why = "signature reused with other fields";
+	}
 	if (rc == 403) {
 		code = slice_from("ERR_SIGNATURE");
 		desc = slice_from("signature check failed");
-		ctx_note(x, LOG_WARNING, why, NULL);
-		x->outcome = "redirected, not forwarded";
+		ctx_note(x, cb.ambiguous ? LOG_ERR : LOG_WARNING, why, NULL);
+		x->outcome = seen.other_meaning ? "redirected, not forwarded: signature reused with other fields"
+			     : "redirected, not forwarded";
 	} else if (rc) {
 		reply_error(x, rc, why);
-		ctx_audit(x, &cb);
+		audit_page(x, c, &cb, &seen);
 		return;
 	} else {
 		code = form_get(&cb.text, "RespCode");
@@ -77,8 +129,8 @@ void handle_page_return(struct ctx *x, const void *arg)
 	if (h->overflow) {
 		buf_reset(h);
 		reply_error(x, 500, "Location too long");
-		return;
+	} else {
+		reply_text(x, 303, "");
 	}
-	reply_text(x, 303, "");
-	ctx_audit(x, &cb);
+	audit_page(x, c, &cb, &seen);
 }

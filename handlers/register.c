@@ -10,16 +10,16 @@
 /* In signing order.  The URLs and MerPriv are the merchant's own text,
  * which it may have percent-encoded before sending it to the bank. */
 static const struct signed_field signed_fields[] = {
-	{ "CmdId", AS_RECEIVED },
-	{ "RespCode", AS_RECEIVED },
-	{ "MerCustId", AS_RECEIVED },
-	{ "UsrId", AS_RECEIVED },
-	{ "UsrCustId", AS_RECEIVED },
-	{ "BgRetUrl", MAY_BE_DECODED_AGAIN },
-	{ "TrxId", AS_RECEIVED },
-	{ "RetUrl", MAY_BE_DECODED_AGAIN },
-	{ "MerPriv", MAY_BE_DECODED_AGAIN },
-	{ NULL, AS_RECEIVED },
+	{ "CmdId", AS_RECEIVED, PINNED },
+	{ "RespCode", AS_RECEIVED, PINNED },
+	{ "MerCustId", AS_RECEIVED, PINNED },
+	{ "UsrId", AS_RECEIVED, PINNED },
+	{ "UsrCustId", AS_RECEIVED, PINNED },
+	{ "BgRetUrl", MAY_BE_DECODED_AGAIN, ECHOED },
+	{ "TrxId", AS_RECEIVED, PINNED },
+	{ "RetUrl", MAY_BE_DECODED_AGAIN, ECHOED },
+	{ "MerPriv", MAY_BE_DECODED_AGAIN, ECHOED },
+	{ NULL, AS_RECEIVED, PINNED },
 };
 
 static const struct field_rule rules[] = {

@@ -10,19 +10,19 @@ load lib/common
 	assert_eq "$(psql_val "SELECT usr_id || '|' || usr_name || '|' || coalesce(usr_cust_id, '') || '|' ||
 		audit_stat || '|' || rtrim(trx_id) || '|' || open_bank_id || '|' || card_id || '|' || deleted
 		FROM bank_mer_customers")" \
-		"corp_acme|ACME Ltd||P|$CR_TRX|ICBC|6222020200000000001|false"
+		"corp_acme|北京某某科技有限公司||P|$CR_TRX|ICBC|6222020200000000001|false"
 	assert_eq "$(redis_cmd hexists bank-mer-customers corp_acme)" 0
 }
 
 @test "CorpRegister: opened later with UsrCustId: the latest state wins in one row, and is cached" {
 	post_form /bank/CorpRegister "$(corp_body)"
 	assert_ack "$CR_TRX"
-	post_form /bank/CorpRegister "$(corp_body AuditStat=Y UsrCustId=6000060000777777 TrxId=201611200000001 \
+	post_form /bank/CorpRegister "$(corp_body AuditStat=Y UsrCustId=6000060000777777 TrxId=201611200000000001 \
 		AuditDesc=opened)"
-	assert_ack 201611200000001
+	assert_ack 201611200000000001
 	assert_rows bank_mer_customers 1
 	assert_eq "$(psql_val "SELECT audit_stat || '|' || usr_cust_id || '|' || rtrim(trx_id) FROM bank_mer_customers")" \
-		"Y|6000060000777777|201611200000001"
+		"Y|6000060000777777|201611200000000001"
 	assert_eq "$(redis_cmd hget bank-mer-customers corp_acme)" 6000060000777777
 }
 

@@ -40,9 +40,9 @@ load lib/common
 }
 
 @test "decoding: a UsrName signed as received with an escape in it is stored as received" {
-	post_form /bank/CorpRegister "$(corp_body 'UsrName=ACME%20Ltd')"
+	post_form /bank/CorpRegister "$(corp_body 'UsrName=某某%20公司')"
 	assert_ack "$CR_TRX"
-	assert_eq "$(psql_val "SELECT usr_name FROM bank_mer_customers")" 'ACME%20Ltd'
+	assert_eq "$(psql_val "SELECT usr_name FROM bank_mer_customers")" '某某%20公司'
 }
 
 @test "decoding: a decoded reading is checked against the field rules (a 51-character name: 400)" {

@@ -91,8 +91,48 @@ load lib/common
 # ---- 400: values out of shape ----------------------------------------------------------------
 
 @test "OrdDate 20160229 (a leap day) and TransAmt 0.50 are in shape" {
+	# the leap day is years ago: widen the order window for it
+	BIN_CMD=(env BANK_CALLBACK_ORDER_DAYS=5000 "$BIN")
 	post_form /bank/netsave "$(netsave_body OrdDate=20160229 TransAmt=0.50)"
 	assert_ack "$NS_TRX"
+}
+
+china_day() { date -u -d "+8 hours $1 days" +%Y%m%d; }
+
+@test "OrdDate: 7 days before arrival to 1 day after are in the window, 8 before or 2 after are not (400)" {
+	local d
+	for d in -7 1; do
+		post_form /bank/netsave "$(netsave_body "OrdDate=$(china_day "$d")" "OrdId=ORD$((d + 10))")"
+		assert_ack "$NS_TRX"
+	done
+	assert_rows bank_netsave 2
+	psql_val "SET session_replication_role = replica; TRUNCATE bank_netsave, bank_callback_audit" >/dev/null
+	for d in -8 2; do
+		post_form /bank/netsave "$(netsave_body "OrdDate=$(china_day "$d")")"
+		assert_error 400
+	done
+	assert_nothing_written
+}
+
+@test "OrdDate: BANK_CALLBACK_ORDER_DAYS=30,0 widens the past and closes the future" {
+	BIN_CMD=(env BANK_CALLBACK_ORDER_DAYS=30,0 "$BIN")
+	post_form /bank/netsave "$(netsave_body "OrdDate=$(china_day -30)")"
+	assert_ack "$NS_TRX"
+	post_form /bank/netsave "$(netsave_body "OrdDate=$(china_day 1)" OrdId=ORD2)"
+	assert_error 400
+	assert_rows bank_netsave 1
+}
+
+@test "500: BANK_CALLBACK_ORDER_DAYS or an id pattern that cannot be read, nothing written" {
+	local bad
+	for bad in BANK_CALLBACK_ORDER_DAYS=7,x BANK_CALLBACK_ORDER_DAYS=99999 'BANK_CALLBACK_ORD_ID_PATTERN=(' \
+		'BANK_CALLBACK_USR_ID_PATTERN=[a-'; do
+		BIN_CMD=(env "$bad" "$BIN")
+		post_form /bank/netsave "$(netsave_body)"
+		assert_error 500
+		grep -qF "${bad%%=*}" "$BATS_TEST_TMPDIR/stderr" || fail "the log does not name ${bad%%=*}:" "$(cat "$BATS_TEST_TMPDIR/stderr")"
+	done
+	assert_nothing_written
 }
 
 @test "400: a UsrId of 26 bytes" {
@@ -233,4 +273,17 @@ padded_register_body() { # N
 	grep -qx $'Allow: GET\r' "$out" || fail "no Allow: GET"
 	# the head's blank line is the last thing sent
 	assert_eq "$(tail -c 4 "$out" | od -An -c | tr -s ' ')" ' \r \n \r \n' "the last bytes"
+}
+
+@test "--check: the rules' settings are shown, and a broken one fails with its name" {
+	BANK_CALLBACK_ORD_ID_PATTERN='ORD[0-9]{8}' run "$BIN" --check
+	[[ $status -eq 0 ]] || fail "--check exited $status:" "$output"
+	[[ $output == *"ok rules: OrdDate from 7 days before to 1 after today (China); OrdId pattern ORD[0-9]{8}; UsrId pattern none"* ]] ||
+		fail "no ok rules line:" "$output"
+	BANK_CALLBACK_ORDER_DAYS=seven run "$BIN" --check
+	[[ $status -ne 0 && $output == *"FAIL rules: BANK_CALLBACK_ORDER_DAYS is not BEFORE[,AFTER]"* ]] ||
+		fail "exit $status:" "$output"
+	BANK_CALLBACK_USR_ID_PATTERN='(' run "$BIN" --check
+	[[ $status -ne 0 && $output == *"FAIL rules: BANK_CALLBACK_USR_ID_PATTERN is not a POSIX extended regular expression"* ]] ||
+		fail "exit $status:" "$output"
 }

@@ -420,11 +420,11 @@ pg_kill() { # every backend ends at once, no shutdown checkpoint: crash recovery
 # (OrdDate is a YYYYMMDD date, BgRetUrl a URL) can refuse such a re-cut.
 
 @test "lie: signed fields re-cut at other boundaries do not turn a 100.00 top-up into one of 9100.00" {
-	local body recut old="OrdId=$NS_ORD&OrdDate=20161119&TransAmt=100.00"
-	local new="OrdId=2016111900000000000&OrdDate=12016111&TransAmt=9100.00"
+	local body recut old="OrdId=$NS_ORD&OrdDate=$NS_DATE&TransAmt=100.00"
+	local new="OrdId=2016111900000000000&OrdDate=1${NS_DATE:0:7}&TransAmt=${NS_DATE:7}100.00"
 	body=$(netsave_body)
-	# OrdId + OrdDate + TransAmt: "20161119000000000001" "20161119" "100.00"
-	#                          -> "2016111900000000000" "12016111" "9100.00"
+	# OrdId + OrdDate + TransAmt: "20161119000000000001" "<today>" "100.00"
+	#                          -> "2016111900000000000" "1<today's first 7>" "<today's last>100.00"
 	recut=${body/"$old"/"$new"}
 	[[ $recut != "$body" ]] || fail "test body not re-cut"
 	post_form /bank/netsave "$recut"

@@ -12,7 +12,7 @@ netsave_data() {
 # Every field received except ChkValue and the two stored in their own columns. RetUrl and
 # BgRetUrl came percent-encoded twice and are kept in the reading the bank signed: decoded.
 expected_data() {
-	printf '%s\n' CmdId=NetSave RespCode=000 RespDesc=success "MerCustId=$MER" OrdDate=20161119 \
+	printf '%s\n' CmdId=NetSave RespCode=000 RespDesc=success "MerCustId=$MER" "OrdDate=$NS_DATE" \
 		TransAmt=100.00 "TrxId=$NS_TRX" RetUrl=http://m.example.com/bank/NetSaveCallback \
 		BgRetUrl=http://m.example.com/bank/netsave MerPriv= GateBusiId=B2C GateBankId=ICBC \
 		FeeAmt=0.00 FeeCustId=6000060000000001 FeeAcctId=MDT000001 "$@" | sort
@@ -69,8 +69,8 @@ expected_data() {
 @test "netsave: two orders give two rows" {
 	post_form /bank/netsave "$(netsave_body)"
 	assert_ack "$NS_TRX"
-	post_form /bank/netsave "$(netsave_body OrdId=20161119000000000002 TrxId=201611190000008)"
-	assert_ack 201611190000008
+	post_form /bank/netsave "$(netsave_body OrdId=20161119000000000002 TrxId=201611190000000008)"
+	assert_ack 201611190000000008
 	assert_rows bank_netsave 2
 }
 

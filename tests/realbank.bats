@@ -26,9 +26,10 @@ real_body() {
 }
 
 # real_settings INDEX [KEY]: the handler (stdin, or socket_start after this) checks with the
-# bank's test key and takes the callback's own merchant as ours.
+# bank's test key, takes the callback's own merchant as ours, and widens the order window
+# back to 2016, when the bank sent these.
 real_settings() {
-	export BANK_CALLBACK_PUBKEY=${2:-$REAL_KEY}
+	export BANK_CALLBACK_PUBKEY=${2:-$REAL_KEY} BANK_CALLBACK_ORDER_DAYS=5000
 	BANK_CALLBACK_MER_CUST_ID=$(jq -r ".[$1].fields.MerCustId" "$REAL")
 	export BANK_CALLBACK_MER_CUST_ID
 }

@@ -45,7 +45,8 @@ common_setup() {
 	[[ -S $SERVICES_DIR/redis.sock ]] || redis_start
 	# replica: the audit table's append-only triggers do not fire for this reset
 	psql_val 'SET session_replication_role = replica;
-		TRUNCATE bank_customers, bank_mer_customers, bank_netsave, bank_callback_audit' >/dev/null
+		TRUNCATE bank_customers, bank_mer_customers, bank_netsave, bank_callback_audit,
+		bank_callback_signatures' >/dev/null
 	redis_cmd flushall >/dev/null
 	SOCKET_PID=''
 }
@@ -223,7 +224,7 @@ _signed_body() {
 	"$TESTS_ROOT/sign-callback" "${opts[@]}" "${SIGN_KEY:-$BANK_KEY}" "${fields[@]}"
 }
 
-UR_TRX=201611190000001
+UR_TRX=201611190000000001
 register_body() {
 	local -a DEFAULTS=(CmdId=UserRegister RespCode=000 RespDesc=success "MerCustId=$MER"
 		UsrId=pnr_alice UsrCustId=6000060000123456 BgRetUrl=http://m.example.com/bank/register
@@ -233,21 +234,23 @@ register_body() {
 	_signed_body "$@"
 }
 
-NS_TRX=201611190000002
+NS_TRX=201611190000000002
 NS_ORD=20161119000000000001
+# OrdDate must fall within a few days of arrival (BANK_CALLBACK_ORDER_DAYS): today in China
+NS_DATE=$(date -u -d '+8 hours' +%Y%m%d)
 netsave_body() {
 	local -a DEFAULTS=(CmdId=NetSave RespCode=000 RespDesc=success "MerCustId=$MER"
-		UsrCustId=6000060000123456 "OrdId=$NS_ORD" OrdDate=20161119 TransAmt=100.00
+		UsrCustId=6000060000123456 "OrdId=$NS_ORD" "OrdDate=$NS_DATE" TransAmt=100.00
 		"TrxId=$NS_TRX" RetUrl=http://m.example.com/bank/NetSaveCallback
 		BgRetUrl=http://m.example.com/bank/netsave MerPriv= GateBusiId=B2C GateBankId=ICBC
 		FeeAmt=0.00 FeeCustId=6000060000000001 FeeAcctId=MDT000001)
 	_signed_body "$@"
 }
 
-CR_TRX=201611190000003
+CR_TRX=201611190000000003
 corp_body() { # under audit, no UsrCustId yet
 	local -a DEFAULTS=(CmdId=CorpRegister RespCode=000 RespDesc=success "MerCustId=$MER"
-		UsrId=corp_acme "UsrName=ACME Ltd" AuditStat=P AuditDesc=auditing MerPriv=
+		UsrId=corp_acme UsrName=北京某某科技有限公司 AuditStat=P AuditDesc=auditing MerPriv=
 		"TrxId=$CR_TRX" OpenBankId=ICBC CardId=6222020200000000001
 		BgRetUrl=http://m.example.com/bank/CorpRegister RespExt=)
 	_signed_body "$@"
@@ -290,11 +293,16 @@ free_port() { # a loopback TCP port nobody listens on
 # setting from our environment, then the handler) follow the listen address.
 socket_start() {
 	local port i log=$BATS_TEST_TMPDIR/socket-activate.log
-	local -a args=("$@")
+	local -a args=("$@") optional=()
+	local name
+	# the optional settings, when this test set them
+	for name in BANK_CALLBACK_ORDER_DAYS BANK_CALLBACK_ORD_ID_PATTERN BANK_CALLBACK_USR_ID_PATTERN; do
+		[[ -z ${!name:-} ]] || optional+=(-E "$name")
+	done
 	# -E NAME passes NAME's value from our environment to each spawned handler.
 	((${#args[@]})) || args=(-E PGHOST -E PGPORT -E PGDATABASE -E PGUSER -E BANK_CALLBACK_REDIS
 		-E BANK_CALLBACK_PUBKEY -E BANK_CALLBACK_MER_CUST_ID -E BANK_CALLBACK_FRONTEND
-		-E BANK_CALLBACK_ADMIN_TOKEN_FILE "$BIN")
+		-E BANK_CALLBACK_ADMIN_TOKEN_FILE "${optional[@]}" "$BIN")
 	port=$(free_port)
 	# fd 3 closed: bats waits for it, a background job holding it would hang the suite.
 	systemd-socket-activate --inetd -a -l "127.0.0.1:$port" "${args[@]}" \

@@ -1,0 +1,96 @@
+#!/usr/bin/env bats
+# shellcheck disable=SC2034 # BIN_CMD, SIGN_KEY are read by lib/common.bash
+# One signed string, one meaning. The bank signs its fields glued together, so the same
+# ChkValue also signs every other cutting of its bytes: a re-cut must never be stored,
+# acknowledged, cached or redirected with the bank's RespCode, and a signed string the rules
+# can cut two ways is refused, never guessed.
+
+load lib/common
+
+TODAY=$NS_DATE
+
+@test "recut: a 1.00 top-up re-cut into 2611271.00 is refused before and after the bank's own" {
+	# OrdId=NS<today>203312 OrdDate=<today> TransAmt=1.00, as in the issue, re-cut as
+	# OrdId=NS<today> OrdDate=203312<2 digits> TransAmt=<6 digits>1.00
+	local body recut genuine="OrdId=NS${TODAY}203312&OrdDate=$TODAY&TransAmt=1.00"
+	local re="OrdId=NS${TODAY}&OrdDate=203312${TODAY:0:2}&TransAmt=${TODAY:2}1.00"
+	body=$(netsave_body "OrdId=NS${TODAY}203312" TransAmt=1.00)
+	[[ $body == *"$genuine"* ]] || fail "no $genuine in $body"
+	recut=${body/"$genuine"/"$re"}
+	post_form /bank/netsave "$recut"
+	assert_error 400
+	assert_nothing_written
+	post_form /bank/netsave "$body"
+	assert_ack "$NS_TRX"
+	post_form /bank/netsave "$recut"
+	assert_no_ack
+	assert_eq "$(psql_val "SELECT rtrim(ord_id) || '|' || (data->>'TransAmt') FROM bank_netsave")" \
+		"NS${TODAY}203312|1.00" "the one row"
+}
+
+@test "recut: a top-up whose OrdId ends in its own date can be read two ways: refused (403), audited, logged at err" {
+	# OrdId=ORD<today> OrdDate=<today> TransAmt=100.00 signs like
+	# OrdId=ORD OrdDate=<today> TransAmt=<today>100.00
+	post_form /bank/netsave "$(netsave_body "OrdId=ORD$TODAY")"
+	assert_error 403
+	assert_nothing_written
+	[[ $(cat "$BATS_TEST_TMPDIR/stderr") == "<3>"*"more than one way"* ]] ||
+		fail "not an err line:" "$(cat "$BATS_TEST_TMPDIR/stderr")"
+	assert_eq "$(psql_val "SELECT status || '|' || verdict FROM bank_callback_audit")" "403|refused, more than one meaning"
+}
+
+@test "recut: with BANK_CALLBACK_ORD_ID_PATTERN the same top-up has one meaning and is stored" {
+	BIN_CMD=(env 'BANK_CALLBACK_ORD_ID_PATTERN=ORD[0-9]{8}' "$BIN")
+	post_form /bank/netsave "$(netsave_body "OrdId=ORD$TODAY")"
+	assert_ack "$NS_TRX"
+	assert_eq "$(psql_val "SELECT rtrim(ord_id) || '|' || (data->>'TransAmt') FROM bank_netsave")" "ORD$TODAY|100.00"
+	# and an OrdId outside the pattern is refused
+	post_form /bank/netsave "$(netsave_body OrdId=20161119000000000002)"
+	assert_error 400
+}
+
+@test "recut: CorpRegister's UsrId cannot lose its end to UsrName (corp_acme -> corp_acm + e...)" {
+	local body
+	body=$(corp_body AuditStat=Y UsrCustId=6000060000777777)
+	post_form /bank/CorpRegister "${body/UsrId=corp_acme&UsrName=/UsrId=corp_acm&UsrName=e}"
+	assert_no_ack
+	assert_nothing_written
+	post_form /bank/CorpRegister "$body"
+	assert_ack "$CR_TRX"
+	assert_eq "$(redis_cmd hget bank-mer-customers corp_acme)" 6000060000777777
+	assert_eq "$(redis_cmd hexists bank-mer-customers corp_acm)" 0
+}
+
+@test "recut: CorpRegister's UsrName cannot swallow the UsrCustId (opened company left unbound)" {
+	local body
+	body=$(corp_body AuditStat=Y UsrCustId=6000060000777777)
+	post_form /bank/CorpRegister "${body/UsrCustId=6000060000777777/UsrCustId=}"
+	assert_no_ack
+	assert_nothing_written
+}
+
+@test "recut: an ASCII company name needs BANK_CALLBACK_USR_ID_PATTERN (where UsrId ends is unknowable without it)" {
+	post_form /bank/CorpRegister "$(corp_body 'UsrName=ACME Ltd')"
+	assert_error 400
+	assert_nothing_written
+	# a pattern that fixes where UsrId ends pins the boundary
+	BIN_CMD=(env 'BANK_CALLBACK_USR_ID_PATTERN=corp_[0-9]{6}' "$BIN")
+	post_form /bank/CorpRegister "$(corp_body UsrId=corp_000123 'UsrName=ACME Ltd')"
+	assert_ack "$CR_TRX"
+	assert_eq "$(psql_val "SELECT usr_id || '|' || usr_name FROM bank_mer_customers")" "corp_000123|ACME Ltd"
+	# a pattern that does not (corp_[a-z]+ could end anywhere in "corp_acmeACME"): ambiguous
+	BIN_CMD=(env 'BANK_CALLBACK_USR_ID_PATTERN=corp_[a-z]+' "$BIN")
+	post_form /bank/CorpRegister "$(corp_body 'UsrName=ACME Ltd')"
+	assert_error 403
+}
+
+@test "recut: TrxId is 18 digits; OpenBankId letters and CardId digits keep their boundary" {
+	local body
+	body=$(corp_body)
+	# ICBC + 6222... re-cut as ICBC6 + 222...
+	post_form /bank/CorpRegister "${body/OpenBankId=ICBC&CardId=6222020200000000001/OpenBankId=ICBC6&CardId=222020200000000001}"
+	assert_error 400
+	post_form /bank/register "$(register_body TrxId=20161119000000001)"
+	assert_error 400
+	assert_nothing_written
+}
