@@ -1,8 +1,9 @@
 /* netsave: NetSave, a user topped up by online banking.
  *
  * Async (/bank/netsave): every verified NetSave is kept, whatever its
- * RespCode: cust_id, ord_id, and every other field but ChkValue as a JSON
- * object in data, for the back office, which sets done.  A retry of the
+ * RespCode: cust_id, ord_id, the other signed fields as a JSON object in
+ * data (the bank's word), the known unsigned ones apart in unsigned_data,
+ * for the back office, which sets done.  A retry of the
  * same OrdId adds nothing and never touches done.  Money stays a string.
  * Page (/bank/NetSaveCallback): back to #/NetSaveCallback. */
 #include "handlers.h"
@@ -10,6 +11,7 @@
 #include "../json.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* In signing order.  The URLs and MerPriv are the merchant's own text,
  * which it may have percent-encoded before sending it to the bank. */
@@ -117,31 +119,71 @@ static const struct callback_spec spec = {
 	"NetSave", signed_fields, rules,
 };
 
+/* Fields the bank sends but does not sign: kept apart from its word, in
+ * unsigned_data, as received.  Any other name is kept only by the audit. */
+static const char *const unsigned_fields[] = {
+	"RespDesc", "SecRespCode", "SecRespDesc", "GateBusiId", "GateBankId",
+	"FeeAmt", "FeeCustId", "FeeAcctId", "CardId", "CharSet", NULL,
+};
+
+/* data: the bank's word, every signed field but the two that have
+ * columns of their own. */
+static void json_signed(struct buf *out, const struct form *text)
+{
+	struct json j;
+
+	json_begin(&j, out);
+	for (const struct signed_field *f = signed_fields; f->name; f++) {
+		struct slice v = form_get(text, f->name);
+
+		if (v.p && strcmp(f->name, "UsrCustId") != 0 && strcmp(f->name, "OrdId") != 0)
+			json_member(&j, slice_from(f->name), v);
+	}
+	json_end(&j);
+}
+
+static void json_unsigned(struct buf *out, const struct form *text)
+{
+	struct json j;
+
+	json_begin(&j, out);
+	for (const char *const *name = unsigned_fields; *name; name++) {
+		struct slice v = form_get(text, *name);
+
+		if (v.p)
+			json_member(&j, slice_from(*name), v);
+	}
+	json_end(&j);
+}
+
 static int store(PGconn *c, const struct callback *cb, struct ctx *x,
 		 char *err, size_t errlen)
 {
-	/* UsrCustId and OrdId have columns of their own. */
-	static const char *const not_data[] = { "UsrCustId", "OrdId", "ChkValue", NULL };
-	static char data_mem[6 * 65536 + 1024], arena_mem[256];
-	struct buf data, arena;
-	const char *params[3];
+	/* Worst case: every byte of the body escaped as \u00XX. */
+	static char json_mem[6 * 65536 + 1024];
+	char arena_mem[256];
+	struct buf json, arena;
+	const char *params[4];
 	PGresult *r;
 
-	buf_init(&data, data_mem, sizeof data_mem);
-	json_form(&data, &cb->text, not_data);
+	buf_init(&json, json_mem, sizeof json_mem);
+	json_signed(&json, &cb->text);
+	buf_putc(&json, '\0');
+	params[2] = json.p;
+	params[3] = json.p + json.len;
+	json_unsigned(&json, &cb->text);
 	buf_init(&arena, arena_mem, sizeof arena_mem);
 	params[0] = buf_cstr(&arena, form_get(&cb->text, "UsrCustId"));
 	params[1] = buf_cstr(&arena, form_get(&cb->text, "OrdId"));
-	params[2] = data.overflow ? NULL : data.p;
-	if (!params[2]) {
+	if (json.overflow || arena.overflow) {
 		snprintf(err, errlen, "netsave data too large");
 		return -1;
 	}
 	r = pg_exec(c,
-		    "INSERT INTO bank_netsave (cust_id, ord_id, data) "
-		    "VALUES ($1, $2, $3) "
+		    "INSERT INTO bank_netsave (cust_id, ord_id, data, unsigned_data) "
+		    "VALUES ($1, $2, $3, $4) "
 		    "ON CONFLICT (ord_id) WHERE NOT deleted DO NOTHING",
-		    3, params, err, errlen);
+		    4, params, err, errlen);
 	if (!r)
 		return -1;
 	x->outcome = PQcmdTuples(r)[0] == '1' ? "stored" : "duplicate, kept the first";

@@ -4,18 +4,23 @@
 
 load lib/common
 
-# data column of the one netsave row, as sorted key=value lines (member order is not meaning)
+# data (or COLUMN) of the one netsave row, as sorted key=value lines (member order is not meaning)
 netsave_data() {
-	psql_val "SELECT data FROM bank_netsave" | "$JSONCHECK" | sort
+	psql_val "SELECT ${1:-data} FROM bank_netsave" | "$JSONCHECK" | sort
 }
 
-# Every field received except ChkValue and the two stored in their own columns. RetUrl and
+# data: the bank's word, every signed field but the two stored in their own columns. RetUrl and
 # BgRetUrl came percent-encoded twice and are kept in the reading the bank signed: decoded.
 expected_data() {
-	printf '%s\n' CmdId=NetSave RespCode=000 RespDesc=success "MerCustId=$MER" "OrdDate=$NS_DATE" \
+	printf '%s\n' CmdId=NetSave RespCode=000 "MerCustId=$MER" "OrdDate=$NS_DATE" \
 		TransAmt=100.00 "TrxId=$NS_TRX" RetUrl=http://m.example.com/bank/NetSaveCallback \
-		BgRetUrl=http://m.example.com/bank/netsave MerPriv= GateBusiId=B2C GateBankId=ICBC \
-		FeeAmt=0.00 FeeCustId=6000060000000001 FeeAcctId=MDT000001 "$@" | sort
+		BgRetUrl=http://m.example.com/bank/netsave MerPriv= "$@" | sort
+}
+
+# unsigned_data: the known fields the bank does not sign, as received
+expected_unsigned() {
+	printf '%s\n' RespDesc=success GateBusiId=B2C GateBankId=ICBC FeeAmt=0.00 \
+		FeeCustId=6000060000000001 FeeAcctId=MDT000001 "$@" | sort
 }
 
 @test "netsave: a top-up is stored with its data and acknowledged" {
@@ -25,23 +30,23 @@ expected_data() {
 		"6000060000123456|$NS_ORD|false|false"
 	assert_eq "$(psql_val "SELECT json_typeof(data) FROM bank_netsave")" object
 	assert_eq "$(netsave_data)" "$(expected_data)" "data"
+	assert_eq "$(netsave_data unsigned_data)" "$(expected_unsigned)" "unsigned_data"
 	assert_redis_empty
 }
 
 @test "netsave: a CharSet=GBK callback is verified over the GBK bytes and stored as UTF-8" {
 	post_form /bank/netsave "$(netsave_body "RespDesc=$(gbk 充值成功)" "MerPriv=$(gbk 备注信息)" CharSet=GBK)"
 	assert_ack "$NS_TRX"
-	local expected
-	expected=$(expected_data CharSet=GBK | sed -e 's/^RespDesc=.*/RespDesc=充值成功/' \
-		-e 's/^MerPriv=.*/MerPriv=备注信息/' | sort)
-	assert_eq "$(netsave_data)" "$expected" "data"
+	assert_eq "$(netsave_data)" "$(expected_data | sed 's/^MerPriv=.*/MerPriv=备注信息/' | sort)" "data"
+	assert_eq "$(netsave_data unsigned_data)" \
+		"$(expected_unsigned CharSet=GBK | sed 's/^RespDesc=.*/RespDesc=充值成功/' | sort)" "unsigned_data"
 }
 
 @test "netsave: a failed top-up (any RespCode) is stored too" {
 	post_form /bank/netsave "$(netsave_body RespCode=351 'RespDesc=insufficient balance')"
 	assert_ack "$NS_TRX"
 	assert_rows bank_netsave 1
-	assert_eq "$(psql_val "SELECT data->>'RespCode' || '|' || (data->>'RespDesc') FROM bank_netsave")" \
+	assert_eq "$(psql_val "SELECT data->>'RespCode' || '|' || (unsigned_data->>'RespDesc') FROM bank_netsave")" \
 		"351|insufficient balance"
 }
 
@@ -87,7 +92,7 @@ expected_data() {
 	body=$(netsave_body) # RespDesc is not signed, so it can be re-encoded after signing
 	post_form /bank/netsave "${body/RespDesc=success/RespDesc=+top+up%20done%20}"
 	assert_ack "$NS_TRX"
-	assert_eq "$(psql_val "SELECT data->>'RespDesc' FROM bank_netsave")" "top up done"
+	assert_eq "$(psql_val "SELECT unsigned_data->>'RespDesc' FROM bank_netsave")" "top up done"
 }
 
 # A failed top-up as the bank really sends it (spec section 7): signed, RespCode 210, and empty
@@ -101,7 +106,7 @@ failed_netsave_body() {
 	post_form /bank/netsave "$(failed_netsave_body)"
 	assert_ack ''
 	assert_eq "$(psql_val "SELECT cust_id || '|' || rtrim(ord_id) || '|' || done || '|' ||
-		(data->>'RespCode') || '|' || (data->>'RespDesc') || '|' || (data->>'TrxId') FROM bank_netsave")" \
+		(data->>'RespCode') || '|' || (unsigned_data->>'RespDesc') || '|' || (data->>'TrxId') FROM bank_netsave")" \
 		"6000060000123456|$NS_ORD|false|210|商户下不存在该用户|"
 	assert_eq "$(psql_val "SELECT status || '|' || verdict || '|' || coalesce(trx_id, 'NULL') FROM bank_callback_audit")" \
 		"200|stored|NULL" "audit row"
@@ -125,12 +130,15 @@ failed_netsave_body() {
 	assert_nothing_written
 }
 
-@test "netsave: unknown and newer unsigned fields never fail a callback; CardId is kept, never logged" {
+@test "netsave: unknown and newer unsigned fields never fail a callback nor reach data; CardId is kept apart, never logged" {
 	post_form /bank/netsave "$(netsave_body SecRespCode= SecRespDesc= CardId=6222020200000000001 \
 		NewField2030=whatever)"
 	assert_ack "$NS_TRX"
-	assert_eq "$(psql_val "SELECT (data->>'CardId') || '|' || (data->>'NewField2030') || '|' ||
-		(data->>'SecRespCode') FROM bank_netsave")" "6222020200000000001|whatever|"
+	assert_eq "$(psql_val "SELECT concat_ws('|', unsigned_data->>'CardId', unsigned_data->>'SecRespCode',
+		data::jsonb ? 'CardId', data::jsonb ? 'NewField2030', unsigned_data::jsonb ? 'NewField2030')
+		FROM bank_netsave")" "6222020200000000001||f|f|f"
+	# the audit keeps the body as received, unknown field included
+	[[ $(psql_val "SELECT body FROM bank_callback_audit") == *NewField2030=whatever* ]] || fail "not audited"
 	! grep -qF 6222020200000000001 "$BATS_TEST_TMPDIR/stderr" || fail "CardId in the log:" "$(cat "$BATS_TEST_TMPDIR/stderr")"
 	[[ -s $BATS_TEST_TMPDIR/stderr ]] || fail "no log line"
 }

@@ -46,7 +46,7 @@ assert_registered() { # what the real UserRegister must leave behind
 assert_saved() { # what the real NetSave must leave behind
 	assert_ack 201611090000687903
 	assert_eq "$(psql_val "SELECT cust_id || '|' || rtrim(ord_id) || '|' || done || '|' ||
-		(data->>'TransAmt') || '|' || (data->>'FeeAmt') || '|' || (data->>'RespDesc') FROM bank_netsave")" \
+		(data->>'TransAmt') || '|' || (unsigned_data->>'FeeAmt') || '|' || (unsigned_data->>'RespDesc') FROM bank_netsave")" \
 		"6000060005962961|20161109115219070791|false|20000.00|30.00|成功"
 }
 
