@@ -106,3 +106,23 @@ size_t utf8_length(struct slice s)
 			n++;
 	return n;
 }
+
+bool utf8_each(struct slice s, bool (*ok)(unsigned cp))
+{
+	const unsigned char *p = (const unsigned char *)s.p;
+
+	for (size_t i = 0; i < s.len;) {
+		size_t n = utf8_seq(p + i, s.len - i);
+		unsigned cp;
+
+		if (!n)
+			return false;
+		cp = n == 1 ? p[i] : p[i] & (0x7F >> n);
+		for (size_t k = 1; k < n; k++)
+			cp = (cp << 6) | (p[i + k] & 0x3F);
+		if (!ok(cp))
+			return false;
+		i += n;
+	}
+	return true;
+}

@@ -9,6 +9,9 @@
  * does not decode becomes U+FFFD, so the output is always valid. */
 void utf8_from(struct buf *out, struct slice s, bool gbk);
 
+/* Whether s is valid UTF-8 and ok() holds for each of its code points. */
+bool utf8_each(struct slice s, bool (*ok)(unsigned cp));
+
 /* Number of code points in valid UTF-8 s. */
 size_t utf8_length(struct slice s);
 

@@ -2,7 +2,14 @@
  *
  * The post comes from a browser, so anyone can forge one: the bank's
  * RespCode is passed to the front end only when the signature holds.
- * Otherwise the front end is told the check failed, never "000". */
+ * Otherwise the front end is told the check failed, never "000".
+ *
+ * RespDesc is not signed: anyone replaying a genuine body can write in
+ * it ("failed, call 400-000-0000").  It is passed on only for a failure,
+ * and only when it is short Chinese text: CJK ideographs and Chinese
+ * punctuation, no digit, no Latin letter, so no number, address or link
+ * can reach our front end under the bank's RespCode.  The front end shows
+ * its own text for each RespCode and RespDesc at most as a detail. */
 #include "handlers.h"
 #include "../db/audit.h"
 #include "../db/pg.h"
@@ -11,17 +18,29 @@
 
 #include <string.h>
 
-enum { RESP_DESC_MAX = 512 };
+enum { RESP_DESC_MAX_CHARS = 32 };
 
-/* Cuts s to at most max bytes without splitting a UTF-8 sequence. */
-static struct slice cut_utf8(struct slice s, size_t max)
+static bool chinese_text(unsigned cp)
 {
-	if (s.len <= max)
-		return s;
-	s.len = max;
-	while (s.len && ((unsigned char)s.p[s.len] & 0xC0) == 0x80)
-		s.len--;
-	return s;
+	static const unsigned punctuation[] = {
+		0x3001, 0x3002, 0xFF0C, 0xFF1A, 0xFF1B, 0xFF01, 0xFF1F, 0xFF08, 0xFF09,
+	};
+
+	if ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF))
+		return true;
+	for (size_t i = 0; i < sizeof punctuation / sizeof punctuation[0]; i++)
+		if (cp == punctuation[i])
+			return true;
+	return false;
+}
+
+/* The RespDesc the front end may show: see the top of this file. */
+static struct slice resp_desc_to_forward(struct slice code, struct slice desc)
+{
+	if (slice_eq(code, "000") || utf8_length(desc) > RESP_DESC_MAX_CHARS ||
+	    !utf8_each(desc, chinese_text))
+		return slice_from("");
+	return desc;
 }
 
 static bool url_is_sane(const char *u)
@@ -115,7 +134,7 @@ void handle_page_return(struct ctx *x, const void *arg)
 		return;
 	} else {
 		code = form_get(&cb.text, "RespCode");
-		desc = cut_utf8(form_get(&cb.text, "RespDesc"), RESP_DESC_MAX);
+		desc = resp_desc_to_forward(code, form_get(&cb.text, "RespDesc"));
 		x->outcome = "redirected";
 	}
 	buf_puts(h, "Location: ");

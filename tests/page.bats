@@ -14,21 +14,37 @@ assert_redirect() { # EXPECTED-LOCATION
 	assert_nothing_written
 }
 
-@test "RegisterCallback: a signed success redirects with RespCode and RespDesc" {
-	post_form /bank/RegisterCallback "$(register_body 'RespDesc=success')"
-	assert_redirect "${FRONT}#/BankUserRegisterCallback?RespCode=000&RespDesc=success"
+@test "RegisterCallback: a signed success redirects with RespCode 000 and no RespDesc" {
+	post_form /bank/RegisterCallback "$(register_body 'RespDesc=成功')"
+	assert_redirect "${FRONT}#/BankUserRegisterCallback?RespCode=000&RespDesc="
 }
 
-@test "NetSaveCallback: a signed success redirects with RespCode and RespDesc" {
+@test "NetSaveCallback: a signed success redirects with RespCode 000 and no RespDesc" {
 	post_form /bank/NetSaveCallback "$(netsave_body 'RespDesc=top-up done')"
-	assert_redirect "${FRONT}#/NetSaveCallback?RespCode=000&RespDesc=top-up%20done"
+	assert_redirect "${FRONT}#/NetSaveCallback?RespCode=000&RespDesc="
 }
 
-@test "page: RespDesc with space, &, +, = and CR LF is percent-encoded, no raw CR/LF in the head" {
+@test "page: text put in the unsigned RespDesc never reaches the front end under the bank's RespCode" {
+	local text='开户失败，请拨打客服 400-000-0000'
+	# a genuine success, its RespDesc rewritten by whoever replays it
+	post_form /bank/RegisterCallback "$(register_body "RespDesc=$text")"
+	assert_redirect "${FRONT}#/BankUserRegisterCallback?RespCode=000&RespDesc="
+	# a failure: only short Chinese text without digits or Latin letters is passed on
+	post_form /bank/RegisterCallback "$(register_body RespCode=101 "RespDesc=$text" -UsrCustId)"
+	assert_redirect "${FRONT}#/BankUserRegisterCallback?RespCode=101&RespDesc="
+	post_form /bank/RegisterCallback "$(register_body RespCode=101 'RespDesc=see http://evil.example' -UsrCustId)"
+	assert_redirect "${FRONT}#/BankUserRegisterCallback?RespCode=101&RespDesc="
+	post_form /bank/RegisterCallback "$(register_body RespCode=101 "RespDesc=$(printf '失%.0s' {1..33})" -UsrCustId)"
+	assert_redirect "${FRONT}#/BankUserRegisterCallback?RespCode=101&RespDesc="
+	post_form /bank/RegisterCallback "$(register_body RespCode=101 'RespDesc=开户失败，请重试。' -UsrCustId)"
+	assert_redirect "${FRONT}#/BankUserRegisterCallback?RespCode=101&RespDesc=%E5%BC%80%E6%88%B7%E5%A4%B1%E8%B4%A5%EF%BC%8C%E8%AF%B7%E9%87%8D%E8%AF%95%E3%80%82"
+}
+
+@test "page: RespDesc with CR LF never splits the head" {
 	# parse_response already fails on a bare CR or LF in any header
 	post_form /bank/NetSaveCallback "$(netsave_body RespCode=351 \
 		$'RespDesc=no money & more+x=1\r\nSet-Cookie: a=b')"
-	assert_redirect "${FRONT}#/NetSaveCallback?RespCode=351&RespDesc=no%20money%20%26%20more%2Bx%3D1%0D%0ASet-Cookie%3A%20a%3Db"
+	assert_redirect "${FRONT}#/NetSaveCallback?RespCode=351&RespDesc="
 	assert_eq "$(header Set-Cookie)" '' "Set-Cookie"
 }
 
@@ -71,5 +87,5 @@ assert_redirect() { # EXPECTED-LOCATION
 
 @test "page: a lower-case ChkValue and once-encoded RetUrl are valid" {
 	post_form /bank/NetSaveCallback "$(netsave_body --lower --url-once)"
-	assert_redirect "${FRONT}#/NetSaveCallback?RespCode=000&RespDesc=success"
+	assert_redirect "${FRONT}#/NetSaveCallback?RespCode=000&RespDesc="
 }

@@ -92,10 +92,10 @@ assert_redirect() { # LOCATION: a page return only redirects, it stores nothing
 	assert_saved
 }
 
-@test "real: the bank's NetSave page return redirects with 000 and its RespDesc" {
+@test "real: the bank's NetSave page return redirects with 000 (a success's RespDesc is not passed on)" {
 	real_settings "$NS"
 	post_form /bank/NetSaveCallback "$(real_body "$NS")"
-	assert_redirect "http://front.example/#/NetSaveCallback?RespCode=000&RespDesc=%E6%88%90%E5%8A%9F"
+	assert_redirect "http://front.example/#/NetSaveCallback?RespCode=000&RespDesc="
 }
 
 # Controls: with one signed byte changed the bank's signature must fail, or the tests above
