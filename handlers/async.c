@@ -16,6 +16,8 @@
 #include "../db/pg.h"
 #include "../db/signatures.h"
 
+#include <stdio.h>
+
 static void update_cache(struct ctx *x, const struct async_callback *a,
 			 const struct callback *cb)
 {
@@ -49,7 +51,7 @@ static int refuse(PGconn *c, struct ctx *x, const struct callback *cb,
 		  char *err, size_t errlen)
 {
 	reply_error(x, rc, why);
-	if (seen->other_meaning) {
+	if (seen->other_meaning || rc == 409) {
 		x->outcome = why;
 	} else if (cb->ambiguous) {
 		/* the bank's own callback, refused: an operator must look */
@@ -67,7 +69,7 @@ void handle_async(struct ctx *x, const void *arg)
 	const struct async_callback *a = arg;
 	struct callback cb;
 	const char *why;
-	char err[256];
+	char err[256], refusal[256];
 	const struct rsa_pubkey *key;
 	struct rule_env env;
 	struct signature sig;
@@ -111,11 +113,23 @@ void handle_async(struct ctx *x, const void *arg)
 		PQfinish(c);
 		return;
 	}
+	if ((!seen.first && signature_set_status(c, &sig, 200, err, sizeof err)) ||
+	    (rc = a->store(c, &cb, x, err, sizeof err)) < 0)
+		goto unavailable;
+	if (rc) {
+		/* refused by what is stored already (409): nothing written */
+		snprintf(refusal, sizeof refusal, "%s", err);
+		why = refusal;
+		if (signature_set_status(c, &sig, rc, err, sizeof err) ||
+		    refuse(c, x, &cb, &seen, rc, why, err, sizeof err) ||
+		    pg_commit(c, err, sizeof err))
+			goto unavailable;
+		PQfinish(c);
+		return;
+	}
 	/* The audit row shares the transaction: it says 200 only when the
 	 * rows it describes are committed with it. */
-	if ((!seen.first && signature_set_status(c, &sig, 200, err, sizeof err)) ||
-	    a->store(c, &cb, x, err, sizeof err) ||
-	    audit_insert(c, x->req->path, &cb, x->req->body, 200, x->outcome,
+	if (audit_insert(c, x->req->path, &cb, x->req->body, 200, x->outcome,
 			 err, sizeof err) ||
 	    pg_commit(c, err, sizeof err))
 		goto unavailable;

@@ -43,7 +43,7 @@ void reply_error(struct ctx *x, int status, const char *why)
 	x->outcome = "rejected";
 	if (status >= 500)
 		x->outcome = "failed";
-	ctx_note(x, status >= 500 ? LOG_ERR : status == 403 ? LOG_WARNING : LOG_INFO,
+	ctx_note(x, status >= 500 ? LOG_ERR : status == 403 || status == 409 ? LOG_WARNING : LOG_INFO,
 		 why, NULL);
 }
 

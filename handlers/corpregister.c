@@ -1,13 +1,16 @@
 /* corpregister: CorpRegister, a company account moving through the
  * bank's audit (AuditStat I, T, P, R, F, K, Y).  The bank calls once per
- * step; the latest call wins.  UsrCustId only exists once the bank has
- * opened the account, so it is optional, and a later call without it
- * does not erase one already known. */
+ * step; a later step wins, an earlier one arriving late does not (see
+ * may_follow), and a UsrId bound to a UsrCustId is never rebound (409).
+ * UsrCustId only exists once the bank has opened the account, so it is
+ * optional, and a later call without it does not erase one already
+ * known. */
 #include "handlers.h"
 #include "../db/cache.h"
 #include "../db/pg.h"
 #include "../utf8.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* In signing order.  UsrName, BgRetUrl and RespExt may come percent-
@@ -88,6 +91,48 @@ static const char *param_or_null(struct buf *arena, struct slice v)
 	return v.len ? buf_cstr(arena, v) : NULL;
 }
 
+/* The bank's audit moves I -> T -> P -> R or F (refused, failed) or
+ * K -> Y; a refused or failed company may apply again (T).  A state that
+ * arrives after a later one, a delayed retry, is audited but does not
+ * overwrite it. */
+static int stage(char state)
+{
+	static const char order[] = "ITPRFKY";
+	static const int stages[] = { 0, 1, 2, 3, 3, 4, 5 };
+	const char *p = strchr(order, state);
+
+	return p && state ? stages[p - order] : -1;
+}
+
+static bool may_follow(char stored, char incoming)
+{
+	return stage(incoming) >= stage(stored) ||
+	       ((stored == 'R' || stored == 'F') && incoming == 'T');
+}
+
+/* The live row's UsrCustId and AuditStat, locked.  1 found, 0 none, -1
+ * error. */
+static int current(PGconn *c, const char *usr_id, char *cust, size_t custlen,
+		   char *state, char *err, size_t errlen)
+{
+	PGresult *r = pg_exec(c,
+			      "SELECT coalesce(usr_cust_id, ''), audit_stat "
+			      "FROM bank_mer_customers WHERE usr_id = $1 AND NOT deleted "
+			      "FOR UPDATE",
+			      1, &usr_id, err, errlen);
+	int found;
+
+	if (!r)
+		return -1;
+	found = PQntuples(r) == 1;
+	if (found) {
+		snprintf(cust, custlen, "%s", PQgetvalue(r, 0, 0));
+		*state = PQgetvalue(r, 0, 1)[0];
+	}
+	PQclear(r);
+	return found;
+}
+
 static int store(PGconn *c, const struct callback *cb, struct ctx *x,
 		 char *err, size_t errlen)
 {
@@ -95,14 +140,27 @@ static int store(PGconn *c, const struct callback *cb, struct ctx *x,
 		"UsrId", "UsrName", "UsrCustId", "AuditStat", "TrxId",
 		"OpenBankId", "CardId",
 	};
-	char mem[1024];
+	char mem[1024], cust[32], state = 0;
 	struct buf arena;
 	const char *params[7];
 	PGresult *r;
+	int found;
 
 	buf_init(&arena, mem, sizeof mem);
 	for (size_t i = 0; i < 7; i++)
 		params[i] = param_or_null(&arena, form_get(&cb->text, columns[i]));
+	found = current(c, params[0], cust, sizeof cust, &state, err, errlen);
+	if (found < 0)
+		return -1;
+	/* An account never silently rebinds. */
+	if (found && cust[0] && params[2] && strcmp(cust, params[2]) != 0) {
+		snprintf(err, errlen, "UsrId already bound to another UsrCustId");
+		return 409;
+	}
+	if (found && !may_follow(state, params[3][0])) {
+		x->outcome = "older audit state, kept the newer";
+		return 0;
+	}
 	r = pg_exec(c,
 		    "INSERT INTO bank_mer_customers (usr_id, usr_name, usr_cust_id, "
 		    "audit_stat, trx_id, open_bank_id, card_id) "

@@ -72,7 +72,8 @@ int ctx_note_signature(struct ctx *x, PGconn *c, const struct callback *cb,
 struct async_callback {
 	const struct callback_spec *spec;
 	/* Writes this callback's rows inside the open transaction; sets
-	 * x->outcome.  0, or -1 with a message in err. */
+	 * x->outcome.  0; a status (409) to refuse it with, having written
+	 * nothing, why in err; or -1 with a message in err. */
 	int (*store)(PGconn *c, const struct callback *cb, struct ctx *x,
 		     char *err, size_t errlen);
 	/* After COMMIT: brings Redis up to date.  NULL when there is nothing

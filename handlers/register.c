@@ -1,11 +1,14 @@
 /* register: UserRegister, a user opened an account at the bank.
  *
- * Async (/bank/register): on RespCode 000, upsert bank_customers
- * (pnrid = UsrId, cust_id = UsrCustId), then cache both directions.
+ * Async (/bank/register): on RespCode 000, insert bank_customers
+ * (pnrid = UsrId, cust_id = UsrCustId), then cache both directions.  A
+ * pnrid already bound to another cust_id is refused (409), never rebound.
  * Page (/bank/RegisterCallback): back to #/BankUserRegisterCallback. */
 #include "handlers.h"
 #include "../db/cache.h"
 #include "../db/pg.h"
+
+#include <stdio.h>
 
 /* In signing order.  The URLs and MerPriv are the merchant's own text,
  * which it may have percent-encoded before sending it to the bank. */
@@ -36,6 +39,29 @@ static const struct callback_spec spec = {
 	"UserRegister", signed_fields, rules,
 };
 
+/* Whether pnrid's live row is bound to cust_id: 1 yes, 0 to another, -1
+ * no live row or an error (err says which). */
+static int bound_to(PGconn *c, const char *const params[2], char *err,
+		    size_t errlen)
+{
+	PGresult *r = pg_exec(c,
+			      "SELECT cust_id = $2 FROM bank_customers "
+			      "WHERE pnrid = $1 AND NOT deleted",
+			      2, params, err, errlen);
+	int same;
+
+	if (!r)
+		return -1;
+	if (PQntuples(r) != 1) {
+		snprintf(err, errlen, "bank_customers row changed under us");
+		PQclear(r);
+		return -1;
+	}
+	same = PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	return same;
+}
+
 static int store(PGconn *c, const struct callback *cb, struct ctx *x,
 		 char *err, size_t errlen)
 {
@@ -43,6 +69,8 @@ static int store(PGconn *c, const struct callback *cb, struct ctx *x,
 	struct buf arena;
 	const char *params[2];
 	PGresult *r;
+	bool inserted;
+	int same;
 
 	if (!cb->success) {
 		/* The account was not opened: nothing to keep yet. */
@@ -52,18 +80,28 @@ static int store(PGconn *c, const struct callback *cb, struct ctx *x,
 	buf_init(&arena, mem, sizeof mem);
 	params[0] = buf_cstr(&arena, form_get(&cb->text, "UsrId"));
 	params[1] = buf_cstr(&arena, form_get(&cb->text, "UsrCustId"));
-	/* A retry finds its row and, its cust_id being the same, leaves
-	 * updated_at alone. */
 	r = pg_exec(c,
 		    "INSERT INTO bank_customers (pnrid, cust_id) VALUES ($1, $2) "
-		    "ON CONFLICT (pnrid) WHERE NOT deleted DO UPDATE "
-		    "SET cust_id = EXCLUDED.cust_id, updated_at = now() "
-		    "WHERE bank_customers.cust_id IS DISTINCT FROM EXCLUDED.cust_id",
+		    "ON CONFLICT (pnrid) WHERE NOT deleted DO NOTHING",
 		    2, params, err, errlen);
 	if (!r)
 		return -1;
+	inserted = PQcmdTuples(r)[0] == '1';
 	PQclear(r);
-	x->outcome = "opened";
+	if (inserted) {
+		x->outcome = "opened";
+		return 0;
+	}
+	/* An account never silently rebinds: a pnrid that has a cust_id
+	 * keeps it, and a callback naming another is refused. */
+	same = bound_to(c, params, err, errlen);
+	if (same < 0)
+		return -1;
+	if (!same) {
+		snprintf(err, errlen, "UsrId already bound to another UsrCustId");
+		return 409;
+	}
+	x->outcome = "already opened";
 	return 0;
 }
 

@@ -95,3 +95,58 @@ load lib/common
 	post_form /bank/netsave "$(netsave_body "OrdDate=$(date -u -d '+8 hours -7 days' +%Y%m%d)" OrdId=ORD2)"
 	assert_error 400
 }
+
+@test "rebind: a UserRegister naming another UsrCustId for a known UsrId is refused (409) and audited" {
+	post_form /bank/register "$(register_body)"
+	assert_ack "$UR_TRX"
+	post_form /bank/register "$(register_body UsrCustId=6000060000999999 TrxId=201611190000000097)"
+	assert_error 409
+	assert_eq "$(psql_val "SELECT cust_id FROM bank_customers")" 6000060000123456
+	assert_eq "$(redis_cmd hget bank-customers pnr_alice)" 6000060000123456
+	assert_eq "$(psql_val "SELECT status || '|' || verdict FROM bank_callback_audit ORDER BY id")" \
+		"200|opened
+409|UsrId already bound to another UsrCustId" "audit rows"
+	# the same account opened again (another TrxId) is acknowledged
+	post_form /bank/register "$(register_body TrxId=201611190000000096)"
+	assert_ack 201611190000000096
+	assert_rows bank_customers 1
+}
+
+@test "rebind: a CorpRegister naming another UsrCustId for an opened company is refused (409)" {
+	post_form /bank/CorpRegister "$(corp_body AuditStat=Y UsrCustId=6000060000777777)"
+	assert_ack "$CR_TRX"
+	post_form /bank/CorpRegister "$(corp_body AuditStat=Y UsrCustId=6000060000888888 TrxId=201611190000000095)"
+	assert_error 409
+	assert_eq "$(psql_val "SELECT usr_cust_id FROM bank_mer_customers")" 6000060000777777
+	assert_eq "$(redis_cmd hget bank-mer-customers corp_acme)" 6000060000777777
+}
+
+@test "order: a CorpRegister state older than the stored one is audited but does not overwrite it" {
+	post_form /bank/CorpRegister "$(corp_body AuditStat=Y UsrCustId=6000060000777777)"
+	assert_ack "$CR_TRX"
+	# the bank's delayed retry of the earlier "under audit" step
+	post_form /bank/CorpRegister "$(corp_body AuditStat=P TrxId=201611180000000001)"
+	assert_ack 201611180000000001
+	assert_eq "$(psql_val "SELECT audit_stat || '|' || usr_cust_id || '|' || trx_id FROM bank_mer_customers")" \
+		"Y|6000060000777777|$CR_TRX"
+	assert_eq "$(psql_val "SELECT verdict FROM bank_callback_audit ORDER BY id DESC LIMIT 1")" \
+		"older audit state, kept the newer"
+	# a refused company that applies again moves back to T
+	psql_val "SET session_replication_role = replica; TRUNCATE bank_mer_customers, bank_callback_signatures" >/dev/null
+	post_form /bank/CorpRegister "$(corp_body AuditStat=R)"
+	assert_ack "$CR_TRX"
+	post_form /bank/CorpRegister "$(corp_body AuditStat=T TrxId=201611200000000002)"
+	assert_ack 201611200000000002
+	assert_eq "$(psql_val "SELECT audit_stat FROM bank_mer_customers")" T
+}
+
+@test "charset: the unsigned CharSet cannot change what is keyed, bound or summed" {
+	# every keyed, bound or summed field is ASCII by its rule, and reads the same as GBK
+	post_form /bank/netsave "$(netsave_body CharSet=GBK)"
+	assert_ack "$NS_TRX"
+	post_form /bank/register "$(register_body CharSet=GB18030)"
+	assert_ack "$UR_TRX"
+	assert_eq "$(psql_val "SELECT cust_id || '|' || rtrim(ord_id) || '|' || (data->>'TransAmt') || '|' ||
+		(data->>'TrxId') FROM bank_netsave")" "6000060000123456|$NS_ORD|100.00|$NS_TRX"
+	assert_eq "$(psql_val "SELECT rtrim(pnrid) || '|' || cust_id FROM bank_customers")" "pnr_alice|6000060000123456"
+}
