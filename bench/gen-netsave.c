@@ -12,12 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int main(int argc, char **argv)
 {
 	FILE *f;
 	EVP_PKEY *key;
 	long count;
+	char date[16];
 	int forged = argc > 4 && strcmp(argv[4], "forged") == 0;
 
 	if (argc < 4 || !(f = fopen(argv[1], "r"))) {
@@ -29,6 +31,12 @@ int main(int argc, char **argv)
 	count = strtol(argv[3], NULL, 10);
 	if (!key || count <= 0)
 		return 2;
+	{
+		/* OrdDate must be within days of arrival: today, China time. */
+		time_t now = time(NULL) + (time_t)8 * 3600;
+
+		strftime(date, sizeof date, "%Y%m%d", gmtime(&now));
+	}
 	for (long i = 0; i < count; i++) {
 		char ord[32], trx[32], msg[512];
 		unsigned char sig[512];
@@ -39,18 +47,18 @@ int main(int argc, char **argv)
 
 		snprintf(ord, sizeof ord, "B%015ld", i);
 		snprintf(trx, sizeof trx, "%018ld", 201611190000000000L + i);
-		snprintf(msg, sizeof msg, "NetSave000%s6000060000123456%s20161119100.00%s%s%s",
-			 argv[2], ord, trx, ret, bg);
+		snprintf(msg, sizeof msg, "NetSave000%s6000060000123456%s%s100.00%s%s%s",
+			 argv[2], ord, date, trx, ret, bg);
 		if (!md || EVP_DigestSignInit(md, NULL, EVP_sha1(), NULL, key) <= 0 ||
 		    EVP_DigestSign(md, sig, &siglen, (unsigned char *)msg, strlen(msg)) <= 0)
 			return 1;
 		EVP_MD_CTX_free(md);
 		printf("CmdId=NetSave&RespCode=000&RespDesc=success&MerCustId=%s"
-		       "&UsrCustId=6000060000123456&OrdId=%s&OrdDate=20161119&TransAmt=100.00"
+		       "&UsrCustId=6000060000123456&OrdId=%s&OrdDate=%s&TransAmt=100.00"
 		       "&TrxId=%s&RetUrl=http%%3A%%2F%%2Fm.example.com%%2Fbank%%2FNetSaveCallback"
 		       "&BgRetUrl=http%%3A%%2F%%2Fm.example.com%%2Fbank%%2Fnetsave&MerPriv="
 		       "&GateBusiId=B2C&GateBankId=ICBC&FeeAmt=0.00&ChkValue=",
-		       argv[2], ord, trx);
+		       argv[2], ord, date, trx);
 		for (size_t k = 0; k < siglen; k++)
 			printf("%02X", k == 0 && forged ? sig[k] ^ 1 : sig[k]);
 		putchar('\n');
