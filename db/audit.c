@@ -5,10 +5,14 @@
 
 #include <stdio.h>
 
-int audit_insert(PGconn *c, struct slice route, const struct callback *cb,
-		 struct slice body, int status, const char *verdict,
-		 char *err, size_t errlen)
+static int insert(PGconn *c, struct slice route, const struct callback *cb,
+		  struct slice body, int status, const char *verdict,
+		  bool and_commit, char *err, size_t errlen)
 {
+	static const char sql[] =
+		"INSERT INTO bank_callback_audit (route, cmd_id, trx_id, ord_id, "
+		"usr_id, usr_cust_id, status, verdict, fields, body) "
+		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 	static char fields_mem[6 * 65536 + 1024], arena_mem[70 * 1024];
 	static const char *const ids[] = { "CmdId", "TrxId", "OrdId", "UsrId", "UsrCustId" };
 	struct buf fields, arena;
@@ -37,13 +41,25 @@ int audit_insert(PGconn *c, struct slice route, const struct callback *cb,
 		snprintf(err, errlen, "audit row too large");
 		return -1;
 	}
-	r = pg_exec(c,
-		    "INSERT INTO bank_callback_audit (route, cmd_id, trx_id, ord_id, "
-		    "usr_id, usr_cust_id, status, verdict, fields, body) "
-		    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-		    10, params, err, errlen);
+	if (and_commit)
+		return pg_exec_commit(c, sql, 10, params, err, errlen);
+	r = pg_exec(c, sql, 10, params, err, errlen);
 	if (!r)
 		return -1;
 	PQclear(r);
 	return 0;
+}
+
+int audit_insert(PGconn *c, struct slice route, const struct callback *cb,
+		 struct slice body, int status, const char *verdict,
+		 char *err, size_t errlen)
+{
+	return insert(c, route, cb, body, status, verdict, false, err, errlen);
+}
+
+int audit_insert_commit(PGconn *c, struct slice route, const struct callback *cb,
+			struct slice body, int status, const char *verdict,
+			char *err, size_t errlen)
+{
+	return insert(c, route, cb, body, status, verdict, true, err, errlen);
 }

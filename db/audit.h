@@ -15,4 +15,10 @@ int audit_insert(PGconn *c, struct slice route, const struct callback *cb,
 		 struct slice body, int status, const char *verdict,
 		 char *err, size_t errlen);
 
+/* The same, then COMMIT, in one round trip: 0 only when the server
+ * said it committed. */
+int audit_insert_commit(PGconn *c, struct slice route, const struct callback *cb,
+			struct slice body, int status, const char *verdict,
+			char *err, size_t errlen);
+
 #endif

@@ -39,7 +39,13 @@
 	X(char *, PQgetvalue, (const PGresult *r, int t, int f), (r, t, f)) \
 	X(char *, PQuser, (const PGconn *c), (c)) \
 	X(char *, PQhost, (const PGconn *c), (c)) \
-	X(char *, PQdb, (const PGconn *c), (c))
+	X(char *, PQdb, (const PGconn *c), (c)) \
+	X(int, PQenterPipelineMode, (PGconn *c), (c)) \
+	X(int, PQexitPipelineMode, (PGconn *c), (c)) \
+	X(int, PQpipelineSync, (PGconn *c), (c)) \
+	X(int, PQsendQueryParams, (PGconn *c, const char *q, int n, const Oid *t, \
+		const char *const *v, const int *l, const int *f, int r), (c, q, n, t, v, l, f, r)) \
+	X(PGresult *, PQgetResult, (PGconn *c), (c))
 
 #define REDIS_FUNCS(X, V) \
 	X(redisContext *, redisConnectWithTimeout, (const char *ip, int port, const struct timeval tv), (ip, port, tv)) \

@@ -24,6 +24,17 @@ int pg_begin(PGconn *c, const char *mode, char *err, size_t errlen);
 PGresult *pg_exec(PGconn *c, const char *sql, int nparams,
 		  const char *const *params, char *err, size_t errlen);
 
+/* BEGIN, the transaction's statement timeout and one parameterised
+ * statement, in one round trip (a libpq pipeline).  Returns the
+ * statement's result, or NULL with a message in err. */
+PGresult *pg_begin_exec(PGconn *c, const char *sql, int nparams,
+			const char *const *params, char *err, size_t errlen);
+
+/* One parameterised statement and COMMIT, in one round trip; 0 only
+ * when the server said it committed, else -1 with a message in err. */
+int pg_exec_commit(PGconn *c, const char *sql, int nparams,
+		   const char *const *params, char *err, size_t errlen);
+
 /* COMMIT, and only 0 when the server said it committed. */
 int pg_commit(PGconn *c, char *err, size_t errlen);
 

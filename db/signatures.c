@@ -17,8 +17,8 @@ static const char *bytea_hex(struct buf *b, const unsigned char *p)
 	return b->overflow ? NULL : b->p + start;
 }
 
-int signature_note(PGconn *c, const struct signature *sig, int status,
-		   struct sighting *out, char *err, size_t errlen)
+int signature_begin(PGconn *c, const struct signature *sig, int status,
+		    struct sighting *out, char *err, size_t errlen)
 {
 	char mem[4 * SIGNATURE_HASH_BYTES + 16], code[8];
 	struct buf b;
@@ -34,7 +34,7 @@ int signature_note(PGconn *c, const struct signature *sig, int status,
 	params[4] = code;
 	/* "Accepted" is 200 (stored) or 303 (redirected with the bank's
 	 * RespCode).  xmax = 0 tells an inserted row from an updated one. */
-	r = pg_exec(c,
+	r = pg_begin_exec(c,
 		    "WITH post AS ("
 		    " INSERT INTO bank_callback_signatures AS s "
 		    "  (signed_hash, route, meaning_hash, cmd_id, status) "

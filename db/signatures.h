@@ -24,11 +24,11 @@ struct sighting {
 	bool other_meaning;    /* the string was accepted before with another meaning */
 };
 
-/* Records one post of sig, answered with status if it is the first; on
- * a later one counts it (seen, last_seen).  Runs in c's open
- * transaction.  0, or -1 with a message in err. */
-int signature_note(PGconn *c, const struct signature *sig, int status,
-		   struct sighting *out, char *err, size_t errlen);
+/* Begins a transaction on c and records one post of sig in it, answered
+ * with status if it is the first; a later one is counted (seen,
+ * last_seen).  One round trip.  0, or -1 with a message in err. */
+int signature_begin(PGconn *c, const struct signature *sig, int status,
+		    struct sighting *out, char *err, size_t errlen);
 
 /* Sets the answer recorded for sig (a post refused before, accepted
  * now).  0, or -1 with a message in err. */

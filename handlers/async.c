@@ -129,9 +129,8 @@ void handle_async(struct ctx *x, const void *arg)
 	}
 	/* The audit row shares the transaction: it says 200 only when the
 	 * rows it describes are committed with it. */
-	if (audit_insert(c, x->req->path, &cb, x->req->body, 200, x->outcome,
-			 err, sizeof err) ||
-	    pg_commit(c, err, sizeof err))
+	if (audit_insert_commit(c, x->req->path, &cb, x->req->body, 200,
+				x->outcome, err, sizeof err))
 		goto unavailable;
 	PQfinish(c);
 	update_cache(x, a, &cb);

@@ -91,8 +91,7 @@ int ctx_note_signature(struct ctx *x, PGconn *c, const struct callback *cb,
 {
 	*sig = (struct signature){ x->route, cmd_id, cb->signed_hash,
 				   cb->meaning_hash };
-	return pg_begin(c, "", err, errlen) ||
-	       signature_note(c, sig, status, seen, err, errlen) ? -1 : 0;
+	return signature_begin(c, sig, status, seen, err, errlen);
 }
 
 /* A pattern must match the whole value: "^(" PATTERN ")$". */
