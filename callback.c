@@ -63,7 +63,7 @@ bool shape_url(struct slice v, const struct rule_env *env)
 	};
 
 	(void)env;
-	if (v.len > 1024)
+	if (v.len > URL_MAX)
 		return false;
 	for (size_t i = 0; i < v.len; i++)
 		if ((unsigned char)v.p[i] <= 0x20 || (unsigned char)v.p[i] == 0x7f)
@@ -343,6 +343,9 @@ static bool walk(struct cutting *c, size_t i, size_t pos)
 		return true;
 	}
 	for (; end <= c->s.len && c->meanings < 2; end++) {
+		if (c->rule[i] && c->rule[i]->max_bytes &&
+		    end - pos > c->rule[i]->max_bytes)
+			break;
 		if (!piece_fits(c, i, (struct slice){ c->s.p + pos, end - pos }))
 			continue;
 		c->cur[i] = (struct span){ pos, end };

@@ -17,6 +17,7 @@
 
 enum {
 	PATTERN_SUBJECT_MAX = 64,     /* longest value a pattern is tried on */
+	URL_MAX = 1024,               /* longest RetUrl or BgRetUrl */
 	CALLBACK_HASH_BYTES = 32,
 };
 
@@ -42,6 +43,9 @@ struct field_rule {
 	const char *name;
 	enum need need;
 	bool (*shape)(struct slice utf8_value, const struct rule_env *env);  /* NULL: any text */
+	/* The longest value the shape accepts, in bytes as received (0: no
+	 * bound): where the ambiguity walk stops trying longer pieces. */
+	size_t max_bytes;
 };
 
 /* How the bank may have signed a field's value. */

@@ -60,15 +60,23 @@ static void from_utf8(struct buf *out, struct slice s)
 
 static void from_gbk(struct buf *out, struct slice s)
 {
-	iconv_t cd = iconv_open("UTF-8", "GB18030");
+	/* Opened once per process: opening costs far more than converting
+	 * a field, and the ambiguity walk converts many pieces. */
+	static iconv_t cd;
+	static bool opened;
 	char *in = (char *)s.p;   /* iconv's API is not const; it only reads */
 	size_t inleft = s.len;
 
+	if (!opened) {
+		cd = iconv_open("UTF-8", "GB18030");
+		opened = true;
+	}
 	if (cd == (iconv_t)-1) { // NOLINT(performance-no-int-to-ptr): iconv's error value
 		/* No converter installed: keep what is plain ASCII. */
 		from_utf8(out, s);
 		return;
 	}
+	iconv(cd, NULL, NULL, NULL, NULL);   /* a fresh shift state */
 	while (inleft && !out->overflow) {
 		char tmp[256];
 		char *o = tmp;
@@ -86,7 +94,6 @@ static void from_gbk(struct buf *out, struct slice s)
 			iconv(cd, NULL, NULL, NULL, NULL);
 		}
 	}
-	iconv_close(cd);
 }
 
 void utf8_from(struct buf *out, struct slice s, bool gbk)

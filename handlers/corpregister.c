@@ -13,6 +13,11 @@
 #include <stdio.h>
 #include <string.h>
 
+enum {
+	USR_NAME_MAX_CHARS = 50,
+	USR_NAME_MAX_BYTES = 4 * USR_NAME_MAX_CHARS,   /* four bytes a character at most */
+};
+
 /* In signing order.  UsrName, BgRetUrl and RespExt may come percent-
  * encoded twice; some SDKs sign them decoded once more (real Cash
  * callbacks only verify that way for RespExt). */
@@ -39,16 +44,20 @@ static bool shape_audit_stat(struct slice v, const struct rule_env *env)
 }
 
 /* Free text between UsrId and the optional 16-digit UsrCustId.  A name
- * that ended in a digit could swallow the UsrCustId; without a UsrId
- * pattern, a name that began with a character a UsrId may hold could
- * swallow UsrId's end (UsrId=corp_acme&UsrName=ACME signs like
- * UsrId=corp_acmeA&UsrName=CME), so those are refused. */
+ * that ended in a digit could swallow the UsrCustId, and one that began
+ * with a character a UsrId may hold could swallow UsrId's end
+ * (UsrId=corp_acme&UsrName=ACME signs like UsrId=corp_acmeA&UsrName=CME).
+ * Names never begin with a digit or _-.@; with a UsrId pattern, which
+ * must then fix where UsrId ends, they may begin with a letter. */
 static bool shape_usr_name(struct slice v, const struct rule_env *env)
 {
-	bool usr_id_char = slice_has_only((struct slice){ v.p, 1 }, "a_-.@");
+	unsigned char first = (unsigned char)v.p[0];
+	bool letter = (first >= 'A' && first <= 'Z') || (first >= 'a' && first <= 'z');
 
-	return utf8_length(v) <= 50 && !(v.p[v.len - 1] >= '0' && v.p[v.len - 1] <= '9') &&
-	       (env->usr_id_pattern || !usr_id_char);
+	return utf8_length(v) <= USR_NAME_MAX_CHARS &&
+	       !(v.p[v.len - 1] >= '0' && v.p[v.len - 1] <= '9') &&
+	       !slice_has_only((struct slice){ v.p, 1 }, "d_-.@") &&
+	       (!letter || env->usr_id_pattern);
 }
 
 /* A bank code (ICBC, CIB, ...): letters only, so that it cannot run into
@@ -68,17 +77,19 @@ static bool shape_card_id(struct slice v, const struct rule_env *env)
 	return v.len <= 40 && slice_has_only(v, "d");
 }
 
+/* UsrName is required: a company's registration always names it, and
+ * without it a short UsrId could swallow the UsrCustId after it. */
 static const struct field_rule rules[] = {
-	{ "RespCode", REQUIRED, shape_resp_code },
-	{ "UsrId", REQUIRED, shape_usr_id },
-	{ "UsrName", OPTIONAL, shape_usr_name },
-	{ "UsrCustId", OPTIONAL, shape_cust_id },
-	{ "AuditStat", REQUIRED, shape_audit_stat },
-	{ "TrxId", REQUIRED, shape_trx_id },
-	{ "OpenBankId", OPTIONAL, shape_open_bank_id },
-	{ "CardId", OPTIONAL, shape_card_id },
-	{ "BgRetUrl", REQUIRED, shape_url },
-	{ NULL, OPTIONAL, NULL },
+	{ "RespCode", REQUIRED, shape_resp_code, 3 },
+	{ "UsrId", REQUIRED, shape_usr_id, 25 },
+	{ "UsrName", REQUIRED, shape_usr_name, USR_NAME_MAX_BYTES },
+	{ "UsrCustId", OPTIONAL, shape_cust_id, 16 },
+	{ "AuditStat", REQUIRED, shape_audit_stat, 1 },
+	{ "TrxId", REQUIRED, shape_trx_id, 18 },
+	{ "OpenBankId", OPTIONAL, shape_open_bank_id, 8 },
+	{ "CardId", OPTIONAL, shape_card_id, 40 },
+	{ "BgRetUrl", REQUIRED, shape_url, URL_MAX },
+	{ NULL, OPTIONAL, NULL, 0 },
 };
 
 static const struct callback_spec spec = {

@@ -103,16 +103,16 @@ static bool shape_money(struct slice v, const struct rule_env *env)
  * FeeAcctId, SecRespCode, SecRespDesc, CardId, and any the bank adds)
  * have no rule: they are kept in data and never fail a callback. */
 static const struct field_rule rules[] = {
-	{ "RespCode", REQUIRED, shape_resp_code },
-	{ "UsrCustId", REQUIRED, shape_cust_id },
-	{ "OrdId", REQUIRED, shape_ord_id },
-	{ "OrdDate", REQUIRED, shape_date },
-	{ "TransAmt", REQUIRED, shape_money },
-	{ "TrxId", REQUIRED_ON_SUCCESS, shape_trx_id },
-	{ "RetUrl", OPTIONAL, shape_url },
-	{ "BgRetUrl", REQUIRED, shape_url },
-	{ "FeeAmt", OPTIONAL, shape_money },
-	{ NULL, OPTIONAL, NULL },
+	{ "RespCode", REQUIRED, shape_resp_code, 3 },
+	{ "UsrCustId", REQUIRED, shape_cust_id, 16 },
+	{ "OrdId", REQUIRED, shape_ord_id, 30 },
+	{ "OrdDate", REQUIRED, shape_date, 8 },
+	{ "TransAmt", REQUIRED, shape_money, 16 },
+	{ "TrxId", REQUIRED_ON_SUCCESS, shape_trx_id, 18 },
+	{ "RetUrl", OPTIONAL, shape_url, URL_MAX },
+	{ "BgRetUrl", REQUIRED, shape_url, URL_MAX },
+	{ "FeeAmt", OPTIONAL, shape_money, 16 },
+	{ NULL, OPTIONAL, NULL, 0 },
 };
 
 static const struct callback_spec spec = {

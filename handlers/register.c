@@ -25,14 +25,17 @@ static const struct signed_field signed_fields[] = {
 	{ NULL, AS_RECEIVED, PINNED },
 };
 
+/* RetUrl is required: the platform always sends one, and its "http" is
+ * what pins where the TrxId before it ends (BgRetUrl, free text, may end
+ * in digits). */
 static const struct field_rule rules[] = {
-	{ "RespCode", REQUIRED, shape_resp_code },
-	{ "UsrId", REQUIRED, shape_usr_id },
-	{ "UsrCustId", REQUIRED_ON_SUCCESS, shape_cust_id },
-	{ "BgRetUrl", REQUIRED, shape_url },
-	{ "TrxId", REQUIRED, shape_trx_id },
-	{ "RetUrl", OPTIONAL, shape_url },
-	{ NULL, OPTIONAL, NULL },
+	{ "RespCode", REQUIRED, shape_resp_code, 3 },
+	{ "UsrId", REQUIRED, shape_usr_id, 25 },
+	{ "UsrCustId", REQUIRED_ON_SUCCESS, shape_cust_id, 16 },
+	{ "BgRetUrl", REQUIRED, shape_url, URL_MAX },
+	{ "TrxId", REQUIRED, shape_trx_id, 18 },
+	{ "RetUrl", REQUIRED, shape_url, URL_MAX },
+	{ NULL, OPTIONAL, NULL, 0 },
 };
 
 static const struct callback_spec spec = {

@@ -94,3 +94,14 @@ TODAY=$NS_DATE
 	assert_error 400
 	assert_nothing_written
 }
+
+@test "recut: a UserRegister without RetUrl, a CorpRegister without UsrName or with one that starts with a digit: 400" {
+	# RetUrl's "http" pins where the TrxId before it ends; UsrName keeps UsrId from the UsrCustId
+	post_form /bank/register "$(register_body -RetUrl)"
+	assert_error 400
+	post_form /bank/CorpRegister "$(corp_body -UsrName)"
+	assert_error 400
+	post_form /bank/CorpRegister "$(corp_body UsrName=58同城科技)"
+	assert_error 400
+	assert_nothing_written
+}
