@@ -70,11 +70,18 @@ build/$(MODE)/%.o: %.c $(wildcard *.h db/*.h handlers/*.h) Makefile
 tests/jsoncheck: tests/jsoncheck.c tests/json_unescape.h buf.c buf.h
 	$(CC) $(CPPFLAGS) -I. $(CFLAGS) $(WARN) -o $@ tests/jsoncheck.c buf.c
 
+# Test tool: signs generated callbacks and every other cutting of them,
+# and runs the real callback_check() on each (see tests/recut.c).
+RECUT_OBJS = $(filter-out build/$(MODE)/bank-callback.o,$(OBJS))
+tests/recut: tests/recut.c $(RECUT_OBJS) build/mode
+	$(CC) $(CPPFLAGS) -I. $(CFLAGS) $(WARN) $(HARDEN) $(LDFLAGS) $(LDHARDEN) \
+	  -o $@ tests/recut.c $(RECUT_OBJS) $(LDLIBS)
+
 # Both install any missing Debian package first (scripts/packages), then
 # build in a fresh make that sees the newly installed pkg-config files.
 check:
 	./scripts/deps
-	$(MAKE) bank-callback tests/jsoncheck
+	$(MAKE) bank-callback tests/jsoncheck tests/recut
 	tests/run
 
 # The tests that feed requests on stdin, each handler under valgrind:
@@ -131,6 +138,6 @@ lint:
 	clang-tidy --quiet $(SRCS) -- $(CPPFLAGS) 2>/dev/null
 
 clean:
-	rm -rf bank-callback tests/jsoncheck build
+	rm -rf bank-callback tests/jsoncheck tests/recut build
 
 .PHONY: all check check-valgrind run install uninstall lint clean FORCE
