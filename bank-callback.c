@@ -306,7 +306,7 @@ static int check(const struct config *cfg, const char *config_error)
 			"SELECT count(*) FROM pg_catalog.pg_tables "
 			"WHERE tablename IN ('bank_customers', "
 			"'bank_mer_customers', 'bank_netsave', "
-			"'bank_callback_audit', 'bank_callback_signatures') "
+			"'bank_callback_audit', 'bank_callback_replays') "
 			"AND schemaname = ANY (current_schemas(false))";
 		PGresult *res = pg_exec(c, sql, 0, NULL, err, sizeof err);
 

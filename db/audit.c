@@ -1,6 +1,7 @@
 /* audit: bank_callback_audit rows.  See audit.h. */
 #include "audit.h"
 #include "pg.h"
+#include "signatures.h"
 #include "../json.h"
 
 #include <stdio.h>
@@ -11,12 +12,14 @@ static int insert(PGconn *c, struct slice route, const struct callback *cb,
 {
 	static const char sql[] =
 		"INSERT INTO bank_callback_audit (route, cmd_id, trx_id, ord_id, "
-		"usr_id, usr_cust_id, status, verdict, fields, body) "
-		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+		"usr_id, usr_cust_id, status, verdict, fields, body, "
+		"signed_hash, meaning_hash) "
+		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 	static char fields_mem[6 * 65536 + 1024], arena_mem[70 * 1024];
 	static const char *const ids[] = { "CmdId", "TrxId", "OrdId", "UsrId", "UsrCustId" };
 	struct buf fields, arena;
-	const char *params[10];
+	const char *params[12];
+	char signed_hex[2 * CALLBACK_HASH_BYTES + 3], meaning_hex[2 * CALLBACK_HASH_BYTES + 3];
 	char code[8];
 	PGresult *r;
 
@@ -37,13 +40,17 @@ static int insert(PGconn *c, struct slice route, const struct callback *cb,
 	/* A body that parsed as a form is printable ASCII: text keeps it
 	 * byte for byte. */
 	params[9] = buf_cstr(&arena, body);
+	params[10] = bytea_param(signed_hex, sizeof signed_hex, cb->signed_hash,
+				 CALLBACK_HASH_BYTES);
+	params[11] = bytea_param(meaning_hex, sizeof meaning_hex, cb->meaning_hash,
+				 CALLBACK_HASH_BYTES);
 	if (fields.overflow || arena.overflow) {
 		snprintf(err, errlen, "audit row too large");
 		return -1;
 	}
 	if (and_commit)
-		return pg_exec_commit(c, sql, 10, params, err, errlen);
-	r = pg_exec(c, sql, 10, params, err, errlen);
+		return pg_exec_commit(c, sql, 12, params, err, errlen);
+	r = pg_exec(c, sql, 12, params, err, errlen);
 	if (!r)
 		return -1;
 	PQclear(r);

@@ -1,82 +1,95 @@
-/* signatures: bank_callback_signatures.  See signatures.h. */
+/* signatures: see signatures.h. */
 #include "signatures.h"
 #include "pg.h"
 #include "../buf.h"
 
 #include <stdio.h>
-#include <stdlib.h>
+#include <string.h>
 
-/* bytea as text: "\x" and hex. */
-static const char *bytea_hex(struct buf *b, const unsigned char *p)
+const char *bytea_param(char *out, size_t outlen, const unsigned char *p, size_t n)
 {
-	size_t start = b->len;
+	struct buf b;
 
-	buf_puts(b, "\\x");
-	buf_put_hex(b, p, SIGNATURE_HASH_BYTES);
-	buf_putc(b, '\0');
-	return b->overflow ? NULL : b->p + start;
+	buf_init(&b, out, outlen);
+	buf_puts(&b, "\\x");
+	buf_put_hex(&b, p, n);
+	return b.overflow ? NULL : b.p;
 }
 
-int signature_begin(PGconn *c, const struct signature *sig, int status,
+int signature_begin(PGconn *c, const struct signature *sig,
 		    struct sighting *out, char *err, size_t errlen)
 {
-	char mem[4 * SIGNATURE_HASH_BYTES + 16], code[8];
-	struct buf b;
-	const char *params[5];
+	char signed_hex[2 * SIGNATURE_HASH_BYTES + 3];
+	char meaning_hex[2 * SIGNATURE_HASH_BYTES + 3];
+	const char *params[3] = {
+		bytea_param(signed_hex, sizeof signed_hex, sig->signed_hash,
+			    SIGNATURE_HASH_BYTES),
+		sig->route,
+		bytea_param(meaning_hex, sizeof meaning_hex, sig->meaning_hash,
+			    SIGNATURE_HASH_BYTES),
+	};
 	PGresult *r;
 
-	buf_init(&b, mem, sizeof mem);
-	params[0] = bytea_hex(&b, sig->signed_hash);
-	params[1] = sig->route;
-	params[2] = bytea_hex(&b, sig->meaning_hash);
-	params[3] = sig->cmd_id;
-	snprintf(code, sizeof code, "%d", status);
-	params[4] = code;
-	/* "Accepted" is 200 (stored) or 303 (redirected with the bank's
-	 * RespCode).  xmax = 0 tells an inserted row from an updated one. */
+	/* Accepted: acknowledged (200), or forwarded with the bank's
+	 * RespCode (a page return's "redirected"). */
 	r = pg_begin_exec(c,
-		    "WITH post AS ("
-		    " INSERT INTO bank_callback_signatures AS s "
-		    "  (signed_hash, route, meaning_hash, cmd_id, status) "
-		    " VALUES ($1, $2, $3, $4, $5) "
-		    " ON CONFLICT (signed_hash, route, meaning_hash) DO UPDATE "
-		    "  SET seen = s.seen + 1, last_seen = clock_timestamp() "
-		    " RETURNING s.xmax = 0 AS first, s.status) "
-		    "SELECT post.first, post.status, EXISTS ("
-		    " SELECT 1 FROM bank_callback_signatures o "
-		    "  WHERE o.signed_hash = $1 AND o.meaning_hash <> $3 "
-		    "  AND o.status IN (200, 303)) "
-		    "FROM post",
-		    5, params, err, errlen);
+			  "WITH post AS ("
+			  " SELECT route = $2 AND meaning_hash = $3 AS here, "
+			  "  meaning_hash <> $3 AS other, status, verdict, "
+			  "  status = 200 OR verdict = 'redirected' AS accepted "
+			  " FROM bank_callback_audit WHERE signed_hash = $1) "
+			  "SELECT coalesce(bool_or(here AND accepted), false), "
+			  " coalesce(bool_or(other AND accepted), false), "
+			  " coalesce(string_agg(DISTINCT status || ' ' || verdict, E'\\n') "
+			  "  FILTER (WHERE here), '') "
+			  "FROM post",
+			  3, params, err, errlen);
 	if (!r)
 		return -1;
-	out->first = PQgetvalue(r, 0, 0)[0] == 't';
-	out->status = (int)strtol(PQgetvalue(r, 0, 1), NULL, 10);
-	out->other_meaning = PQgetvalue(r, 0, 2)[0] == 't';
+	out->accepted = PQgetvalue(r, 0, 0)[0] == 't';
+	out->other_meaning = PQgetvalue(r, 0, 1)[0] == 't';
+	snprintf(out->answers, sizeof out->answers, "%s", PQgetvalue(r, 0, 2));
 	PQclear(r);
 	return 0;
 }
 
-int signature_set_status(PGconn *c, const struct signature *sig, int status,
-			 char *err, size_t errlen)
+bool sighting_audited(const struct sighting *s, int status, const char *verdict)
 {
-	char mem[4 * SIGNATURE_HASH_BYTES + 16], code[8];
-	struct buf b;
-	const char *params[4];
-	PGresult *r;
+	char line[256];
+	size_t n = (size_t)snprintf(line, sizeof line, "%d %s", status, verdict);
+	const char *p = s->answers;
 
-	buf_init(&b, mem, sizeof mem);
-	params[0] = bytea_hex(&b, sig->signed_hash);
-	params[1] = sig->route;
-	params[2] = bytea_hex(&b, sig->meaning_hash);
-	snprintf(code, sizeof code, "%d", status);
-	params[3] = code;
-	r = pg_exec(c,
-		    "UPDATE bank_callback_signatures SET status = $4 "
-		    "WHERE signed_hash = $1 AND route = $2 AND meaning_hash = $3",
-		    4, params, err, errlen);
-	if (!r)
-		return -1;
-	PQclear(r);
-	return 0;
+	if (n >= sizeof line)
+		return false;
+	for (;;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		if (len == n && memcmp(p, line, n) == 0)
+			return true;
+		if (!nl)
+			return false;
+		p = nl + 1;
+	}
+}
+
+int signature_replayed_commit(PGconn *c, const struct signature *sig,
+			      char *err, size_t errlen)
+{
+	char signed_hex[2 * SIGNATURE_HASH_BYTES + 3];
+	char meaning_hex[2 * SIGNATURE_HASH_BYTES + 3];
+	const char *params[3] = {
+		bytea_param(signed_hex, sizeof signed_hex, sig->signed_hash,
+			    SIGNATURE_HASH_BYTES),
+		sig->route,
+		bytea_param(meaning_hex, sizeof meaning_hex, sig->meaning_hash,
+			    SIGNATURE_HASH_BYTES),
+	};
+
+	return pg_exec_commit(c,
+			      "INSERT INTO bank_callback_replays AS r "
+			      " (signed_hash, route, meaning_hash) VALUES ($1, $2, $3) "
+			      "ON CONFLICT (signed_hash, route, meaning_hash) DO UPDATE "
+			      " SET seen = r.seen + 1, last_seen = clock_timestamp()",
+			      3, params, err, errlen);
 }

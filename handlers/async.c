@@ -5,10 +5,10 @@
  * retry, never a lost top-up.  The signature is checked before anything
  * is connected to, so forgeries cost us no database work.
  *
- * Every signed callback then passes bank_callback_signatures (see
- * sql/004-signatures.sql) in the same transaction as its rows: a retry
- * of one already stored is acknowledged without touching its rows again
- * (a soft-deleted row stays deleted) and without another audit row; a
+ * Every signed callback is first looked up in the audit (see
+ * sql/004-replays.sql), in the same transaction as its rows: a retry of
+ * one already stored is acknowledged without touching its rows again (a
+ * soft-deleted row stays deleted) and without another audit row; a
  * ChkValue already accepted with another meaning is refused. */
 #include "handlers.h"
 #include "../db/audit.h"
@@ -44,11 +44,11 @@ static void acknowledge(struct ctx *x, const struct callback *cb)
 	reply_text(x, 200, ack);
 }
 
-/* A signed callback refused (rc, why): recorded with its answer the
- * first time only, then answered. */
+/* A signed callback refused (rc, why): audited unless it was refused
+ * the same way before, then answered. */
 static int refuse(PGconn *c, struct ctx *x, const struct callback *cb,
-		  const struct sighting *seen, int rc, const char *why,
-		  char *err, size_t errlen)
+		  const struct signature *sig, const struct sighting *seen,
+		  int rc, const char *why, char *err, size_t errlen)
 {
 	reply_error(x, rc, why);
 	if (seen->other_meaning || rc == 409) {
@@ -58,10 +58,7 @@ static int refuse(PGconn *c, struct ctx *x, const struct callback *cb,
 		x->outcome = "refused, more than one meaning";
 		ctx_note(x, LOG_ERR, NULL, NULL);
 	}
-	if (!seen->first)
-		return 0;
-	return audit_insert(c, x->req->path, cb, x->req->body, rc, x->outcome,
-			    err, errlen);
+	return ctx_audit_commit(x, c, cb, sig, seen, err, errlen);
 }
 
 void handle_async(struct ctx *x, const void *arg)
@@ -91,15 +88,14 @@ void handle_async(struct ctx *x, const void *arg)
 		reply_error(x, 503, err);
 		return;
 	}
-	if (ctx_note_signature(x, c, &cb, a->spec->cmd_id, rc ? rc : 200, &sig,
-			       &seen, err, sizeof err))
+	if (ctx_note_signature(x, c, &cb, &sig, &seen, err, sizeof err))
 		goto unavailable;
 	if (seen.other_meaning) {
 		rc = 403;
 		why = "signature reused with other fields";
-	} else if (!seen.first && seen.status == 200) {
+	} else if (seen.accepted) {
 		/* A retry or replay of a callback already stored. */
-		if (pg_commit(c, err, sizeof err))
+		if (signature_replayed_commit(c, &sig, err, sizeof err))
 			goto unavailable;
 		PQfinish(c);
 		x->outcome = "duplicate, answered again";
@@ -107,22 +103,18 @@ void handle_async(struct ctx *x, const void *arg)
 		return;
 	}
 	if (rc) {
-		if (refuse(c, x, &cb, &seen, rc, why, err, sizeof err) ||
-		    pg_commit(c, err, sizeof err))
+		if (refuse(c, x, &cb, &sig, &seen, rc, why, err, sizeof err))
 			ctx_note(x, LOG_WARNING, "not audited", err);
 		PQfinish(c);
 		return;
 	}
-	if ((!seen.first && signature_set_status(c, &sig, 200, err, sizeof err)) ||
-	    (rc = a->store(c, &cb, x, err, sizeof err)) < 0)
+	rc = a->store(c, &cb, x, err, sizeof err);
+	if (rc < 0)
 		goto unavailable;
 	if (rc) {
 		/* refused by what is stored already (409): nothing written */
 		snprintf(refusal, sizeof refusal, "%s", err);
-		why = refusal;
-		if (signature_set_status(c, &sig, rc, err, sizeof err) ||
-		    refuse(c, x, &cb, &seen, rc, why, err, sizeof err) ||
-		    pg_commit(c, err, sizeof err))
+		if (refuse(c, x, &cb, &sig, &seen, rc, refusal, err, sizeof err))
 			goto unavailable;
 		PQfinish(c);
 		return;

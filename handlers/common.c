@@ -86,12 +86,21 @@ const struct rsa_pubkey *ctx_bank_key(struct ctx *x)
 }
 
 int ctx_note_signature(struct ctx *x, PGconn *c, const struct callback *cb,
-		       const char *cmd_id, int status, struct signature *sig,
-		       struct sighting *seen, char *err, size_t errlen)
+		       struct signature *sig, struct sighting *seen, char *err,
+		       size_t errlen)
 {
-	*sig = (struct signature){ x->route, cmd_id, cb->signed_hash,
-				   cb->meaning_hash };
-	return signature_begin(c, sig, status, seen, err, errlen);
+	*sig = (struct signature){ x->route, cb->signed_hash, cb->meaning_hash };
+	return signature_begin(c, sig, seen, err, errlen);
+}
+
+int ctx_audit_commit(struct ctx *x, PGconn *c, const struct callback *cb,
+		     const struct signature *sig, const struct sighting *seen,
+		     char *err, size_t errlen)
+{
+	if (sighting_audited(seen, x->resp.status, x->outcome))
+		return signature_replayed_commit(c, sig, err, errlen);
+	return audit_insert_commit(c, x->req->path, cb, x->req->body,
+				   x->resp.status, x->outcome, err, errlen);
 }
 
 /* A pattern must match the whole value: "^(" PATTERN ")$". */

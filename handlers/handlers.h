@@ -59,13 +59,19 @@ const char *ctx_need(struct ctx *x, const char *value, const char *name);
 
 struct signature;
 struct sighting;
-/* Opens a transaction on c and records this post of the verified
- * callback cb in bank_callback_signatures, with status as its answer
- * when it is the first; fills *sig for later use.  0, or -1 with a
- * message in err. */
+/* Opens a transaction on c and looks the verified callback cb up in the
+ * audit (see db/signatures.h); fills *sig for later use.  0, or -1 with
+ * a message in err. */
 int ctx_note_signature(struct ctx *x, PGconn *c, const struct callback *cb,
-		       const char *cmd_id, int status, struct signature *sig,
-		       struct sighting *seen, char *err, size_t errlen);
+		       struct signature *sig, struct sighting *seen, char *err,
+		       size_t errlen);
+
+/* Audits a verified callback's post with the answer in x, unless that
+ * answer was audited for it already (then only counted), and COMMITs.
+ * 0, or -1 with a message in err. */
+int ctx_audit_commit(struct ctx *x, PGconn *c, const struct callback *cb,
+		     const struct signature *sig, const struct sighting *seen,
+		     char *err, size_t errlen);
 
 /* An asynchronous (BgRetUrl) callback: verified, stored in one
  * transaction, cached, then acknowledged with RECV_ORD_ID_<TrxId>. */

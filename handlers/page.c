@@ -53,14 +53,13 @@ static bool url_is_sane(const char *u)
 	return true;
 }
 
-/* Records this page return in bank_callback_signatures (so a replay adds
- * no audit row) and tells whether its ChkValue was accepted before with
- * another meaning.  Without PostgreSQL the page is still answered, from
- * the rules alone, and the log says it was not audited.  Returns the
- * open connection, or NULL. */
-static PGconn *note_page(struct ctx *x, const struct page_return *p,
-			 const struct callback *cb, int rc, struct signature *sig,
-			 struct sighting *seen)
+/* Looks this page return up in the audit (so a replay adds no audit
+ * row) and tells whether its ChkValue was accepted before with another
+ * meaning.  Without PostgreSQL the page is still answered, from the
+ * rules alone, and the log says it was not audited.  Returns the open
+ * connection, or NULL. */
+static PGconn *note_page(struct ctx *x, const struct callback *cb,
+			 struct signature *sig, struct sighting *seen)
 {
 	char err[256];
 	PGconn *c;
@@ -68,8 +67,7 @@ static PGconn *note_page(struct ctx *x, const struct page_return *p,
 	if (!cb->verified)
 		return NULL;
 	c = pg_connect(err, sizeof err);
-	if (c && ctx_note_signature(x, c, cb, p->spec->cmd_id, rc ? rc : 303, sig,
-				    seen, err, sizeof err)) {
+	if (c && ctx_note_signature(x, c, cb, sig, seen, err, sizeof err)) {
 		PQfinish(c);
 		c = NULL;
 	}
@@ -78,17 +76,15 @@ static PGconn *note_page(struct ctx *x, const struct page_return *p,
 	return c;
 }
 
-/* The audit row of a page return's first post, with the answer made. */
+/* The audit row of a page return, with the answer made. */
 static void audit_page(struct ctx *x, PGconn *c, const struct callback *cb,
-		       const struct sighting *seen)
+		       const struct signature *sig, const struct sighting *seen)
 {
 	char err[256];
 
 	if (!c)
 		return;
-	if ((seen->first && audit_insert(c, x->req->path, cb, x->req->body,
-					 x->resp.status, x->outcome, err, sizeof err)) ||
-	    pg_commit(c, err, sizeof err))
+	if (ctx_audit_commit(x, c, cb, sig, seen, err, sizeof err))
 		ctx_note(x, LOG_WARNING, "not audited", err);
 	PQfinish(c);
 }
@@ -103,7 +99,7 @@ void handle_page_return(struct ctx *x, const void *arg)
 	const struct rsa_pubkey *key;
 	struct rule_env env;
 	struct signature sig;
-	struct sighting seen = { false, 0, false };
+	struct sighting seen = { false, false, "" };
 	PGconn *c;
 	int rc;
 
@@ -117,7 +113,7 @@ void handle_page_return(struct ctx *x, const void *arg)
 		return;
 	}
 	rc = callback_check(p->spec, x->form, key, &env, &cb, &why);
-	c = note_page(x, p, &cb, rc, &sig, &seen);
+	c = note_page(x, &cb, &sig, &seen);
 	if (seen.other_meaning) {
 		rc = 403;
 		why = "signature reused with other fields";
@@ -130,7 +126,7 @@ void handle_page_return(struct ctx *x, const void *arg)
 			     : "redirected, not forwarded";
 	} else if (rc) {
 		reply_error(x, rc, why);
-		audit_page(x, c, &cb, &seen);
+		audit_page(x, c, &cb, &sig, &seen);
 		return;
 	} else {
 		code = form_get(&cb.text, "RespCode");
@@ -151,5 +147,5 @@ void handle_page_return(struct ctx *x, const void *arg)
 	} else {
 		reply_text(x, 303, "");
 	}
-	audit_page(x, c, &cb, &seen);
+	audit_page(x, c, &cb, &sig, &seen);
 }

@@ -36,7 +36,7 @@ setup() {
 	assert_rows bank_netsave 1
 	# one row per distinct signed callback and route: the netsave retry is counted, not kept
 	assert_rows bank_callback_audit 4
-	assert_rows bank_callback_signatures 4
+	assert_rows bank_callback_replays 1
 }
 
 @test "pgbouncer: 40 distinct top-ups at once over a pool of 8 server connections" {

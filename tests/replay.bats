@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 # shellcheck disable=SC2034 # BIN_CMD is read by lib/common.bash
-# bank_callback_signatures: a signed string is handled once. A retry or replay is answered
-# again but never stores again (a soft-deleted row stays deleted), never adds another audit
-# row, and the same ChkValue with another meaning is refused.
+# A signed string is handled once (sql/004-replays.sql). A retry or replay is answered again
+# but never stores again (a soft-deleted row stays deleted), never adds another audit row (it
+# is counted in bank_callback_replays), and the same ChkValue with another meaning is refused.
 
 load lib/common
 
@@ -52,7 +52,7 @@ load lib/common
 		assert_ack "$NS_TRX"
 	done
 	assert_rows bank_callback_audit 1
-	assert_eq "$(psql_val "SELECT seen FROM bank_callback_signatures")" 21 "times seen"
+	assert_eq "$(psql_val "SELECT seen FROM bank_callback_replays")" 20 "replays counted"
 	assert_eq "$(psql_val "SELECT length(body) < 2000 FROM bank_callback_audit")" t "the first body is the one kept"
 }
 
@@ -132,7 +132,7 @@ load lib/common
 	assert_eq "$(psql_val "SELECT verdict FROM bank_callback_audit ORDER BY id DESC LIMIT 1")" \
 		"older audit state, kept the newer"
 	# a refused company that applies again moves back to T
-	psql_val "SET session_replication_role = replica; TRUNCATE bank_mer_customers, bank_callback_signatures" >/dev/null
+	psql_val "SET session_replication_role = replica; TRUNCATE bank_mer_customers, bank_callback_audit" >/dev/null
 	post_form /bank/CorpRegister "$(corp_body AuditStat=R)"
 	assert_ack "$CR_TRX"
 	post_form /bank/CorpRegister "$(corp_body AuditStat=T TrxId=201611200000000002)"
