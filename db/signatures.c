@@ -16,18 +16,29 @@ const char *bytea_param(char *out, size_t outlen, const unsigned char *p, size_t
 	return b.overflow ? NULL : b.p;
 }
 
+/* $1 signed_hash, $2 route, $3 meaning_hash, with their storage. */
+struct sig_params {
+	char signed_hex[2 * SIGNATURE_HASH_BYTES + 3];
+	char meaning_hex[2 * SIGNATURE_HASH_BYTES + 3];
+	const char *params[3];
+};
+
+static const char *const *sig_params(struct sig_params *sp,
+				     const struct signature *sig)
+{
+	sp->params[0] = bytea_param(sp->signed_hex, sizeof sp->signed_hex,
+				    sig->signed_hash, SIGNATURE_HASH_BYTES);
+	sp->params[1] = sig->route;
+	sp->params[2] = bytea_param(sp->meaning_hex, sizeof sp->meaning_hex,
+				    sig->meaning_hash, SIGNATURE_HASH_BYTES);
+	return sp->params;
+}
+
 int signature_begin(PGconn *c, const struct signature *sig,
 		    struct sighting *out, char *err, size_t errlen)
 {
-	char signed_hex[2 * SIGNATURE_HASH_BYTES + 3];
-	char meaning_hex[2 * SIGNATURE_HASH_BYTES + 3];
-	const char *params[3] = {
-		bytea_param(signed_hex, sizeof signed_hex, sig->signed_hash,
-			    SIGNATURE_HASH_BYTES),
-		sig->route,
-		bytea_param(meaning_hex, sizeof meaning_hex, sig->meaning_hash,
-			    SIGNATURE_HASH_BYTES),
-	};
+	struct sig_params sp;
+	const char *const *params = sig_params(&sp, sig);
 	PGresult *r;
 
 	/* Accepted: acknowledged (200), or forwarded with the bank's
@@ -76,15 +87,8 @@ bool sighting_audited(const struct sighting *s, int status, const char *verdict)
 int signature_replayed_commit(PGconn *c, const struct signature *sig,
 			      char *err, size_t errlen)
 {
-	char signed_hex[2 * SIGNATURE_HASH_BYTES + 3];
-	char meaning_hex[2 * SIGNATURE_HASH_BYTES + 3];
-	const char *params[3] = {
-		bytea_param(signed_hex, sizeof signed_hex, sig->signed_hash,
-			    SIGNATURE_HASH_BYTES),
-		sig->route,
-		bytea_param(meaning_hex, sizeof meaning_hex, sig->meaning_hash,
-			    SIGNATURE_HASH_BYTES),
-	};
+	struct sig_params sp;
+	const char *const *params = sig_params(&sp, sig);
 
 	return pg_exec_commit(c,
 			      "INSERT INTO bank_callback_replays AS r "
