@@ -20,7 +20,8 @@ void ctx_init(struct ctx *x, const struct http_request *req,
 	x->outcome = "-";
 	buf_init(&x->resp.headers, x->resp.headers_mem, sizeof x->resp.headers_mem);
 	buf_init(&x->resp.body, x->resp.body_mem, sizeof x->resp.body_mem);
-	if (req->path.len < sizeof x->route) {
+	/* an unparsable request has no path at all (p is NULL) */
+	if (req->path.p && req->path.len < sizeof x->route) {
 		memcpy(x->route, req->path.p, req->path.len);
 		x->route[req->path.len] = '\0';
 	}
