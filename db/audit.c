@@ -6,9 +6,9 @@
 
 #include <stdio.h>
 
-static int insert(PGconn *c, struct slice route, const struct callback *cb,
-		  struct slice body, int status, const char *verdict,
-		  bool and_commit, char *err, size_t errlen)
+int audit_insert_commit(PGconn *c, struct slice route, const struct callback *cb,
+			struct slice body, int status, const char *verdict,
+			char *err, size_t errlen)
 {
 	static const char sql[] =
 		"INSERT INTO bank_callback_audit (route, cmd_id, trx_id, ord_id, "
@@ -21,7 +21,6 @@ static int insert(PGconn *c, struct slice route, const struct callback *cb,
 	const char *params[12];
 	char signed_hex[2 * CALLBACK_HASH_BYTES + 3], meaning_hex[2 * CALLBACK_HASH_BYTES + 3];
 	char code[8];
-	PGresult *r;
 
 	buf_init(&fields, fields_mem, sizeof fields_mem);
 	json_form(&fields, &cb->text, NULL);
@@ -48,25 +47,5 @@ static int insert(PGconn *c, struct slice route, const struct callback *cb,
 		snprintf(err, errlen, "audit row too large");
 		return -1;
 	}
-	if (and_commit)
-		return pg_exec_commit(c, sql, 12, params, err, errlen);
-	r = pg_exec(c, sql, 12, params, err, errlen);
-	if (!r)
-		return -1;
-	PQclear(r);
-	return 0;
-}
-
-int audit_insert(PGconn *c, struct slice route, const struct callback *cb,
-		 struct slice body, int status, const char *verdict,
-		 char *err, size_t errlen)
-{
-	return insert(c, route, cb, body, status, verdict, false, err, errlen);
-}
-
-int audit_insert_commit(PGconn *c, struct slice route, const struct callback *cb,
-			struct slice body, int status, const char *verdict,
-			char *err, size_t errlen)
-{
-	return insert(c, route, cb, body, status, verdict, true, err, errlen);
+	return pg_exec_commit(c, sql, 12, params, err, errlen);
 }

@@ -8,15 +8,10 @@
 #include <libpq-fe.h>
 
 /* Inserts one bank_callback_audit row: the route, every field of the
- * verified callback cb, the body as received, the status we answer and
- * what we did.  Runs in c's open transaction, if any.  0, or -1 with a
+ * verified callback cb with its hashes, the body as received, the status
+ * we answer and what we did; then COMMITs c's open transaction, in one
+ * round trip.  0 only when the server said it committed, else -1 with a
  * message in err. */
-int audit_insert(PGconn *c, struct slice route, const struct callback *cb,
-		 struct slice body, int status, const char *verdict,
-		 char *err, size_t errlen);
-
-/* The same, then COMMIT, in one round trip: 0 only when the server
- * said it committed. */
 int audit_insert_commit(PGconn *c, struct slice route, const struct callback *cb,
 			struct slice body, int status, const char *verdict,
 			char *err, size_t errlen);
