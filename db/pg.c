@@ -153,17 +153,15 @@ static const char timeout_sql[] = "SELECT set_config('statement_timeout', '5000'
 int pg_begin(PGconn *c, const char *mode, char *err, size_t errlen)
 {
 	char sql[160];
+	const struct stmt s[] = {
+		{ sql, 0, NULL },
+		{ timeout_sql, 0, NULL },
+	};
 	PGresult *r;
 
-	snprintf(sql, sizeof sql, "BEGIN %s; SET LOCAL statement_timeout = 5000",
-		 mode);
-	r = PQexec(c, sql);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		set_err(err, errlen, "postgresql begin",
-			r ? PQresultErrorMessage(r) : PQerrorMessage(c));
-		PQclear(r);
+	snprintf(sql, sizeof sql, "%s %s", begin_sql, mode);
+	if (pipeline(c, s, 2, 1, &r, err, errlen))
 		return -1;
-	}
 	PQclear(r);
 	return 0;
 }
@@ -197,16 +195,11 @@ int pg_exec_commit(PGconn *c, const char *sql, int nparams,
 
 int pg_commit(PGconn *c, char *err, size_t errlen)
 {
-	PGresult *r = PQexec(c, "COMMIT");
-	int ok = PQresultStatus(r) == PGRES_COMMAND_OK &&
-		 strcmp(PQcmdStatus(r), "COMMIT") == 0;
+	const struct stmt s[] = { { "COMMIT", 0, NULL } };
+	PGresult *r;
 
-	/* A COMMIT of a failed transaction "succeeds" as ROLLBACK. */
-	if (!ok)
-		set_err(err, errlen, "postgresql commit",
-			r && PQresultStatus(r) == PGRES_COMMAND_OK
-				? "transaction was rolled back"
-				: (r ? PQresultErrorMessage(r) : PQerrorMessage(c)));
+	if (pipeline(c, s, 1, 0, &r, err, errlen))
+		return -1;
 	PQclear(r);
-	return ok ? 0 : -1;
+	return 0;
 }
