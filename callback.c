@@ -194,7 +194,7 @@ static int to_text(const struct form *in, struct form *text)
 	return b.overflow ? -1 : 0;
 }
 
-static bool needed(const struct field_rule *r, bool success)
+bool field_rule_needed(const struct field_rule *r, bool success)
 {
 	return r->need == REQUIRED || (r->need == REQUIRED_ON_SUCCESS && success);
 }
@@ -209,7 +209,7 @@ static int check_rules(const struct callback_spec *spec,
 		struct slice v = form_get(&cb->text, r->name);
 
 		if (v.len == 0) {
-			if (needed(r, cb->success)) {
+			if (field_rule_needed(r, cb->success)) {
 				snprintf(msg, sizeof msg, "missing %s", r->name);
 				*why = msg;
 				return 400;
@@ -266,10 +266,8 @@ static const struct field_rule *rule_for(const struct callback_spec *spec,
 	return NULL;
 }
 
-/* The rule's shape over piece as the callback would store it: as UTF-8,
- * or as GBK when CharSet says so (CharSet is not signed: either). */
-static bool shape_as_text(const struct field_rule *r, struct slice piece,
-			  const struct rule_env *env)
+bool field_rule_shape_either_text(const struct field_rule *r, struct slice piece,
+				  const struct rule_env *env)
 {
 	static char mem[3 * SIGNED_MAX + 8];
 	struct buf b;
@@ -303,8 +301,8 @@ static bool piece_fits(const struct cutting *c, size_t i, struct slice piece)
 	if (!r)
 		return true;
 	if (piece.len == 0)
-		return !needed(r, c->success);
-	return !r->shape || shape_as_text(r, piece, c->env);
+		return !field_rule_needed(r, c->success);
+	return !r->shape || field_rule_shape_either_text(r, piece, c->env);
 }
 
 static bool same_meaning(const struct cutting *c)

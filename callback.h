@@ -114,6 +114,16 @@ int callback_meanings(const struct callback_spec *spec,
 		      const struct rule_env *env, struct slice signed_string,
 		      bool success);
 
+/* Whether an empty value breaks r: REQUIRED, or REQUIRED_ON_SUCCESS on
+ * a success. */
+bool field_rule_needed(const struct field_rule *r, bool success);
+
+/* r's shape (not NULL) over piece as the callback would store it: as
+ * UTF-8, or as GBK when CharSet says so; CharSet is not signed, so
+ * either reading passing is enough.  Static scratch. */
+bool field_rule_shape_either_text(const struct field_rule *r, struct slice piece,
+				  const struct rule_env *env);
+
 /* Whether the whole of v matches re (NULL matches everything). */
 bool slice_matches(struct slice v, const regex_t *re);
 

@@ -884,29 +884,11 @@ struct cutter {
 	void *arg;
 };
 
+/* The handler's own definitions of "may be empty" and "has the shape":
+ * the listing must accept exactly the pieces the rules accept. */
 static bool needed(const struct field_rule *r, enum success success)
 {
-	return r->need == REQUIRED || (r->need == REQUIRED_ON_SUCCESS && success == SUCCESS);
-}
-
-static bool shape_either_text(const struct field_rule *r, struct slice piece,
-			      const struct rule_env *env)
-{
-	static char mem[3 * SIGNED_CAP + 8];
-	struct buf b;
-	size_t i = 0;
-
-	while (i < piece.len && (unsigned char)piece.p[i] < 0x80)
-		i++;
-	if (i == piece.len)
-		return r->shape(piece, env);
-	for (int gbk = 0; gbk < 2; gbk++) {
-		buf_init(&b, mem, sizeof mem);
-		utf8_from(&b, piece, gbk);
-		if (!b.overflow && r->shape(buf_slice(&b), env))
-			return true;
-	}
-	return false;
+	return field_rule_needed(r, success == SUCCESS);
 }
 
 static bool fits(const struct cutter *c, size_t i, struct slice piece,
@@ -922,7 +904,7 @@ static bool fits(const struct cutter *c, size_t i, struct slice piece,
 		return true;
 	if (piece.len == 0)
 		return !needed(r, success);
-	return !r->shape || shape_either_text(r, piece, c->env);
+	return !r->shape || field_rule_shape_either_text(r, piece, c->env);
 }
 
 /* At the end: a field cut before RespCode was known may be one that a
