@@ -27,7 +27,10 @@ CREATE INDEX IF NOT EXISTS bank_callback_audit_ord_id ON bank_callback_audit (or
 CREATE INDEX IF NOT EXISTS bank_callback_audit_trx_id ON bank_callback_audit (trx_id);
 CREATE INDEX IF NOT EXISTS bank_callback_audit_usr_id ON bank_callback_audit (usr_id);
 CREATE INDEX IF NOT EXISTS bank_callback_audit_usr_cust_id ON bank_callback_audit (usr_cust_id);
-CREATE INDEX IF NOT EXISTS bank_callback_audit_received_at ON bank_callback_audit (received_at);
+-- No index on received_at: no documented query needs one, and every
+-- index is opened by each new backend and written by each callback
+-- (bench/run: valid callbacks 0.85 -> 0.97 of the work floor without it).
+DROP INDEX IF EXISTS bank_callback_audit_received_at;
 
 -- The handler's role may only INSERT here (sql/003-role.sql); this
 -- trigger stops every other role, owners included, from rewriting
