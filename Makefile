@@ -45,9 +45,10 @@ LDFLAGS += -fsanitize=address,undefined
 HARDEN   = -fPIE
 endif
 
-SRCS = bank-callback.c buf.c callback.c chkvalue.c config.c conn.c form.c \
-       http.c json.c keyfile.c utf8.c \
-       db/audit.c db/cache.c db/libs.c db/pg.c db/signatures.c \
+SRCS = bank-callback.c buf.c callback.c chkvalue.c config.c conn.c deadline.c \
+       form.c http.c json.c keyfile.c utf8.c \
+       db/audit.c db/cache.c db/check.c db/libs.c db/pg.c \
+       db/redis_address.c db/signatures.c \
        handlers/async.c handlers/common.c handlers/corpregister.c \
        handlers/health.c handlers/netsave.c handlers/page.c \
        handlers/refreshredis.c handlers/register.c

@@ -5,8 +5,8 @@
  * Fed a saved request on stdin, the same binary is the debugging tool. */
 #include "conn.h"
 #include "config.h"
-#include "db/cache.h"
-#include "db/pg.h"
+#include "deadline.h"
+#include "db/check.h"
 #include "form.h"
 #include "handlers/handlers.h"
 #include "http.h"
@@ -14,7 +14,9 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,9 +29,11 @@
 #endif
 
 enum {
-	/* Past the read deadline and every time-out of the work itself, a
-	 * process still alive is stuck: the kernel ends it. */
-	HARD_LIMIT_SECONDS = 60,
+	/* Past the request's deadline (REQUEST_BUDGET_MS), which every
+	 * wait honours, a process still alive is stuck: the alarm answers
+	 * and ends it, before the unit's RuntimeMaxSec=30 would kill it
+	 * silently. */
+	LAST_RESORT_SECONDS = 28,
 };
 
 struct route {
@@ -101,16 +105,42 @@ static void dispatch(struct ctx *x, const struct http_request *req)
 	rt->handle(x, rt->arg);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The log line goes to syslog instead of stderr (see main). */
 static bool log_to_syslog;
+
+/* What the last-resort alarm writes: a 503 for the client unless an
+ * answer already went out, and the request's log line unless the
+ * ordinary one is being written.  Built before the work starts, so that
+ * the signal handler only calls write(2): to stderr, or under syslog to
+ * a socket of its own on /dev/log (syslog(3) is not async-signal-safe),
+ * with the message already in syslog's format. */
+static char alarm_answer[256], alarm_line[320];
+static size_t alarm_answer_len, alarm_line_len;
+static int alarm_log_fd = 2;
+static volatile sig_atomic_t answered, logging;
+
+static void last_resort(int sig)
+{
+	(void)sig;
+	if (!answered)
+		(void)!write(1, alarm_answer, alarm_answer_len);
+	if (!logging && alarm_log_fd >= 0)
+		(void)!write(alarm_log_fd, alarm_line, alarm_line_len);
+	_exit(1);
+}
+
+/* The alarm's own way to syslog: a datagram socket on /dev/log. */
+static void open_alarm_log(void)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+
+	alarm_log_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (alarm_log_fd >= 0 &&
+	    connect(alarm_log_fd, (struct sockaddr *)&a, sizeof a) != 0) {
+		close(alarm_log_fd);
+		alarm_log_fd = -1;
+	}
+}
 
 /* xinetd connects stderr to the client's socket as well as stdin and
  * stdout.  (Under systemd stderr is the journal's own stream, another
@@ -142,12 +172,45 @@ static int keep_stderr_off_the_client(void)
 		return 0;
 	log_to_syslog = true;
 	openlog("bank-callback", LOG_PID, LOG_DAEMON);
+	open_alarm_log();
 	fd = open("/dev/null", O_WRONLY);
 	if (fd < 0 || dup2(fd, 2) < 0)
 		return -1;
 	if (fd > 2)
 		close(fd);
 	return 0;
+}
+
+/* Arms the alarm; called again once the request's method and path are
+ * known, to name them in its log line. */
+static void arm_last_resort(const struct http_request *req)
+{
+	struct buf b;
+
+	buf_init(&b, alarm_answer, sizeof alarm_answer);
+	http_response(&b, 503, "text/plain; charset=utf-8", (struct slice){ "", 0 },
+		      slice_from("503 Service Unavailable\n"));
+	alarm_answer_len = b.len;
+	buf_init(&b, alarm_line, sizeof alarm_line);
+	if (log_to_syslog) {
+		/* RFC 3164 as syslog(3) sends it: daemon.err, tag and pid */
+		buf_puts(&b, "<27>bank-callback[");
+		buf_put_u64(&b, (unsigned long long)getpid());
+		buf_puts(&b, "]: ");
+	} else {
+		buf_puts(&b, "<3>");
+	}
+	buf_put_safe(&b, req ? req->method : slice_from("-"), 8);
+	buf_putc(&b, ' ');
+	buf_put_safe(&b, req ? req->path : slice_from("-"), 64);
+	buf_puts(&b, " status=503 outcome=\"failed\" note=\"killed by the last-resort alarm: "
+		 "the work outlived every deadline\"");
+	if (!log_to_syslog)
+		buf_putc(&b, '\n');
+	alarm_line_len = b.overflow ? 0 : b.len;
+	signal(SIGALRM, last_resort);
+	if (!req)
+		alarm(LAST_RESORT_SECONDS);
 }
 
 /* The one log line of a request.  Everything from the request is passed
@@ -217,6 +280,8 @@ static int serve(const struct config *cfg, const char *config_error)
 	int rc;
 
 	rc = conn_read_request(0, in, &req, CONN_TIMEOUT_MS);
+	if (rc == 0)
+		arm_last_resort(&req);
 	ctx_init(&x, &req, cfg);
 	if (rc)
 		reply_error(&x, rc, "bad request");
@@ -243,8 +308,10 @@ static int serve(const struct config *cfg, const char *config_error)
 		if (end)
 			o.len = (size_t)(end + 4 - o.p);
 	}
+	answered = 1;
 	if (conn_write_all(1, o.p, o.len))
 		ctx_note(&x, LOG_WARNING, "client gone before the answer", NULL);
+	logging = 1;
 	log_request(&x, &req, started);
 	return 0;
 }
@@ -253,7 +320,7 @@ static int serve(const struct config *cfg, const char *config_error)
 static int check_rules(const struct config *cfg)
 {
 	struct rule_env env;
-	char err[256];
+	char err[512];
 
 	if (rule_env_init(cfg, &env, err, sizeof err)) {
 		printf("FAIL rules: %s\n", err);
@@ -270,12 +337,11 @@ static int check_rules(const struct config *cfg)
 /* --check: every thing a request will need, one line each. */
 static int check(const struct config *cfg, const char *config_error)
 {
-	char err[256], desc[128];
+	char err[512], desc[128];
 	int failed = 0;
 	static struct rsa_pubkey key;
 	enum key_format format;
-	PGconn *c;
-	redisContext *r;
+	struct cache_settings cs;
 
 	if (config_error) {
 		printf("FAIL config: %s\n", config_error);
@@ -296,51 +362,16 @@ static int check(const struct config *cfg, const char *config_error)
 	}
 	failed |= check_rules(cfg);
 
-	c = pg_connect(err, sizeof err);
-	if (!c) {
-		printf("FAIL postgresql: %s\n", err);
-		printf("FAIL schema: no connection\n");
-		failed = 1;
-	} else {
-		static const char sql[] =
-			"SELECT count(*) FROM pg_catalog.pg_tables "
-			"WHERE tablename IN ('bank_customers', "
-			"'bank_mer_customers', 'bank_netsave', "
-			"'bank_callback_audit', 'bank_callback_replays') "
-			"AND schemaname = ANY (current_schemas(false))";
-		PGresult *res = pg_exec(c, sql, 0, NULL, err, sizeof err);
-
-		printf("ok postgresql: %s@%s/%s\n", PQuser(c), PQhost(c), PQdb(c));
-		if (!res) {
-			printf("FAIL schema: %s\n", err);
-			failed = 1;
-		} else if (strcmp(PQgetvalue(res, 0, 0), "5") != 0) {
-			printf("FAIL schema: %s of 5 tables found; apply sql/\n",
-			       PQgetvalue(res, 0, 0));
-			failed = 1;
-		} else {
-			printf("ok schema: 5 tables\n");
-		}
-		PQclear(res);
-		PQfinish(c);
-	}
-
-	r = cache_connect(cfg->redis, err, sizeof err);
-	if (r) {
-		redisReply *pong = redisCommand(r, "PING");
-
-		if (pong && pong->type == REDIS_REPLY_STATUS) {
-			printf("ok redis: %s\n", cfg->redis);
-		} else {
-			printf("FAIL redis: %s: no PONG\n", cfg->redis);
-			failed = 1;
-		}
-		freeReplyObject(pong);
-		redisFree(r);
-	} else {
+	failed |= check_postgresql();
+	if (cache_settings_init(&cs, cfg->redis, cfg->redis_password_file,
+				cfg->redis_sentinels, cfg->redis_master, err,
+				sizeof err)) {
 		printf("FAIL redis: %s\n", err);
 		failed = 1;
+	} else {
+		failed |= check_redis(&cs);
 	}
+	explicit_bzero(&cs, sizeof cs);
 	return failed;
 }
 
@@ -385,8 +416,10 @@ int main(int argc, char **argv)
 
 	/* A vanished client must not kill us between COMMIT and the log. */
 	signal(SIGPIPE, SIG_IGN);
-	if (!do_check)
-		alarm(HARD_LIMIT_SECONDS);
+	if (!do_check) {
+		deadline_start(REQUEST_BUDGET_MS);
+		arm_last_resort(NULL);
+	}
 
 	if (config_file &&
 	    config_load_file(config_file, config_error, sizeof config_error) == 0)

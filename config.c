@@ -159,6 +159,13 @@ void config_from_env(struct config *c)
 	c->redis = nonempty("BANK_CALLBACK_REDIS");
 	if (!c->redis)
 		c->redis = "127.0.0.1:6379";
+	c->redis_password_file = nonempty("BANK_CALLBACK_REDIS_PASSWORD_FILE");
+	if (!c->redis_password_file)
+		c->redis_password_file = credential("redis-password",
+						    c->redis_password_path,
+						    sizeof c->redis_password_path);
+	c->redis_sentinels = nonempty("BANK_CALLBACK_REDIS_SENTINELS");
+	c->redis_master = nonempty("BANK_CALLBACK_REDIS_MASTER");
 	c->pubkey = nonempty("BANK_CALLBACK_PUBKEY");
 	if (!c->pubkey)
 		c->pubkey = credential("bank-pubkey", c->pubkey_path,

@@ -5,7 +5,10 @@
 #include <stddef.h>
 
 struct config {
-	const char *redis;             /* "unix:/path" or "host:port" */
+	const char *redis;             /* see db/redis_address.h */
+	const char *redis_password_file;
+	const char *redis_sentinels;   /* "host:port,..." */
+	const char *redis_master;      /* Sentinel's name of the master */
 	const char *pubkey;            /* the bank's key file */
 	const char *mer_cust_id;       /* our MerCustId */
 	const char *frontend;          /* front-end base URL */
@@ -15,6 +18,7 @@ struct config {
 	const char *usr_id_pattern;    /* POSIX ERE the platform's UsrIds match */
 	char pubkey_path[4096];        /* storage for credential paths */
 	char token_path[4096];
+	char redis_password_path[4096];
 };
 
 /* Reads KEY=VALUE lines (systemd EnvironmentFile syntax: blank lines,
@@ -31,9 +35,10 @@ int config_load_file(const char *path, char *err, size_t errlen);
 int config_parse(char *text, size_t len,
 		 void (*set)(const char *key, const char *value));
 
-/* Fills c from the environment.  Without BANK_CALLBACK_PUBKEY or
- * BANK_CALLBACK_ADMIN_TOKEN_FILE, the credentials "bank-pubkey" and
- * "admin-token" in $CREDENTIALS_DIRECTORY are used when present. */
+/* Fills c from the environment.  Without BANK_CALLBACK_PUBKEY,
+ * BANK_CALLBACK_ADMIN_TOKEN_FILE or BANK_CALLBACK_REDIS_PASSWORD_FILE,
+ * the credentials "bank-pubkey", "admin-token" and "redis-password" in
+ * $CREDENTIALS_DIRECTORY are used when present. */
 void config_from_env(struct config *c);
 
 enum {

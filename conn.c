@@ -3,19 +3,11 @@
  * The deadline covers the whole request, so a client sending one byte a
  * second cannot keep a process alive past it. */
 #include "conn.h"
+#include "deadline.h"
 
 #include <errno.h>
 #include <poll.h>
-#include <time.h>
 #include <unistd.h>
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Reads more into buf[*len .. want).  1 read something, 0 end of input,
  * -1 error, -2 deadline passed. */

@@ -1,20 +1,22 @@
 /* audit: bank_callback_audit rows.  See audit.h. */
 #include "audit.h"
+#include "statements.h"
 #include "pg.h"
 #include "signatures.h"
 #include "../json.h"
 
 #include <stdio.h>
 
+const char sql_audit_insert[] =
+	"INSERT INTO bank_callback_audit (route, cmd_id, trx_id, ord_id, "
+	"usr_id, usr_cust_id, status, verdict, fields, body, "
+	"signed_hash, meaning_hash) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+
 int audit_insert_commit(PGconn *c, struct slice route, const struct callback *cb,
 			struct slice body, int status, const char *verdict,
 			char *err, size_t errlen)
 {
-	static const char sql[] =
-		"INSERT INTO bank_callback_audit (route, cmd_id, trx_id, ord_id, "
-		"usr_id, usr_cust_id, status, verdict, fields, body, "
-		"signed_hash, meaning_hash) "
-		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 	static char fields_mem[6 * 65536 + 1024], arena_mem[70 * 1024];
 	static const char *const ids[] = { "CmdId", "TrxId", "OrdId", "UsrId", "UsrCustId" };
 	struct buf fields, arena;
@@ -47,5 +49,5 @@ int audit_insert_commit(PGconn *c, struct slice route, const struct callback *cb
 		snprintf(err, errlen, "audit row too large");
 		return -1;
 	}
-	return pg_exec_commit(c, sql, 12, params, err, errlen);
+	return pg_exec_commit(c, sql_audit_insert, 12, params, err, errlen);
 }

@@ -1,7 +1,10 @@
 /* cache: Redis access.  See cache.h. */
 #include "cache.h"
 #include "libs.h"
+#include "../deadline.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,63 +12,370 @@
 
 enum { PAIRS_PER_HSET = 500 };
 
-redisContext *cache_connect(const char *spec, char *err, size_t errlen)
+/* Redis's error codes we expect, each with what an operator should read.
+ * The rest of an error reply is never logged: it can quote arguments
+ * (a customer id in an HSET). */
+static const struct {
+	const char *code, *meaning;
+} redis_errors[] = {
+	{ "NOAUTH", "authentication required: give a password" },
+	{ "WRONGPASS", "wrong user name or password" },
+	{ "NOPERM", "the user lacks a permission" },
+	{ "READONLY", "a replica, not the master: cannot take writes" },
+	{ "MASTERDOWN", "the replica lost its master" },
+	{ "LOADING", "still loading its data" },
+	{ "BUSY", "busy running a script" },
+	{ "OOM", "out of memory (maxmemory)" },
+	{ "MISCONF", "refuses writes: persistence failed" },
+	{ "WRONGTYPE", "the key holds another type" },
+	{ "EXECABORT", "the transaction was aborted" },
+	{ "ERR", "error" },
+};
+
+/* The server's name, from the context: never a password. */
+static void server_of(const redisContext *c, char *out, size_t size)
 {
-	struct timeval tv = { 1, 0 };
+	struct redis_server s = { .port = c->tcp.port };
+
+	snprintf(s.host, sizeof s.host, "%s", c->tcp.host ? c->tcp.host : "");
+	snprintf(s.path, sizeof s.path, "%s", c->unix_sock.path ? c->unix_sock.path : "");
+	redis_server_describe(&s, out, size);
+}
+
+/* err = "redis STEP at SERVER: what", with what reduced to something
+ * that holds no data: the error reply's code, or the connection's
+ * failure (a time-out said as such). */
+static void fail(const redisContext *c, const redisReply *r, const char *step,
+		 int saved_errno, char *err, size_t errlen)
+{
+	char server[REDIS_HOST_MAX + 16], code[16];
+	const char *what = "no reply";
+
+	server_of(c, server, sizeof server);
+	if (r && r->type == REDIS_REPLY_ERROR) {
+		size_t n = strspn(r->str, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+
+		snprintf(code, sizeof code, "%.*s", (int)(n < sizeof code ? n : 0), r->str);
+		what = "an error we do not know";
+		for (size_t i = 0; i < sizeof redis_errors / sizeof redis_errors[0]; i++)
+			if (strcmp(code, redis_errors[i].code) == 0)
+				what = redis_errors[i].meaning;
+		snprintf(err, errlen, "redis %s at %s: %s (%s)", step, server,
+			 code[0] ? code : "?", what);
+		return;
+	}
+	if (r)
+		what = "an unexpected reply";
+	else if (c->err == REDIS_ERR_IO && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK))
+		what = "timed out";
+	else if (c->err == REDIS_ERR_IO || c->err == REDIS_ERR_OTHER)
+		what = c->errstr;      /* strerror's text or a resolver's */
+	else if (c->err == REDIS_ERR_EOF)
+		what = "connection closed";
+	else if (c->err == REDIS_ERR_PROTOCOL)
+		what = "protocol error";
+	else if (c->err == REDIS_ERR_OOM)
+		what = "out of memory";
+	snprintf(err, errlen, "redis %s at %s: %s", step, server, what);
+}
+
+/* Runs one command (argv form: arguments are never parsed) and checks
+ * its reply has the type want (REDIS_REPLY_* ; 0: anything but an
+ * error).  The reply goes to *out if out, else is freed.  0, or -1. */
+static int command(redisContext *c, const char *step, int want,
+		   redisReply **out, char *err, size_t errlen, int argc,
+		   const char **argv, const size_t *lens)
+{
+	redisReply *r;
+	int e;
+
+	errno = 0;
+	r = redisCommandArgv(c, argc, argv, lens);
+	e = errno;
+	if (!r || r->type == REDIS_REPLY_ERROR || (want && r->type != want)) {
+		fail(c, r, step, e, err, errlen);
+		freeReplyObject(r);
+		return -1;
+	}
+	if (out)
+		*out = r;
+	else
+		freeReplyObject(r);
+	return 0;
+}
+
+#define COMMAND(c, step, want, out, err, errlen, ...) \
+	command(c, step, want, out, err, errlen, \
+		(int)(sizeof (const char *[]){ __VA_ARGS__ } / sizeof(const char *)), \
+		(const char *[]){ __VA_ARGS__ }, NULL)
+
+static struct timeval timeout(void)
+{
+	long long ms = deadline_left(CACHE_STEP_MS);
+
+	/* 0 would mean "no time-out" to the kernel */
+	if (ms < 1)
+		ms = 1;
+	return (struct timeval){ (time_t)(ms / 1000), (suseconds_t)(ms % 1000 * 1000) };
+}
+
+static redisContext *connect_to(const struct redis_server *s, char *err,
+				size_t errlen)
+{
+	char name[REDIS_HOST_MAX + 16];
 	redisContext *c;
 
-	if (libs_load_redis(err, errlen))
-		return NULL;
-	if (strncmp(spec, "unix:", 5) == 0) {
-		c = redisConnectUnixWithTimeout(spec + 5, tv);
-	} else {
-		char host[256];
-		const char *colon = strrchr(spec, ':');
-		char *end;
-		long port = colon ? strtol(colon + 1, &end, 10) : 0;
-
-		if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof host ||
-		    *end != '\0' || port < 1 || port > 65535) {
-			snprintf(err, errlen, "redis: bad address %s", spec);
-			return NULL;
-		}
-		memcpy(host, spec, (size_t)(colon - spec));
-		host[colon - spec] = '\0';
-		c = redisConnectWithTimeout(host, (int)port, tv);
-	}
+	c = s->host[0] ? redisConnectWithTimeout(s->host, s->port, timeout())
+		       : redisConnectUnixWithTimeout(s->path, timeout());
 	if (!c || c->err) {
-		snprintf(err, errlen, "redis connect %s: %s", spec,
-			 c ? c->errstr : "out of memory");
+		redis_server_describe(s, name, sizeof name);
+		if (!c)
+			snprintf(err, errlen, "redis connect to %s: out of memory", name);
+		else
+			fail(c, NULL, "connect", errno, err, errlen);
 		redisFree(c);
 		return NULL;
 	}
-	if (redisSetTimeout(c, tv) != REDIS_OK) {
-		snprintf(err, errlen, "redis: cannot set a time-out");
+	/* Each command gets the same deadline (SO_RCVTIMEO, SO_SNDTIMEO). */
+	if (redisSetTimeout(c, timeout()) != REDIS_OK) {
+		fail(c, NULL, "time-out setting", errno, err, errlen);
 		redisFree(c);
 		return NULL;
 	}
 	return c;
 }
 
-/* Checks one reply; frees it. */
-static int reply_ok(redisContext *c, redisReply *r, char *err, size_t errlen)
+/* AUTH and SELECT, as the address asks. */
+static int log_in(redisContext *c, const struct redis_address *a,
+		  const char *password, char *err, size_t errlen)
 {
-	int ok = r && r->type != REDIS_REPLY_ERROR;
+	char db[16];
 
-	if (!ok)
-		snprintf(err, errlen, "redis: %s",
-			 r ? r->str : (c->err ? c->errstr : "no reply"));
+	if (password && a->user[0] &&
+	    COMMAND(c, "AUTH", 0, NULL, err, errlen, "AUTH", a->user, password))
+		return -1;
+	if (password && !a->user[0] &&
+	    COMMAND(c, "AUTH", 0, NULL, err, errlen, "AUTH", password))
+		return -1;
+	snprintf(db, sizeof db, "%d", a->db);
+	if (a->db && COMMAND(c, "SELECT", 0, NULL, err, errlen, "SELECT", db))
+		return -1;
+	return 0;
+}
+
+int cache_role(redisContext *c, char *role, size_t size, char *err,
+	       size_t errlen)
+{
+	redisReply *r;
+	int ok;
+
+	if (COMMAND(c, "ROLE", REDIS_REPLY_ARRAY, &r, err, errlen, "ROLE"))
+		return -1;
+	ok = r->elements > 0 && r->element[0]->type == REDIS_REPLY_STRING;
+	snprintf(role, size, "%s", ok ? r->element[0]->str : "?");
 	freeReplyObject(r);
-	return ok ? 0 : -1;
+	return 0;
+}
+
+/* Asks sentinel s for master name's address.  0, or -1. */
+static int ask_sentinel(const struct redis_server *s, const char *name,
+			struct redis_server *master, char *err, size_t errlen)
+{
+	redisContext *c = connect_to(s, err, errlen);
+	redisReply *r = NULL;
+	int rc = -1;
+
+	if (!c)
+		return -1;
+	if (COMMAND(c, "SENTINEL get-master-addr-by-name", 0, &r, err, errlen,
+		    "SENTINEL", "get-master-addr-by-name", name) == 0) {
+		char sname[REDIS_HOST_MAX + 16], port[16];
+
+		redis_server_describe(s, sname, sizeof sname);
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+		    r->element[0]->type != REDIS_REPLY_STRING ||
+		    r->element[1]->type != REDIS_REPLY_STRING) {
+			snprintf(err, errlen, "redis sentinel %s knows no master %s",
+				 sname, name);
+		} else {
+			snprintf(port, sizeof port, "%s", r->element[1]->str);
+			snprintf(master->host, sizeof master->host, "%s",
+				 r->element[0]->str);
+			master->path[0] = '\0';
+			master->port = (int)strtol(port, NULL, 10);
+			rc = master->port > 0 && master->port < 65536 &&
+			     strlen(r->element[0]->str) < sizeof master->host ? 0 : -1;
+			if (rc)
+				snprintf(err, errlen, "redis sentinel %s: a bad master address",
+					 sname);
+		}
+	}
+	freeReplyObject(r);
+	redisFree(c);
+	return rc;
+}
+
+/* Connects to what sentinel i names as the master and confirms with
+ * ROLE that it is one: a sentinel may not yet know of a failover. */
+static redisContext *master_via(const struct cache_settings *cs, size_t i,
+				const char *password, char *err, size_t errlen)
+{
+	struct redis_server master;
+	char role[32], name[REDIS_HOST_MAX + 16];
+	redisContext *c;
+
+	if (ask_sentinel(&cs->sentinels[i], cs->master, &master, err, errlen))
+		return NULL;
+	c = connect_to(&master, err, errlen);
+	if (!c)
+		return NULL;
+	if (log_in(c, &cs->address, password, err, errlen) ||
+	    cache_role(c, role, sizeof role, err, errlen)) {
+		redisFree(c);
+		return NULL;
+	}
+	if (strcmp(role, "master") != 0) {
+		redis_server_describe(&master, name, sizeof name);
+		snprintf(err, errlen, "redis %s, named master %s by a sentinel, is a %s",
+			 name, cs->master, role);
+		redisFree(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* The password: from the address or from a file (first line). */
+static const char *password_of(const struct cache_settings *cs, char *buf,
+			       size_t size, char *err, size_t errlen)
+{
+	int fd;
+	ssize_t n;
+
+	if (cs->address.has_password && cs->password_file) {
+		snprintf(err, errlen, "redis: a password in BANK_CALLBACK_REDIS and "
+			 "a password file; give one");
+		return NULL;
+	}
+	if (cs->address.has_password)
+		return cs->address.password;
+	if (!cs->password_file)
+		return "";
+	fd = open(cs->password_file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "redis password file %s: %s",
+			 cs->password_file, strerror(errno));
+		return NULL;
+	}
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0) {
+		snprintf(err, errlen, "redis password file %s: %s",
+			 cs->password_file, strerror(errno));
+		return NULL;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (!buf[0] || memchr(buf, '\0', (size_t)n) != buf + strlen(buf)) {
+		snprintf(err, errlen, "redis password file %s: no password on its "
+			 "first line", cs->password_file);
+		return NULL;
+	}
+	return buf;
+}
+
+int cache_settings_init(struct cache_settings *cs, const char *address,
+			const char *password_file, const char *sentinels,
+			const char *master, char *err, size_t errlen)
+{
+	memset(cs, 0, sizeof *cs);
+	cs->password_file = password_file;
+	cs->master = master;
+	if (redis_address_parse(address ? address : "127.0.0.1:6379",
+				&cs->address, err, errlen))
+		return -1;
+	if (!sentinels != !master) {
+		snprintf(err, errlen, "BANK_CALLBACK_REDIS_SENTINELS and "
+			 "BANK_CALLBACK_REDIS_MASTER go together");
+		return -1;
+	}
+	if (sentinels) {
+		if (redis_sentinels_parse(sentinels, cs->sentinels, &cs->nsentinels,
+					  err, errlen))
+			return -1;
+		if (!redis_master_name_ok(master)) {
+			snprintf(err, errlen, "BANK_CALLBACK_REDIS_MASTER: letters, "
+				 "digits, '.', '-' and '_' only");
+			return -1;
+		}
+		if (cs->address.server.host[0] || cs->address.server.path[0]) {
+			snprintf(err, errlen, "BANK_CALLBACK_REDIS names a server, but "
+				 "the sentinels name the master: give redis://[user[:password]@]/[db]");
+			return -1;
+		}
+	} else if (!cs->address.server.host[0] && !cs->address.server.path[0]) {
+		snprintf(err, errlen, "BANK_CALLBACK_REDIS: no host");
+		return -1;
+	}
+	return 0;
+}
+
+void cache_settings_describe(const struct cache_settings *cs, char *out,
+			     size_t size)
+{
+	char server[REDIS_HOST_MAX + 16];
+	int n;
+
+	if (cs->nsentinels)
+		n = snprintf(out, size, "master %s via %zu sentinel%s", cs->master,
+			     cs->nsentinels, cs->nsentinels > 1 ? "s" : "");
+	else {
+		redis_server_describe(&cs->address.server, server, sizeof server);
+		n = snprintf(out, size, "%s", server);
+	}
+	if (n >= 0 && (size_t)n < size && cs->address.db)
+		n += snprintf(out + n, size - (size_t)n, ", db %d", cs->address.db);
+	if (n >= 0 && (size_t)n < size && cs->address.user[0])
+		n += snprintf(out + n, size - (size_t)n, ", user %s", cs->address.user);
+	if (n >= 0 && (size_t)n < size &&
+	    (cs->address.has_password || cs->password_file))
+		snprintf(out + n, size - (size_t)n, ", with a password");
+}
+
+redisContext *cache_connect(const struct cache_settings *cs, char *err,
+			    size_t errlen)
+{
+	char buf[REDIS_SECRET_MAX];
+	const char *password;
+	redisContext *c = NULL;
+
+	if (libs_load_redis(err, errlen))
+		return NULL;
+	password = password_of(cs, buf, sizeof buf, err, errlen);
+	if (!password)
+		return NULL;
+	if (!*password)
+		password = NULL;
+	if (!cs->nsentinels) {
+		c = connect_to(&cs->address.server, err, errlen);
+		if (c && log_in(c, &cs->address, password, err, errlen)) {
+			redisFree(c);
+			c = NULL;
+		}
+	}
+	/* The first sentinel that names a master which says it is one. */
+	for (size_t i = 0; !c && i < cs->nsentinels; i++)
+		c = master_via(cs, i, password, err, errlen);
+	explicit_bzero(buf, sizeof buf);
+	return c;
 }
 
 int cache_hset(redisContext *c, const char *key, struct slice field,
 	       struct slice value, char *err, size_t errlen)
 {
-	redisReply *r = redisCommand(c, "HSET %s %b %b", key, field.p,
-				     field.len, value.p, value.len);
+	const char *argv[] = { "HSET", key, field.p, value.p };
+	const size_t lens[] = { 4, strlen(key), field.len, value.len };
 
-	return reply_ok(c, r, err, errlen);
+	return command(c, "HSET", 0, NULL, err, errlen, 4, argv, lens);
 }
 
 /* HSET tmp with up to PAIRS_PER_HSET pairs per command, pipelined. */
@@ -86,17 +396,27 @@ static int fill_hash(redisContext *c, const char *tmp, size_t n,
 			argv[2 + 2 * j] = fields[i + j];
 			argv[3 + 2 * j] = values[i + j];
 		}
-		if (redisAppendCommandArgv(c, (int)(2 + 2 * k), argv, NULL) != REDIS_OK)
-			return reply_ok(c, NULL, err, errlen);
+		if (redisAppendCommandArgv(c, (int)(2 + 2 * k), argv, NULL) != REDIS_OK) {
+			fail(c, NULL, "HSET", errno, err, errlen);
+			return -1;
+		}
 		commands++;
 	}
 	for (size_t i = 0; i < commands; i++) {
 		void *r = NULL;
+		int e;
 
-		if (redisGetReply(c, &r) != REDIS_OK)
-			return reply_ok(c, NULL, err, errlen);
-		if (reply_ok(c, r, err, errlen))
+		errno = 0;
+		if (redisGetReply(c, &r) != REDIS_OK) {
+			fail(c, NULL, "HSET", errno, err, errlen);
+			return -1;
+		}
+		e = errno;
+		if (((redisReply *)r)->type == REDIS_REPLY_ERROR) {
+			fail(c, r, "HSET", e, err, errlen);
 			rc = -1;
+		}
+		freeReplyObject(r);
 	}
 	return rc;
 }
@@ -112,19 +432,19 @@ int cache_replace_hash(redisContext *c, const char *key, size_t n,
 	 * hash.  The expiry cleans up after a rebuild that died half-way;
 	 * PERSIST inside the MULTI removes it from the finished hash. */
 	snprintf(tmp, sizeof tmp, "%s.rebuild.%ld", key, (long)getpid());
-	if (reply_ok(c, redisCommand(c, "DEL %s", tmp), err, errlen))
+	if (COMMAND(c, "DEL", 0, NULL, err, errlen, "DEL", tmp))
 		return -1;
 	if (n == 0)
-		return reply_ok(c, redisCommand(c, "DEL %s", key), err, errlen);
+		return COMMAND(c, "DEL", 0, NULL, err, errlen, "DEL", key);
 	if (fill_hash(c, tmp, n, fields, values, err, errlen) ||
-	    reply_ok(c, redisCommand(c, "EXPIRE %s 600", tmp), err, errlen) ||
-	    reply_ok(c, redisCommand(c, "MULTI"), err, errlen) ||
-	    reply_ok(c, redisCommand(c, "RENAME %s %s", tmp, key), err, errlen) ||
-	    reply_ok(c, redisCommand(c, "PERSIST %s", key), err, errlen))
+	    COMMAND(c, "EXPIRE", 0, NULL, err, errlen, "EXPIRE", tmp, "600") ||
+	    COMMAND(c, "MULTI", 0, NULL, err, errlen, "MULTI") ||
+	    COMMAND(c, "RENAME", 0, NULL, err, errlen, "RENAME", tmp, key) ||
+	    COMMAND(c, "PERSIST", 0, NULL, err, errlen, "PERSIST", key))
 		return -1;
-	r = redisCommand(c, "EXEC");
-	if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-	    r->element[0]->type == REDIS_REPLY_ERROR) {
+	if (COMMAND(c, "EXEC", REDIS_REPLY_ARRAY, &r, err, errlen, "EXEC"))
+		return -1;
+	if (r->elements != 2 || r->element[0]->type == REDIS_REPLY_ERROR) {
 		freeReplyObject(r);
 		snprintf(err, errlen, "redis: rename of %s failed", tmp);
 		return -1;

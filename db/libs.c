@@ -2,7 +2,6 @@
 #include "libs.h"
 
 #include <dlfcn.h>
-#include <stdarg.h>
 #include <stdio.h>
 
 #include <hiredis/hiredis.h>
@@ -27,9 +26,6 @@
 	V(PQfinish, (PGconn *c), (c)) \
 	X(PGVerbosity, PQsetErrorVerbosity, (PGconn *c, PGVerbosity v), (c, v)) \
 	X(PQnoticeProcessor, PQsetNoticeProcessor, (PGconn *c, PQnoticeProcessor p, void *a), (c, p, a)) \
-	X(PGresult *, PQexecParams, (PGconn *c, const char *q, int n, const Oid *t, \
-		const char *const *v, const int *l, const int *f, int r), (c, q, n, t, v, l, f, r)) \
-	X(PGresult *, PQexec, (PGconn *c, const char *q), (c, q)) \
 	X(ExecStatusType, PQresultStatus, (const PGresult *r), (r)) \
 	X(char *, PQresultErrorMessage, (const PGresult *r), (r)) \
 	V(PQclear, (PGresult *r), (r)) \
@@ -39,6 +35,12 @@
 	X(char *, PQgetvalue, (const PGresult *r, int t, int f), (r, t, f)) \
 	X(char *, PQuser, (const PGconn *c), (c)) \
 	X(char *, PQhost, (const PGconn *c), (c)) \
+	X(char *, PQport, (const PGconn *c), (c)) \
+	X(int, PQsocket, (const PGconn *c), (c)) \
+	X(int, PQsetnonblocking, (PGconn *c, int a), (c, a)) \
+	X(int, PQflush, (PGconn *c), (c)) \
+	X(int, PQconsumeInput, (PGconn *c), (c)) \
+	X(int, PQisBusy, (PGconn *c), (c)) \
 	X(char *, PQdb, (const PGconn *c), (c)) \
 	X(int, PQenterPipelineMode, (PGconn *c), (c)) \
 	X(int, PQexitPipelineMode, (PGconn *c), (c)) \
@@ -52,7 +54,7 @@
 	X(redisContext *, redisConnectUnixWithTimeout, (const char *path, const struct timeval tv), (path, tv)) \
 	V(redisFree, (redisContext *c), (c)) \
 	X(int, redisSetTimeout, (redisContext *c, const struct timeval tv), (c, tv)) \
-	X(void *, redisvCommand, (redisContext *c, const char *f, va_list ap), (c, f, ap)) \
+	X(void *, redisCommandArgv, (redisContext *c, int n, const char **v, const size_t *l), (c, n, v, l)) \
 	V(freeReplyObject, (void *r), (r)) \
 	X(int, redisAppendCommandArgv, (redisContext *c, int n, const char **v, const size_t *l), (c, n, v, l)) \
 	X(int, redisGetReply, (redisContext *c, void **r), (c, r))
@@ -74,17 +76,6 @@ REDIS_FUNCS(POINTER, POINTER_V)
 	void name params { if (real_##name) real_##name args; }
 PQ_FUNCS(FORWARD, FORWARD_V)
 REDIS_FUNCS(FORWARD, FORWARD_V)
-
-void *redisCommand(redisContext *c, const char *format, ...)
-{
-	va_list ap;
-	void *reply;
-
-	va_start(ap, format);
-	reply = real_redisvCommand(c, format, ap);
-	va_end(ap);
-	return reply;
-}
 
 /* dlsym's result is a data pointer; POSIX guarantees it converts. */
 #define RESOLVE(ret, name, params, args) \

@@ -1,7 +1,10 @@
 /* pg: PostgreSQL access.  See pg.h. */
 #include "pg.h"
 #include "libs.h"
+#include "../deadline.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +21,7 @@ static void set_err(char *err, size_t errlen, const char *what,
 	while (n && (err[n - 1] == '\n' || err[n - 1] == ' '))
 		err[--n] = '\0';
 	for (size_t i = 0; i < n; i++)
-		if (err[i] == '\n')
+		if (err[i] == '\n' || err[i] == '\t')
 			err[i] = ' ';
 }
 
@@ -31,16 +34,32 @@ static void drop_notice(void *arg, const char *message)
 	(void)message;
 }
 
+const char *pg_server(PGconn *c, char *out, size_t size)
+{
+	const char *host = c ? PQhost(c) : NULL, *port = c ? PQport(c) : NULL;
+
+	snprintf(out, size, "%s:%s", host && *host ? host : "?",
+		 port && *port ? port : "?");
+	return out;
+}
+
 PGconn *pg_connect(char *err, size_t errlen)
 {
 	const char *keys[] = { "fallback_application_name", "connect_timeout", NULL };
-	const char *vals[] = { "bank-callback", "5", NULL };
+	char timeout[24];
+	const char *vals[] = { "bank-callback", timeout, NULL };
+	const char *env = getenv("PGCONNECT_TIMEOUT");
+	long long want = PG_CONNECT_SECONDS, left;
 	PGconn *c;
 
 	if (libs_load_pq(err, errlen))
 		return NULL;
-	if (getenv("PGCONNECT_TIMEOUT"))
-		keys[1] = NULL;   /* the operator's choice wins */
+	if (env && *env)
+		want = strtoll(env, NULL, 10);
+	/* libpq's own deadline, per host it tries (2 s at least, libpq's
+	 * floor), never past the request's. */
+	left = deadline_left(want * 1000) / 1000;
+	snprintf(timeout, sizeof timeout, "%lld", left > 2 ? left : 2);
 	c = PQconnectdbParams(keys, vals, 0);
 	if (!c || PQstatus(c) != CONNECTION_OK) {
 		set_err(err, errlen, "postgresql connect",
@@ -52,21 +71,13 @@ PGconn *pg_connect(char *err, size_t errlen)
 	 * data that must not reach the log. */
 	PQsetErrorVerbosity(c, PQERRORS_TERSE);
 	PQsetNoticeProcessor(c, drop_notice, NULL);
+	/* Non-blocking, so that every wait below has a deadline. */
+	if (PQsetnonblocking(c, 1) != 0) {
+		set_err(err, errlen, "postgresql", PQerrorMessage(c));
+		PQfinish(c);
+		return NULL;
+	}
 	return c;
-}
-
-PGresult *pg_exec(PGconn *c, const char *sql, int nparams,
-		  const char *const *params, char *err, size_t errlen)
-{
-	PGresult *r = PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
-	ExecStatusType st = PQresultStatus(r);
-
-	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-		return r;
-	set_err(err, errlen, "postgresql",
-		r ? PQresultErrorMessage(r) : PQerrorMessage(c));
-	PQclear(r);
-	return NULL;
 }
 
 /* One statement of a pipeline. */
@@ -87,13 +98,101 @@ static bool stmt_ok(const struct stmt *s, PGresult *r)
 	return strcmp(s->sql, "COMMIT") != 0 || strcmp(PQcmdStatus(r), "COMMIT") == 0;
 }
 
+/* Waits until c's socket is ready for events, by end (now_ms).  1
+ * ready, 0 timed out, -1 error. */
+static int wait_socket(PGconn *c, short events, long long end)
+{
+	for (;;) {
+		struct pollfd p = { PQsocket(c), events, 0 };
+		long long left = end - now_ms();
+		int r;
+
+		if (p.fd < 0)
+			return -1;
+		if (left <= 0)
+			return 0;
+		r = poll(&p, 1, (int)left);
+		if (r >= 0 || errno != EINTR)
+			return r > 0 ? 1 : r;
+	}
+}
+
+/* The step a statement is, for messages: its first word. */
+static const char *step_of(const char *sql, char *out, size_t size)
+{
+	int n = (int)strcspn(sql, " ");
+
+	snprintf(out, size, "%.*s", n, sql);
+	return out;
+}
+
+/* Sets err for a wait that ended badly (w from wait_socket, or 1 when
+ * libpq itself failed): the connection's own error, or a time-out that
+ * names the server and what we waited for. */
+static void wait_failed(PGconn *c, int w, const char *sql, char *err,
+			size_t errlen)
+{
+	char server[300], step[16], msg[400];
+
+	if (w != 0) {
+		set_err(err, errlen, "postgresql", PQerrorMessage(c));
+		return;
+	}
+	step_of(sql, step, sizeof step);
+	snprintf(msg, sizeof msg, "%s: no answer to %s in time%s",
+		 pg_server(c, server, sizeof server), step,
+		 strcmp(step, "COMMIT") == 0 ? " (whether it committed is unknown)" : "");
+	set_err(err, errlen, "postgresql", msg);
+}
+
+/* Sends what libpq has buffered, by end.  0, or -1 (err set). */
+static int flush(PGconn *c, const char *sql, long long end, char *err,
+		 size_t errlen)
+{
+	int r;
+
+	while ((r = PQflush(c)) == 1) {
+		int w = wait_socket(c, POLLOUT | POLLIN, end);
+
+		/* the server may answer while we send: take it in */
+		if (w <= 0 || !PQconsumeInput(c)) {
+			wait_failed(c, w, sql, err, errlen);
+			return -1;
+		}
+	}
+	if (r < 0)
+		set_err(err, errlen, "postgresql", PQerrorMessage(c));
+	return r < 0 ? -1 : 0;
+}
+
+/* PQgetResult, without waiting past end.  0 with *r set (NULL at the end
+ * of a statement's results), or -1 (err set). */
+static int next_result(PGconn *c, const char *sql, long long end,
+		       PGresult **r, char *err, size_t errlen)
+{
+	while (PQisBusy(c)) {
+		int w = wait_socket(c, POLLIN, end);
+
+		if (w <= 0 || !PQconsumeInput(c)) {
+			wait_failed(c, w, sql, err, errlen);
+			return -1;
+		}
+	}
+	*r = PQgetResult(c);
+	return 0;
+}
+
 /* Runs n statements in one pipeline with one Sync: one round trip
- * instead of n.  The result of statement `keep` goes to *kept (the
- * caller PQclear()s it).  0, or -1 with a message in err naming what
- * failed; statements after a failed one are not run. */
+ * instead of n, all of it by one deadline (PG_STEP_MS, or the request's
+ * if sooner).  The result of statement `keep` goes to *kept (the caller
+ * PQclear()s it).  0, or -1 with a message in err naming what failed;
+ * statements after a failed one are not run.  After a time-out the
+ * connection is fit only for PQfinish(). */
 static int pipeline(PGconn *c, const struct stmt *s, size_t n, size_t keep,
 		    PGresult **kept, char *err, size_t errlen)
 {
+	long long end = deadline_for(PG_STEP_MS);
+	PGresult *r;
 	int rc = 0;
 
 	*kept = NULL;
@@ -104,18 +203,18 @@ static int pipeline(PGconn *c, const struct stmt *s, size_t n, size_t keep,
 	for (size_t i = 0; i < n; i++)
 		if (!PQsendQueryParams(c, s[i].sql, s[i].nparams, NULL, s[i].params,
 				       NULL, NULL, 0)) {
-			n = i;
-			rc = -1;
 			set_err(err, errlen, "postgresql", PQerrorMessage(c));
-			break;
+			return -1;
 		}
-	if (!PQpipelineSync(c) && rc == 0) {
-		rc = -1;
+	if (!PQpipelineSync(c)) {
 		set_err(err, errlen, "postgresql", PQerrorMessage(c));
+		return -1;
 	}
+	if (flush(c, s[0].sql, end, err, errlen))
+		return -1;
 	for (size_t i = 0; i < n; i++) {
-		PGresult *r = PQgetResult(c);
-
+		if (next_result(c, s[i].sql, end, &r, err, errlen))
+			goto failed;
 		if (rc == 0 && !stmt_ok(&s[i], r)) {
 			rc = -1;
 			set_err(err, errlen, strcmp(s[i].sql, "COMMIT") == 0
@@ -129,20 +228,35 @@ static int pipeline(PGconn *c, const struct stmt *s, size_t n, size_t keep,
 		else
 			PQclear(r);
 		/* each statement's results end with a NULL */
-		while ((r = PQgetResult(c)) != NULL)
+		do {
+			if (next_result(c, s[i].sql, end, &r, err, errlen))
+				goto failed;
 			PQclear(r);
+		} while (r != NULL);
 	}
 	/* the Sync's own result, then out of pipeline mode */
-	PQclear(PQgetResult(c));
+	if (next_result(c, s[n - 1].sql, end, &r, err, errlen))
+		goto failed;
+	PQclear(r);
 	if (!PQexitPipelineMode(c) && rc == 0) {
 		rc = -1;
 		set_err(err, errlen, "postgresql", PQerrorMessage(c));
 	}
-	if (rc) {
-		PQclear(*kept);
-		*kept = NULL;
-	}
-	return rc;
+	if (rc == 0)
+		return 0;
+failed:
+	PQclear(*kept);
+	*kept = NULL;
+	return -1;
+}
+
+PGresult *pg_exec(PGconn *c, const char *sql, int nparams,
+		  const char *const *params, char *err, size_t errlen)
+{
+	const struct stmt s[] = { { sql, nparams, params } };
+	PGresult *r;
+
+	return pipeline(c, s, 1, 0, &r, err, errlen) ? NULL : r;
 }
 
 /* The statement timeout is local to the transaction: nothing leaks into

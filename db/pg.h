@@ -9,10 +9,25 @@
 #include <libpq-fe.h>
 #include <stddef.h>
 
-/* Connects with libpq's own environment (PGHOST, PGSERVICE, ...), with a
- * 5 s connect timeout unless PGCONNECT_TIMEOUT says otherwise.  Returns
- * NULL with a message in err. */
+enum {
+	/* libpq's connect_timeout per host unless PGCONNECT_TIMEOUT says
+	 * otherwise; either way never past the request's deadline. */
+	PG_CONNECT_SECONDS = 5,
+	/* One round trip (a pipeline): the transaction's statement_timeout
+	 * (5 s) and a second for the server to say so. */
+	PG_STEP_MS = 6000,
+};
+
+/* Connects with libpq's own environment (PGHOST, PGSERVICE, ...) and
+ * makes the connection non-blocking: every later wait has a deadline
+ * (PG_STEP_MS, or the request's; see deadline.h), and a time-out's
+ * message names the server and the statement.  Returns NULL with a
+ * message in err. */
 PGconn *pg_connect(char *err, size_t errlen);
+
+/* "host:port" of c's server into out (a socket directory for a host on
+ * a unix socket); never a password. */
+const char *pg_server(PGconn *c, char *out, size_t size);
 
 /* BEGIN (with the given extra words, e.g. "ISOLATION LEVEL ...") and a
  * statement timeout local to the transaction. */

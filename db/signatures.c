@@ -1,5 +1,6 @@
 /* signatures: see signatures.h. */
 #include "signatures.h"
+#include "statements.h"
 #include "pg.h"
 #include "../buf.h"
 
@@ -34,6 +35,25 @@ static const char *const *sig_params(struct sig_params *sp,
 	return sp->params;
 }
 
+/* Accepted: acknowledged (200), or forwarded with the bank's RespCode
+ * (a page return's "redirected"). */
+const char sql_signature_lookup[] =
+	"WITH post AS ("
+	" SELECT route = $2 AND meaning_hash = $3 AS here, "
+	"  meaning_hash <> $3 AS other, status, verdict, "
+	"  status = 200 OR verdict = 'redirected' AS accepted "
+	" FROM bank_callback_audit WHERE signed_hash = $1) "
+	"SELECT coalesce(bool_or(here AND accepted), false), "
+	" coalesce(bool_or(other AND accepted), false), "
+	" coalesce(string_agg(DISTINCT status || ' ' || verdict, E'\\n') "
+	"  FILTER (WHERE here), '') "
+	"FROM post";
+const char sql_replay_count[] =
+	"INSERT INTO bank_callback_replays AS r "
+	" (signed_hash, route, meaning_hash) VALUES ($1, $2, $3) "
+	"ON CONFLICT (signed_hash, route, meaning_hash) DO UPDATE "
+	" SET seen = r.seen + 1, last_seen = clock_timestamp()";
+
 int signature_begin(PGconn *c, const struct signature *sig,
 		    struct sighting *out, char *err, size_t errlen)
 {
@@ -41,20 +61,7 @@ int signature_begin(PGconn *c, const struct signature *sig,
 	const char *const *params = sig_params(&sp, sig);
 	PGresult *r;
 
-	/* Accepted: acknowledged (200), or forwarded with the bank's
-	 * RespCode (a page return's "redirected"). */
-	r = pg_begin_exec(c,
-			  "WITH post AS ("
-			  " SELECT route = $2 AND meaning_hash = $3 AS here, "
-			  "  meaning_hash <> $3 AS other, status, verdict, "
-			  "  status = 200 OR verdict = 'redirected' AS accepted "
-			  " FROM bank_callback_audit WHERE signed_hash = $1) "
-			  "SELECT coalesce(bool_or(here AND accepted), false), "
-			  " coalesce(bool_or(other AND accepted), false), "
-			  " coalesce(string_agg(DISTINCT status || ' ' || verdict, E'\\n') "
-			  "  FILTER (WHERE here), '') "
-			  "FROM post",
-			  3, params, err, errlen);
+	r = pg_begin_exec(c, sql_signature_lookup, 3, params, err, errlen);
 	if (!r)
 		return -1;
 	out->accepted = PQgetvalue(r, 0, 0)[0] == 't';
@@ -90,10 +97,5 @@ int signature_replayed_commit(PGconn *c, const struct signature *sig,
 	struct sig_params sp;
 	const char *const *params = sig_params(&sp, sig);
 
-	return pg_exec_commit(c,
-			      "INSERT INTO bank_callback_replays AS r "
-			      " (signed_hash, route, meaning_hash) VALUES ($1, $2, $3) "
-			      "ON CONFLICT (signed_hash, route, meaning_hash) DO UPDATE "
-			      " SET seen = r.seen + 1, last_seen = clock_timestamp()",
-			      3, params, err, errlen);
+	return pg_exec_commit(c, sql_replay_count, 3, params, err, errlen);
 }

@@ -2,7 +2,8 @@
 #
 #   make fuzz                         build build/fuzz/fuzz_<name> for every name
 #   make fuzz-run [FUZZ_SECONDS=60]   run each for FUZZ_SECONDS; non-zero on any finding
-#   make fuzz-run-<name>              one target (http form keyfile pem json config)
+#   make fuzz-run-<name>              one target (http form keyfile pem json config
+#                                     redis_address)
 #   make fuzz-coverage                line coverage of the project sources by each corpus
 #   make fuzz-clean                   remove build/fuzz (built targets, corpora, findings)
 #
@@ -11,7 +12,7 @@
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_NAMES   ?= http form keyfile pem json config
+FUZZ_NAMES   ?= http form keyfile pem json config redis_address
 FUZZ_OUT     ?= build/fuzz
 FUZZ_CFLAGS  ?= -g -O1 -fno-omit-frame-pointer
 FUZZ_SAN      = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
@@ -39,6 +40,8 @@ fuzz_json_SRCS    = json.c utf8.c buf.c
 fuzz_json_MAXLEN  = 8192
 fuzz_config_SRCS  = config.c
 fuzz_config_MAXLEN = 65536
+fuzz_redis_address_SRCS   = db/redis_address.c buf.c
+fuzz_redis_address_MAXLEN = 4096
 
 fuzz: $(FUZZ_NAMES:%=$(FUZZ_OUT)/fuzz_%)
 

@@ -21,12 +21,12 @@
 static void update_cache(struct ctx *x, const struct async_callback *a,
 			 const struct callback *cb)
 {
-	char err[256];
+	char err[512];
 	redisContext *r;
 
 	if (!a->cache)
 		return;
-	r = cache_connect(x->cfg->redis, err, sizeof err);
+	r = cache_open(x->cfg, err, sizeof err);
 	if (!r || a->cache(r, cb, err, sizeof err))
 		ctx_note(x, LOG_WARNING, "cache not updated (RefreshRedis repairs it)",
 			 err);
@@ -66,7 +66,7 @@ void handle_async(struct ctx *x, const void *arg)
 	const struct async_callback *a = arg;
 	struct callback cb;
 	const char *why;
-	char err[256], refusal[256];
+	char err[512], refusal[512];
 	const struct rsa_pubkey *key;
 	struct rule_env env;
 	struct signature sig;

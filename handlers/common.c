@@ -1,6 +1,7 @@
 /* common: the request context's helpers.  See handlers.h. */
 #include "handlers.h"
 #include "../db/audit.h"
+#include "../db/cache.h"
 #include "../db/pg.h"
 #include "../db/signatures.h"
 #include "../keyfile.h"
@@ -25,6 +26,19 @@ void ctx_init(struct ctx *x, const struct http_request *req,
 		memcpy(x->route, req->path.p, req->path.len);
 		x->route[req->path.len] = '\0';
 	}
+}
+
+redisContext *cache_open(const struct config *cfg, char *err, size_t errlen)
+{
+	struct cache_settings cs;
+	redisContext *r = NULL;
+
+	if (cache_settings_init(&cs, cfg->redis, cfg->redis_password_file,
+				cfg->redis_sentinels, cfg->redis_master, err,
+				errlen) == 0)
+		r = cache_connect(&cs, err, errlen);
+	explicit_bzero(&cs, sizeof cs);   /* the password, if in the address */
+	return r;
 }
 
 void reply_text(struct ctx *x, int status, const char *text)
@@ -72,7 +86,7 @@ const struct rsa_pubkey *ctx_bank_key(struct ctx *x)
 	static struct rsa_pubkey key;
 	static bool loaded;
 	enum key_format format;
-	char err[256];
+	char err[512];
 
 	if (loaded)
 		return &key;
@@ -165,7 +179,7 @@ int rule_env_init(const struct config *cfg, struct rule_env *env, char *err,
 
 int ctx_rule_env(struct ctx *x, struct rule_env *env)
 {
-	char err[256];
+	char err[512];
 
 	if (!ctx_need(x, x->cfg->mer_cust_id, "BANK_CALLBACK_MER_CUST_ID is not set"))
 		return -1;

@@ -6,6 +6,7 @@
  * optional, and a later call without it does not erase one already
  * known. */
 #include "handlers.h"
+#include "../db/statements.h"
 #include "../db/cache.h"
 #include "../db/pg.h"
 #include "../utf8.h"
@@ -121,16 +122,28 @@ static bool may_follow(char stored, char incoming)
 	       ((stored == 'R' || stored == 'F') && incoming == 'T');
 }
 
+const char sql_corp_current[] =
+	"SELECT coalesce(usr_cust_id, ''), audit_stat "
+	"FROM bank_mer_customers WHERE usr_id = $1 AND NOT deleted FOR UPDATE";
+const char sql_corp_upsert[] =
+	"INSERT INTO bank_mer_customers (usr_id, usr_name, usr_cust_id, "
+	"audit_stat, trx_id, open_bank_id, card_id) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7) "
+	"ON CONFLICT (usr_id) WHERE NOT deleted DO UPDATE SET "
+	"usr_name = COALESCE(EXCLUDED.usr_name, bank_mer_customers.usr_name), "
+	"usr_cust_id = COALESCE(EXCLUDED.usr_cust_id, bank_mer_customers.usr_cust_id), "
+	"audit_stat = EXCLUDED.audit_stat, "
+	"trx_id = EXCLUDED.trx_id, "
+	"open_bank_id = COALESCE(EXCLUDED.open_bank_id, bank_mer_customers.open_bank_id), "
+	"card_id = COALESCE(EXCLUDED.card_id, bank_mer_customers.card_id), "
+	"updated_at = now()";
+
 /* The live row's UsrCustId and AuditStat, locked.  1 found, 0 none, -1
  * error. */
 static int current(PGconn *c, const char *usr_id, char *cust, size_t custlen,
 		   char *state, char *err, size_t errlen)
 {
-	PGresult *r = pg_exec(c,
-			      "SELECT coalesce(usr_cust_id, ''), audit_stat "
-			      "FROM bank_mer_customers WHERE usr_id = $1 AND NOT deleted "
-			      "FOR UPDATE",
-			      1, &usr_id, err, errlen);
+	PGresult *r = pg_exec(c, sql_corp_current, 1, &usr_id, err, errlen);
 	int found;
 
 	if (!r)
@@ -172,19 +185,7 @@ static int store(PGconn *c, const struct callback *cb, struct ctx *x,
 		x->outcome = "older audit state, kept the newer";
 		return 0;
 	}
-	r = pg_exec(c,
-		    "INSERT INTO bank_mer_customers (usr_id, usr_name, usr_cust_id, "
-		    "audit_stat, trx_id, open_bank_id, card_id) "
-		    "VALUES ($1, $2, $3, $4, $5, $6, $7) "
-		    "ON CONFLICT (usr_id) WHERE NOT deleted DO UPDATE SET "
-		    "usr_name = COALESCE(EXCLUDED.usr_name, bank_mer_customers.usr_name), "
-		    "usr_cust_id = COALESCE(EXCLUDED.usr_cust_id, bank_mer_customers.usr_cust_id), "
-		    "audit_stat = EXCLUDED.audit_stat, "
-		    "trx_id = EXCLUDED.trx_id, "
-		    "open_bank_id = COALESCE(EXCLUDED.open_bank_id, bank_mer_customers.open_bank_id), "
-		    "card_id = COALESCE(EXCLUDED.card_id, bank_mer_customers.card_id), "
-		    "updated_at = now()",
-		    7, params, err, errlen);
+	r = pg_exec(c, sql_corp_upsert, 7, params, err, errlen);
 	if (!r)
 		return -1;
 	PQclear(r);

@@ -30,7 +30,7 @@ struct ctx {
 	int prio;                    /* the log line's priority */
 	struct slice trx_id, ord_id; /* for the log line */
 	const char *outcome;         /* for the log line */
-	char note[512];              /* why, for the log line; no personal data */
+	char note[768];              /* why, for the log line; no personal data */
 	char route[64];              /* req->path as a C string, when a route's */
 };
 
@@ -54,6 +54,9 @@ int rule_env_init(const struct config *cfg, struct rule_env *env, char *err,
 /* The same for a callback route: answers 500 and returns -1 when a
  * setting the route needs is missing or broken. */
 int ctx_rule_env(struct ctx *x, struct rule_env *env);
+/* Redis as the settings say (db/cache.h): NULL with err (no secret in
+ * it) when they are broken or Redis cannot be reached. */
+redisContext *cache_open(const struct config *cfg, char *err, size_t errlen);
 /* A setting a route needs; NULL after answering 500 when it is unset. */
 const char *ctx_need(struct ctx *x, const char *value, const char *name);
 

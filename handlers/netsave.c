@@ -7,6 +7,7 @@
  * same OrdId adds nothing and never touches done.  Money stays a string.
  * Page (/bank/NetSaveCallback): back to #/NetSaveCallback. */
 #include "handlers.h"
+#include "../db/statements.h"
 #include "../db/pg.h"
 #include "../json.h"
 
@@ -179,17 +180,18 @@ static int store(PGconn *c, const struct callback *cb, struct ctx *x,
 		snprintf(err, errlen, "netsave data too large");
 		return -1;
 	}
-	r = pg_exec(c,
-		    "INSERT INTO bank_netsave (cust_id, ord_id, data, unsigned_data) "
-		    "VALUES ($1, $2, $3, $4) "
-		    "ON CONFLICT (ord_id) WHERE NOT deleted DO NOTHING",
-		    4, params, err, errlen);
+	r = pg_exec(c, sql_netsave_insert, 4, params, err, errlen);
 	if (!r)
 		return -1;
 	x->outcome = PQcmdTuples(r)[0] == '1' ? "stored" : "duplicate, kept the first";
 	PQclear(r);
 	return 0;
 }
+
+const char sql_netsave_insert[] =
+	"INSERT INTO bank_netsave (cust_id, ord_id, data, unsigned_data) "
+	"VALUES ($1, $2, $3, $4) "
+	"ON CONFLICT (ord_id) WHERE NOT deleted DO NOTHING";
 
 const struct async_callback netsave_async = { &spec, store, NULL };
 const struct page_return netsave_page = { &spec, "#/NetSaveCallback" };

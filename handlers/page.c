@@ -61,7 +61,7 @@ static bool url_is_sane(const char *u)
 static PGconn *note_page(struct ctx *x, const struct callback *cb,
 			 struct signature *sig, struct sighting *seen)
 {
-	char err[256];
+	char err[512];
 	PGconn *c;
 
 	if (!cb->verified)
@@ -80,7 +80,7 @@ static PGconn *note_page(struct ctx *x, const struct callback *cb,
 static void audit_page(struct ctx *x, PGconn *c, const struct callback *cb,
 		       const struct signature *sig, const struct sighting *seen)
 {
-	char err[256];
+	char err[512];
 
 	if (!c)
 		return;

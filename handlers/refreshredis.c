@@ -5,6 +5,7 @@
  * replaces each hash whole (built aside, then RENAMEd), so a reader sees
  * the old hash or the new one, never a missing or half-built one. */
 #include "handlers.h"
+#include "../db/statements.h"
 #include "../db/cache.h"
 #include "../db/pg.h"
 
@@ -24,16 +25,20 @@ struct rebuild {
 	const char *sql;      /* two text columns: field, value */
 };
 
+const char sql_refresh_customers[] =
+	"SELECT rtrim(pnrid), rtrim(cust_id) FROM bank_customers "
+	"WHERE NOT deleted AND cust_id IS NOT NULL ORDER BY updated_at";
+const char sql_refresh_customers_pnrid[] =
+	"SELECT rtrim(cust_id), rtrim(pnrid) FROM bank_customers "
+	"WHERE NOT deleted AND cust_id IS NOT NULL ORDER BY updated_at";
+const char sql_refresh_mer_customers[] =
+	"SELECT usr_id, usr_cust_id FROM bank_mer_customers "
+	"WHERE NOT deleted AND usr_cust_id <> '' ORDER BY updated_at";
+
 static const struct rebuild rebuilds[] = {
-	{ "bank-customers",
-	  "SELECT rtrim(pnrid), rtrim(cust_id) FROM bank_customers "
-	  "WHERE NOT deleted AND cust_id IS NOT NULL ORDER BY updated_at" },
-	{ "customers-pnrid",
-	  "SELECT rtrim(cust_id), rtrim(pnrid) FROM bank_customers "
-	  "WHERE NOT deleted AND cust_id IS NOT NULL ORDER BY updated_at" },
-	{ "bank-mer-customers",
-	  "SELECT usr_id, usr_cust_id FROM bank_mer_customers "
-	  "WHERE NOT deleted AND usr_cust_id <> '' ORDER BY updated_at" },
+	{ "bank-customers", sql_refresh_customers },
+	{ "customers-pnrid", sql_refresh_customers_pnrid },
+	{ "bank-mer-customers", sql_refresh_mer_customers },
 };
 
 enum { NREBUILDS = sizeof rebuilds / sizeof rebuilds[0] };
@@ -150,7 +155,7 @@ static int write_map(redisContext *r, const char *key, PGresult *res,
 void handle_refresh_redis(struct ctx *x, const void *arg)
 {
 	PGresult *res[NREBUILDS];
-	char err[256], body[512];
+	char err[512], body[512];
 	struct buf b;
 	redisContext *r;
 	int rc = 0;
@@ -166,7 +171,7 @@ void handle_refresh_redis(struct ctx *x, const void *arg)
 		reply_error(x, 503, err);
 		return;
 	}
-	r = cache_connect(x->cfg->redis, err, sizeof err);
+	r = cache_open(x->cfg, err, sizeof err);
 	buf_init(&b, body, sizeof body);
 	for (size_t i = 0; i < NREBUILDS; i++) {
 		if (r && rc == 0)

@@ -5,6 +5,7 @@
  * pnrid already bound to another cust_id is refused (409), never rebound.
  * Page (/bank/RegisterCallback): back to #/BankUserRegisterCallback. */
 #include "handlers.h"
+#include "../db/statements.h"
 #include "../db/cache.h"
 #include "../db/pg.h"
 
@@ -42,15 +43,18 @@ static const struct callback_spec spec = {
 	"UserRegister", signed_fields, rules,
 };
 
+const char sql_customer_bound[] =
+	"SELECT cust_id = $2 FROM bank_customers WHERE pnrid = $1 AND NOT deleted";
+const char sql_customer_insert[] =
+	"INSERT INTO bank_customers (pnrid, cust_id) VALUES ($1, $2) "
+	"ON CONFLICT (pnrid) WHERE NOT deleted DO NOTHING";
+
 /* Whether pnrid's live row is bound to cust_id: 1 yes, 0 to another, -1
  * no live row or an error (err says which). */
 static int bound_to(PGconn *c, const char *const params[2], char *err,
 		    size_t errlen)
 {
-	PGresult *r = pg_exec(c,
-			      "SELECT cust_id = $2 FROM bank_customers "
-			      "WHERE pnrid = $1 AND NOT deleted",
-			      2, params, err, errlen);
+	PGresult *r = pg_exec(c, sql_customer_bound, 2, params, err, errlen);
 	int same;
 
 	if (!r)
@@ -83,10 +87,7 @@ static int store(PGconn *c, const struct callback *cb, struct ctx *x,
 	buf_init(&arena, mem, sizeof mem);
 	params[0] = buf_cstr(&arena, form_get(&cb->text, "UsrId"));
 	params[1] = buf_cstr(&arena, form_get(&cb->text, "UsrCustId"));
-	r = pg_exec(c,
-		    "INSERT INTO bank_customers (pnrid, cust_id) VALUES ($1, $2) "
-		    "ON CONFLICT (pnrid) WHERE NOT deleted DO NOTHING",
-		    2, params, err, errlen);
+	r = pg_exec(c, sql_customer_insert, 2, params, err, errlen);
 	if (!r)
 		return -1;
 	inserted = PQcmdTuples(r)[0] == '1';
