@@ -156,9 +156,7 @@ static const char *credential(const char *id, char *path, size_t size)
 
 void config_from_env(struct config *c)
 {
-	c->redis = nonempty("BANK_CALLBACK_REDIS");
-	if (!c->redis)
-		c->redis = "127.0.0.1:6379";
+	c->redis = nonempty("BANK_CALLBACK_REDIS");  /* NULL: the default */
 	c->redis_password_file = nonempty("BANK_CALLBACK_REDIS_PASSWORD_FILE");
 	if (!c->redis_password_file)
 		c->redis_password_file = credential("redis-password",

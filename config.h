@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 struct config {
-	const char *redis;             /* see db/redis_address.h */
+	const char *redis;             /* see db/redis_address.h; NULL: default */
 	const char *redis_password_file;
 	const char *redis_sentinels;   /* "host:port,..." */
 	const char *redis_master;      /* Sentinel's name of the master */

@@ -257,7 +257,7 @@ static const char *password_of(const struct cache_settings *cs, char *buf,
 		return NULL;
 	}
 	if (cs->address.has_password)
-		return cs->address.password;
+		return cs->address.password;   /* may be "": then no AUTH */
 	if (!cs->password_file)
 		return "";
 	fd = open(cs->password_file, O_RDONLY | O_CLOEXEC);
@@ -290,8 +290,10 @@ int cache_settings_init(struct cache_settings *cs, const char *address,
 	memset(cs, 0, sizeof *cs);
 	cs->password_file = password_file;
 	cs->master = master;
-	if (redis_address_parse(address ? address : "127.0.0.1:6379",
-				&cs->address, err, errlen))
+	/* unset: the local default, or with sentinels nothing but db 0 */
+	if (!address)
+		address = sentinels ? "redis://" : "127.0.0.1:6379";
+	if (redis_address_parse(address, &cs->address, err, errlen))
 		return -1;
 	if (!sentinels != !master) {
 		snprintf(err, errlen, "BANK_CALLBACK_REDIS_SENTINELS and "
@@ -355,6 +357,12 @@ redisContext *cache_connect(const struct cache_settings *cs, char *err,
 		return NULL;
 	if (!*password)
 		password = NULL;
+	if (!password && cs->address.user[0]) {
+		snprintf(err, errlen, "redis: user %s has no password: give one "
+			 "in the address or a password file", cs->address.user);
+		explicit_bzero(buf, sizeof buf);
+		return NULL;
+	}
 	if (!cs->nsentinels) {
 		c = connect_to(&cs->address.server, err, errlen);
 		if (c && log_in(c, &cs->address, password, err, errlen)) {

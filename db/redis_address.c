@@ -125,7 +125,8 @@ static int parse_url(const char *p, struct redis_address *a, char *err,
 	}
 	if (p < (slash ? slash : end) &&
 	    host_port(p, slash ? slash : end, false, &a->server))
-		return fail(err, errlen, "bad host or port in the redis:// address");
+		return fail(err, errlen, "bad host or port in the redis:// address "
+			    "(a / @ or : in a user or password is written %2F %40 %3A)");
 	if (slash && slash + 1 < end) {
 		long db = number(slash + 1, end);
 
