@@ -436,10 +436,21 @@ int cache_replace_hash(redisContext *c, const char *key, size_t n,
 	char tmp[128];
 	redisReply *r;
 
-	/* Per-process name: two rebuilds at once never share a half-built
-	 * hash.  The expiry cleans up after a rebuild that died half-way;
-	 * PERSIST inside the MULTI removes it from the finished hash. */
-	snprintf(tmp, sizeof tmp, "%s.rebuild.%ld", key, (long)getpid());
+	unsigned char id[8];
+	char hex[2 * sizeof id + 1];
+
+	/* A random name: two rebuilds at once, on one host or on two
+	 * (where process ids repeat), never share a half-built hash.  The
+	 * expiry cleans up after a rebuild that died half-way; PERSIST
+	 * inside the MULTI removes it from the finished hash. */
+	if (getentropy(id, sizeof id) != 0) {
+		snprintf(err, errlen, "redis: no random name for the rebuild: %s",
+			 strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof id; i++)
+		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	snprintf(tmp, sizeof tmp, "%s.rebuild.%s", key, hex);
 	if (COMMAND(c, "DEL", 0, NULL, err, errlen, "DEL", tmp))
 		return -1;
 	if (n == 0)

@@ -117,36 +117,43 @@ static int wait_socket(PGconn *c, short events, long long end)
 	}
 }
 
-/* The step a statement is, for messages: its first word. */
-static const char *step_of(const char *sql, char *out, size_t size)
+/* The step a pipeline is, for messages: its statements' first words,
+ * "INSERT+COMMIT".  The server answers a pipeline at its Sync, all at
+ * once, so a time-out cannot say which statement it was stuck in. */
+static void name_step(const struct stmt *s, size_t n, char *out, size_t size)
 {
-	int n = (int)strcspn(sql, " ");
+	size_t len = 0;
 
-	snprintf(out, size, "%.*s", n, sql);
-	return out;
+	out[0] = '\0';
+	for (size_t i = 0; i < n && len < size; i++) {
+		int w = (int)strcspn(s[i].sql, " ");
+		int r = snprintf(out + len, size - len, "%s%.*s", i ? "+" : "",
+				 w, s[i].sql);
+
+		len += r > 0 ? (size_t)r : 0;
+	}
 }
 
 /* Sets err for a wait that ended badly (w from wait_socket, or 1 when
  * libpq itself failed): the connection's own error, or a time-out that
- * names the server and what we waited for. */
-static void wait_failed(PGconn *c, int w, const char *sql, char *err,
+ * names the server and the step. */
+static void wait_failed(PGconn *c, int w, const char *step, char *err,
 			size_t errlen)
 {
-	char server[300], step[16], msg[400];
+	char server[300], msg[400];
 
 	if (w != 0) {
 		set_err(err, errlen, "postgresql", PQerrorMessage(c));
 		return;
 	}
-	step_of(sql, step, sizeof step);
 	snprintf(msg, sizeof msg, "%s: no answer to %s in time%s",
 		 pg_server(c, server, sizeof server), step,
-		 strcmp(step, "COMMIT") == 0 ? " (whether it committed is unknown)" : "");
+		 strstr(step, "COMMIT") ? " (whether it committed is unknown)" : "");
 	set_err(err, errlen, "postgresql", msg);
 }
 
 /* Sends what libpq has buffered, by end.  0, or -1 (err set). */
-static int flush(PGconn *c, const char *sql, long long end, char *err,
+static int flush(PGconn *c, const char *step, long long end, char *err,
 		 size_t errlen)
 {
 	int r;
@@ -156,7 +163,7 @@ static int flush(PGconn *c, const char *sql, long long end, char *err,
 
 		/* the server may answer while we send: take it in */
 		if (w <= 0 || !PQconsumeInput(c)) {
-			wait_failed(c, w, sql, err, errlen);
+			wait_failed(c, w, step, err, errlen);
 			return -1;
 		}
 	}
@@ -167,14 +174,14 @@ static int flush(PGconn *c, const char *sql, long long end, char *err,
 
 /* PQgetResult, without waiting past end.  0 with *r set (NULL at the end
  * of a statement's results), or -1 (err set). */
-static int next_result(PGconn *c, const char *sql, long long end,
+static int next_result(PGconn *c, const char *step, long long end,
 		       PGresult **r, char *err, size_t errlen)
 {
 	while (PQisBusy(c)) {
 		int w = wait_socket(c, POLLIN, end);
 
 		if (w <= 0 || !PQconsumeInput(c)) {
-			wait_failed(c, w, sql, err, errlen);
+			wait_failed(c, w, step, err, errlen);
 			return -1;
 		}
 	}
@@ -192,10 +199,12 @@ static int pipeline(PGconn *c, const struct stmt *s, size_t n, size_t keep,
 		    PGresult **kept, char *err, size_t errlen)
 {
 	long long end = deadline_for(PG_STEP_MS);
+	char step[64];
 	PGresult *r;
 	int rc = 0;
 
 	*kept = NULL;
+	name_step(s, n, step, sizeof step);
 	if (!PQenterPipelineMode(c)) {
 		set_err(err, errlen, "postgresql", PQerrorMessage(c));
 		return -1;
@@ -210,10 +219,10 @@ static int pipeline(PGconn *c, const struct stmt *s, size_t n, size_t keep,
 		set_err(err, errlen, "postgresql", PQerrorMessage(c));
 		return -1;
 	}
-	if (flush(c, s[0].sql, end, err, errlen))
+	if (flush(c, step, end, err, errlen))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		if (next_result(c, s[i].sql, end, &r, err, errlen))
+		if (next_result(c, step, end, &r, err, errlen))
 			goto failed;
 		if (rc == 0 && !stmt_ok(&s[i], r)) {
 			rc = -1;
@@ -229,13 +238,13 @@ static int pipeline(PGconn *c, const struct stmt *s, size_t n, size_t keep,
 			PQclear(r);
 		/* each statement's results end with a NULL */
 		do {
-			if (next_result(c, s[i].sql, end, &r, err, errlen))
+			if (next_result(c, step, end, &r, err, errlen))
 				goto failed;
 			PQclear(r);
 		} while (r != NULL);
 	}
 	/* the Sync's own result, then out of pipeline mode */
-	if (next_result(c, s[n - 1].sql, end, &r, err, errlen))
+	if (next_result(c, step, end, &r, err, errlen))
 		goto failed;
 	PQclear(r);
 	if (!PQexitPipelineMode(c) && rc == 0) {

@@ -291,3 +291,26 @@ failover_under_stream() { # MODE HOLD
 	assert_status 200
 	assert_body $'ok\n'
 }
+
+@test "synchronous standby gone: COMMIT cannot finish, 503 naming it; the retry is not acknowledged until the standby is back" {
+	pg_primary_sync "$FO_PRIMARY"
+	BIN_CMD=(env "PGHOST=$FO_PRIMARY" "PGPORT=$FO_PRIMARY_PORT" PGDATABASE=bank
+		PGUSER=bank-callback "$BIN")
+	WALRCV_PID=$(PG_CLUSTER_DB=postgres pg_cluster_sql "$FO_STANDBY" \
+		'SELECT pid FROM pg_stat_wal_receiver')
+	[[ -n $WALRCV_PID ]] || fail "no walreceiver on the standby"
+	kill -STOP "$WALRCV_PID"
+	post_form /bank/netsave "$(<"$FO_BODY_DIR/1")"
+	assert_error 503
+	[[ $(<"$BATS_TEST_TMPDIR/stderr") == *"no answer to INSERT+COMMIT in time (whether it committed is unknown)"* ]] ||
+		fail "no COMMIT time-out in the log line:" "$(<"$BATS_TEST_TMPDIR/stderr")"
+	# The retry finds the row the primary committed locally, but its own COMMIT (it counts the
+	# replay) waits for the standby too: still no acknowledgement the standby could lose.
+	post_form /bank/netsave "$(<"$FO_BODY_DIR/1")"
+	assert_error 503
+	kill -CONT "$WALRCV_PID"
+	WALRCV_PID=''
+	post_form /bank/netsave "$(<"$FO_BODY_DIR/1")"
+	assert_ack "$(fo_trx 1)"
+	assert_eq "$(pg_cluster_sql "$FO_PRIMARY" "SELECT count(*) FROM bank_netsave WHERE ord_id = '$(fo_ord 1)'")" 1 "rows"
+}
