@@ -16,6 +16,9 @@ static void set_err(char *err, size_t errlen, const char *what,
 {
 	size_t n;
 
+	/* the severity adds nothing to a line that already says it failed */
+	if (msg && strncmp(msg, "ERROR:  ", 8) == 0)
+		msg += 8;
 	snprintf(err, errlen, "%s: %s", what, msg ? msg : "unknown error");
 	n = strlen(err);
 	while (n && (err[n - 1] == '\n' || err[n - 1] == ' '))

@@ -85,3 +85,43 @@ teardown() {
 	post_form /bank/register "$(register_body)"
 	assert_error 403
 }
+
+# ---- a server that cannot take our writes ------------------------------------------------
+
+# Put the role's privileges and defaults back as sql/ leaves them, whatever the test changed.
+restore_role() {
+	psql_val 'ALTER ROLE "bank-callback" RESET default_transaction_read_only' >/dev/null
+	PGUSER=postgres PGOPTIONS='-c client_min_messages=warning' \
+		psql -q -X -v ON_ERROR_STOP=1 -f "$TESTS_ROOT/../sql/003-role.sql" >/dev/null
+	PGUSER=postgres PGOPTIONS='-c client_min_messages=warning' \
+		psql -q -X -v ON_ERROR_STOP=1 -f "$TESTS_ROOT/../sql/004-replays.sql" >/dev/null
+}
+
+@test "read-only PostgreSQL: health 503 and --check FAIL name it; a callback gets 503" {
+	psql_val 'ALTER ROLE "bank-callback" SET default_transaction_read_only = on' >/dev/null
+	stdin_request GET /bank/health ''
+	local log
+	log=$(<"$BATS_TEST_TMPDIR/stderr")
+	[[ $log == *"cannot take writes (transaction_read_only is on)"* ]] || { restore_role; fail "health log:" "$log"; }
+	[[ $RESP_STATUS == 503 ]] || { restore_role; fail "health answered $RESP_STATUS"; }
+	run "$BIN" --check
+	[[ $status -ne 0 && $output == *"FAIL postgresql: "*"read-only"* ]] || { restore_role; fail "--check:" "$output"; }
+	post_form /bank/netsave "$(netsave_body)"
+	restore_role
+	assert_error 503
+	assert_rows bank_netsave 0
+	stdin_request GET /bank/health ''
+	assert_status 200
+}
+
+@test "--check: a role without a privilege fails on privileges, naming each statement it may not run" {
+	psql_val 'REVOKE INSERT ON bank_netsave FROM "bank-callback"' >/dev/null
+	run "$BIN" --check
+	restore_role
+	[[ $status -ne 0 ]] || fail "--check exited 0 without INSERT on bank_netsave:" "$output"
+	[[ $output == *$'\n'"FAIL privileges: top-up insert: postgresql: permission denied for table bank_netsave"* ]] ||
+		fail "no FAIL privileges line for the top-up insert:" "$output"
+	[[ $(grep -c '^FAIL privileges' <<<"$output") -eq 1 ]] || fail "other statements failed too:" "$output"
+	run "$BIN" --check
+	[[ $output == *$'\n'"ok privileges: bank-callback may run all 12 statements"* ]] || fail "after the grant:" "$output"
+}
