@@ -24,6 +24,7 @@ teardown() {
 		kill "$XINETD_PID" 2>/dev/null || true
 		wait "$XINETD_PID" 2>/dev/null || true
 	fi
+	[[ -z ${PG_STOPPED:-} ]] || kill -CONT "$PG_STOPPED" 2>/dev/null || true
 	if [[ -n ${COLLATION_CHANGED:-} ]]; then
 		psql_val "UPDATE pg_database SET datcollversion = pg_database_collation_actual_version(oid)
 			WHERE datname = current_database()"
@@ -245,4 +246,31 @@ nginx_example() { awk '/^server \{$/ { on = 1 } on { print } on && /^\}$/ { exit
 	repo_make install DESTDIR="$d" PREFIX=/usr >/dev/null
 	repo_make uninstall DESTDIR="$d" PREFIX=/usr >/dev/null
 	assert_eq "$(cd "$d" && find . -type f | sort)" "" "files left"
+}
+
+@test "xinetd: the last-resort alarm answers one clean 503 on the client's socket" {
+	xinetd_start
+	PG_STOPPED=$(head -n 1 "$SERVICES_DIR/pg/postmaster.pid")
+	kill -STOP "$PG_STOPPED"
+	build_request POST /bank/netsave "$(netsave_body)"
+	exec 5<>"/dev/tcp/127.0.0.1/$SOCKET_PORT"
+	printf '%s' "$REQUEST" >&5
+	# the handler xinetd started waits on a connect to the stopped server: SIGALRM is its
+	# alarm firing there
+	local pid='' i
+	for ((i = 0; i < 100; i++)); do
+		pid=$(pgrep -P "$XINETD_PID" | head -n 1)
+		[[ -n $pid ]] && break
+		sleep 0.05
+	done
+	[[ -n $pid ]] || fail "no handler under xinetd"
+	sleep 0.5
+	kill -ALRM "$pid"
+	timeout 15 cat <&5 >"$BATS_TEST_TMPDIR/alarm"
+	exec 5<&-
+	kill -CONT "$PG_STOPPED"
+	PG_STOPPED=''
+	assert_one_response alarm 503
+	assert_body $'503 Service Unavailable\n'
+	assert_rows bank_netsave 0
 }
