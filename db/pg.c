@@ -192,6 +192,19 @@ static int next_result(PGconn *c, const char *step, long long end,
 	return 0;
 }
 
+/* next_result, except that once a statement failed (failed != 0) what
+ * follows, such as the server closing the connection after a FATAL,
+ * does not replace the first error: the one that says why. */
+static int next_result_after(PGconn *c, const char *step, long long end,
+			     PGresult **r, int failed, char *err, size_t errlen)
+{
+	char later[256] = "";
+
+	if (!failed)
+		return next_result(c, step, end, r, err, errlen);
+	return next_result(c, step, end, r, later, sizeof later);
+}
+
 /* Runs n statements in one pipeline with one Sync: one round trip
  * instead of n, all of it by one deadline (PG_STEP_MS, or the request's
  * if sooner).  The result of statement `keep` goes to *kept (the caller
@@ -225,7 +238,7 @@ static int pipeline(PGconn *c, const struct stmt *s, size_t n, size_t keep,
 	if (flush(c, step, end, err, errlen))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		if (next_result(c, step, end, &r, err, errlen))
+		if (next_result_after(c, step, end, &r, rc, err, errlen))
 			goto failed;
 		if (rc == 0 && !stmt_ok(&s[i], r)) {
 			rc = -1;
@@ -241,13 +254,13 @@ static int pipeline(PGconn *c, const struct stmt *s, size_t n, size_t keep,
 			PQclear(r);
 		/* each statement's results end with a NULL */
 		do {
-			if (next_result(c, step, end, &r, err, errlen))
+			if (next_result_after(c, step, end, &r, rc, err, errlen))
 				goto failed;
 			PQclear(r);
 		} while (r != NULL);
 	}
 	/* the Sync's own result, then out of pipeline mode */
-	if (next_result(c, step, end, &r, err, errlen))
+	if (next_result_after(c, step, end, &r, rc, err, errlen))
 		goto failed;
 	PQclear(r);
 	if (!PQexitPipelineMode(c) && rc == 0) {

@@ -61,3 +61,27 @@ setup() {
 	! grep -E 'ERROR|prepared statement|server_reset' "$SERVICES_DIR/pgbouncer/pgbouncer.log" ||
 		fail "PgBouncer complained"
 }
+
+@test "pgbouncer: its server down: 503 with PgBouncer's own reason in the log; acknowledged once it is back" {
+	stdin_request GET /bank/health ''
+	assert_status 200
+	pg_stop
+	local i log
+	for i in 1 2; do
+		post_form /bank/netsave "$(netsave_body)"
+		assert_error 503
+		log=$(<"$BATS_TEST_TMPDIR/stderr")
+		# PgBouncer answers the login itself and says why at the first statement, then
+		# closes: the close must not hide the reason
+		[[ $log == *'note="postgresql: FATAL:  '* ]] || fail "no PgBouncer reason in the log line:" "$log"
+	done
+	pg_start
+	# the bank retries; PgBouncer tries its server again after server_login_retry (1 s)
+	for ((i = 0; i < 20; i++)); do
+		post_form /bank/netsave "$(netsave_body)"
+		[[ $RESP_STATUS == 503 ]] || break
+		sleep 0.5
+	done
+	assert_ack "$NS_TRX"
+	assert_rows bank_netsave 1
+}

@@ -195,6 +195,10 @@ pgbouncer_start() {
 		pool_mode = transaction
 		max_client_conn = 300
 		default_pool_size = 8
+		; as README recommends for failover: retry a lost server at once, and give up on a
+		; queued query before the handler's own deadline does
+		server_login_retry = 1
+		query_wait_timeout = 4
 		logfile = $dir/pgbouncer.log
 		pidfile = $dir/pgbouncer.pid
 	INI
