@@ -114,8 +114,8 @@ static bool log_to_syslog;
  * the signal handler only calls write(2): to stderr, or under syslog to
  * a socket of its own on /dev/log (syslog(3) is not async-signal-safe),
  * with the message already in syslog's format. */
-static char alarm_answer[256], alarm_line[320];
-static size_t alarm_answer_len, alarm_line_len;
+static char alarm_answer[256], alarm_line[320], alarm_line_sent[320];
+static size_t alarm_answer_len, alarm_line_len, alarm_line_sent_len;
 static int alarm_log_fd = 2;
 static volatile sig_atomic_t answered, logging;
 
@@ -124,8 +124,12 @@ static void last_resort(int sig)
 	(void)sig;
 	if (!answered)
 		(void)!write(1, alarm_answer, alarm_answer_len);
-	if (!logging && alarm_log_fd >= 0)
+	/* once the answer went out (or began to), the line must not say
+	 * 503: it says when the alarm came */
+	if (!logging && alarm_log_fd >= 0 && !answered && alarm_line_len)
 		(void)!write(alarm_log_fd, alarm_line, alarm_line_len);
+	if (!logging && alarm_log_fd >= 0 && answered && alarm_line_sent_len)
+		(void)!write(alarm_log_fd, alarm_line_sent, alarm_line_sent_len);
 	_exit(1);
 }
 
@@ -181,17 +185,14 @@ static int keep_stderr_off_the_client(void)
 	return 0;
 }
 
-/* Arms the alarm; called again once the request's method and path are
- * known, to name them in its log line. */
-static void arm_last_resort(const struct http_request *req)
+/* One of the alarm's log lines into mem: the request's method and path
+ * (or "-"), then what.  Its length, or 0 if it did not fit. */
+static size_t alarm_log_line(char *mem, size_t size,
+			     const struct http_request *req, const char *what)
 {
 	struct buf b;
 
-	buf_init(&b, alarm_answer, sizeof alarm_answer);
-	http_response(&b, 503, "text/plain; charset=utf-8", (struct slice){ "", 0 },
-		      slice_from("503 Service Unavailable\n"));
-	alarm_answer_len = b.len;
-	buf_init(&b, alarm_line, sizeof alarm_line);
+	buf_init(&b, mem, size);
 	if (log_to_syslog) {
 		/* RFC 3164 as syslog(3) sends it: daemon.err, tag and pid */
 		buf_puts(&b, "<27>bank-callback[");
@@ -203,11 +204,29 @@ static void arm_last_resort(const struct http_request *req)
 	buf_put_safe(&b, req ? req->method : slice_from("-"), 8);
 	buf_putc(&b, ' ');
 	buf_put_safe(&b, req ? req->path : slice_from("-"), 64);
-	buf_puts(&b, " status=503 outcome=\"failed\" note=\"killed by the last-resort alarm: "
-		 "the work outlived every deadline\"");
+	buf_puts(&b, what);
 	if (!log_to_syslog)
 		buf_putc(&b, '\n');
-	alarm_line_len = b.overflow ? 0 : b.len;
+	return b.overflow ? 0 : b.len;
+}
+
+/* Arms the alarm; called again once the request's method and path are
+ * known, to name them in its log lines (long before the alarm can come:
+ * the read takes 10 s at most). */
+static void arm_last_resort(const struct http_request *req)
+{
+	struct buf b;
+
+	buf_init(&b, alarm_answer, sizeof alarm_answer);
+	http_response(&b, 503, "text/plain; charset=utf-8", (struct slice){ "", 0 },
+		      slice_from("503 Service Unavailable\n"));
+	alarm_answer_len = b.len;
+	alarm_line_len = alarm_log_line(alarm_line, sizeof alarm_line, req,
+		" status=503 outcome=\"failed\" note=\"killed by the last-resort "
+		"alarm: the work outlived every deadline\"");
+	alarm_line_sent_len = alarm_log_line(alarm_line_sent, sizeof alarm_line_sent, req,
+		" outcome=\"killed\" note=\"killed by the last-resort alarm after the "
+		"answer was written, before its log line\"");
 	signal(SIGALRM, last_resort);
 	if (!req)
 		alarm(LAST_RESORT_SECONDS);

@@ -1,9 +1,10 @@
 /* deadline: the clock, and the one time budget of a request.
  *
- * A process serves one request, so its budget is process-wide: every
- * wait on PostgreSQL or Redis ends by the request's deadline, well
- * inside the unit's RuntimeMaxSec, and the alarm in bank-callback.c is
- * only the last resort behind it. */
+ * A process serves one request, so its budget is process-wide.  Waits
+ * on PostgreSQL's answers end by it (db/pg.c); libpq's connect time-out
+ * and Redis's socket time-outs are sized from it (a name lookup has
+ * none); the alarm in bank-callback.c is the last resort behind them,
+ * still inside the unit's RuntimeMaxSec. */
 #ifndef DEADLINE_H
 #define DEADLINE_H
 

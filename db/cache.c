@@ -45,8 +45,8 @@ static void server_of(const redisContext *c, char *out, size_t size)
 /* err = "redis STEP at SERVER: what", with what reduced to something
  * that holds no data: the error reply's code, or the connection's
  * failure (a time-out said as such). */
-static void fail(const redisContext *c, const redisReply *r, const char *step,
-		 int saved_errno, char *err, size_t errlen)
+static void set_failure(const redisContext *c, const redisReply *r, const char *step,
+			int saved_errno, char *err, size_t errlen)
 {
 	char server[REDIS_HOST_MAX + 16], code[16];
 	const char *what = "no reply";
@@ -93,7 +93,7 @@ static int command(redisContext *c, const char *step, int want,
 	r = redisCommandArgv(c, argc, argv, lens);
 	e = errno;
 	if (!r || r->type == REDIS_REPLY_ERROR || (want && r->type != want)) {
-		fail(c, r, step, e, err, errlen);
+		set_failure(c, r, step, e, err, errlen);
 		freeReplyObject(r);
 		return -1;
 	}
@@ -109,9 +109,14 @@ static int command(redisContext *c, const char *step, int want,
 		(int)(sizeof (const char *[]){ __VA_ARGS__ } / sizeof(const char *)), \
 		(const char *[]){ __VA_ARGS__ }, NULL)
 
-static struct timeval timeout(void)
+/* The socket time-out for a step that must end by end (now_ms): at most
+ * CACHE_STEP_MS, never past end nor the request's deadline. */
+static struct timeval timeout(long long end)
 {
 	long long ms = deadline_left(CACHE_STEP_MS);
+
+	if (end - now_ms() < ms)
+		ms = end - now_ms();
 
 	/* 0 would mean "no time-out" to the kernel */
 	if (ms < 1)
@@ -119,26 +124,29 @@ static struct timeval timeout(void)
 	return (struct timeval){ (time_t)(ms / 1000), (suseconds_t)(ms % 1000 * 1000) };
 }
 
-static redisContext *connect_to(const struct redis_server *s, char *err,
-				size_t errlen)
+static redisContext *connect_to(const struct redis_server *s, long long end,
+				char *err, size_t errlen)
 {
 	char name[REDIS_HOST_MAX + 16];
 	redisContext *c;
 
-	c = s->host[0] ? redisConnectWithTimeout(s->host, s->port, timeout())
-		       : redisConnectUnixWithTimeout(s->path, timeout());
+	errno = 0;
+	c = s->host[0] ? redisConnectWithTimeout(s->host, s->port, timeout(end))
+		       : redisConnectUnixWithTimeout(s->path, timeout(end));
 	if (!c || c->err) {
 		redis_server_describe(s, name, sizeof name);
 		if (!c)
 			snprintf(err, errlen, "redis connect to %s: out of memory", name);
 		else
-			fail(c, NULL, "connect", errno, err, errlen);
+			set_failure(c, NULL, "connect", errno, err, errlen);
 		redisFree(c);
 		return NULL;
 	}
-	/* Each command gets the same deadline (SO_RCVTIMEO, SO_SNDTIMEO). */
-	if (redisSetTimeout(c, timeout()) != REDIS_OK) {
-		fail(c, NULL, "time-out setting", errno, err, errlen);
+	/* Each read and write of a command gets the same time-out
+	 * (SO_RCVTIMEO, SO_SNDTIMEO): a callback sends two commands at
+	 * most after logging in. */
+	if (redisSetTimeout(c, timeout(end)) != REDIS_OK) {
+		set_failure(c, NULL, "time-out setting", errno, err, errlen);
 		redisFree(c);
 		return NULL;
 	}
@@ -179,9 +187,10 @@ int cache_role(redisContext *c, char *role, size_t size, char *err,
 
 /* Asks sentinel s for master name's address.  0, or -1. */
 static int ask_sentinel(const struct redis_server *s, const char *name,
-			struct redis_server *master, char *err, size_t errlen)
+			long long end, struct redis_server *master, char *err,
+			size_t errlen)
 {
-	redisContext *c = connect_to(s, err, errlen);
+	redisContext *c = connect_to(s, end, err, errlen);
 	redisReply *r = NULL;
 	int rc = -1;
 
@@ -218,15 +227,16 @@ static int ask_sentinel(const struct redis_server *s, const char *name,
 /* Connects to what sentinel i names as the master and confirms with
  * ROLE that it is one: a sentinel may not yet know of a failover. */
 static redisContext *master_via(const struct cache_settings *cs, size_t i,
-				const char *password, char *err, size_t errlen)
+				const char *password, long long end, char *err,
+				size_t errlen)
 {
 	struct redis_server master;
 	char role[32], name[REDIS_HOST_MAX + 16];
 	redisContext *c;
 
-	if (ask_sentinel(&cs->sentinels[i], cs->master, &master, err, errlen))
+	if (ask_sentinel(&cs->sentinels[i], cs->master, end, &master, err, errlen))
 		return NULL;
-	c = connect_to(&master, err, errlen);
+	c = connect_to(&master, end, err, errlen);
 	if (!c)
 		return NULL;
 	if (log_in(c, &cs->address, password, err, errlen) ||
@@ -266,7 +276,9 @@ static const char *password_of(const struct cache_settings *cs, char *buf,
 			 cs->password_file, strerror(errno));
 		return NULL;
 	}
-	n = read(fd, buf, size - 1);
+	do
+		n = read(fd, buf, size - 1);
+	while (n < 0 && errno == EINTR);
 	close(fd);
 	if (n < 0) {
 		snprintf(err, errlen, "redis password file %s: %s",
@@ -274,8 +286,13 @@ static const char *password_of(const struct cache_settings *cs, char *buf,
 		return NULL;
 	}
 	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	if (!buf[0] || memchr(buf, '\0', (size_t)n) != buf + strlen(buf)) {
+	/* the first line, with or without its newline; a NUL in it is not
+	 * a password anyone typed */
+	n = (ssize_t)strcspn(buf, "\r\n");
+	if (memchr(buf, '\0', (size_t)n))
+		n = 0;
+	buf[n] = '\0';
+	if (n == 0) {
 		snprintf(err, errlen, "redis password file %s: no password on its "
 			 "first line", cs->password_file);
 		return NULL;
@@ -346,6 +363,8 @@ void cache_settings_describe(const struct cache_settings *cs, char *out,
 redisContext *cache_connect(const struct cache_settings *cs, char *err,
 			    size_t errlen)
 {
+	/* all of it, however many sentinels: the acknowledgement waits */
+	long long end = deadline_for(CACHE_CONNECT_MS);
 	char buf[REDIS_SECRET_MAX];
 	const char *password;
 	redisContext *c = NULL;
@@ -364,15 +383,15 @@ redisContext *cache_connect(const struct cache_settings *cs, char *err,
 		return NULL;
 	}
 	if (!cs->nsentinels) {
-		c = connect_to(&cs->address.server, err, errlen);
+		c = connect_to(&cs->address.server, end, err, errlen);
 		if (c && log_in(c, &cs->address, password, err, errlen)) {
 			redisFree(c);
 			c = NULL;
 		}
 	}
 	/* The first sentinel that names a master which says it is one. */
-	for (size_t i = 0; !c && i < cs->nsentinels; i++)
-		c = master_via(cs, i, password, err, errlen);
+	for (size_t i = 0; !c && i < cs->nsentinels && now_ms() < end; i++)
+		c = master_via(cs, i, password, end, err, errlen);
 	explicit_bzero(buf, sizeof buf);
 	return c;
 }
@@ -405,10 +424,22 @@ static int fill_hash(redisContext *c, const char *tmp, size_t n,
 			argv[3 + 2 * j] = values[i + j];
 		}
 		if (redisAppendCommandArgv(c, (int)(2 + 2 * k), argv, NULL) != REDIS_OK) {
-			fail(c, NULL, "HSET", errno, err, errlen);
+			set_failure(c, NULL, "HSET", errno, err, errlen);
 			return -1;
 		}
 		commands++;
+		/* The expiry right after the first HSET: a rebuild that dies
+		 * half-way (Redis out of memory, a time-out, the alarm) leaves
+		 * nothing behind for long under its random name. */
+		if (i == 0) {
+			const char *expire[] = { "EXPIRE", tmp, "600" };
+
+			if (redisAppendCommandArgv(c, 3, expire, NULL) != REDIS_OK) {
+				set_failure(c, NULL, "EXPIRE", errno, err, errlen);
+				return -1;
+			}
+			commands++;
+		}
 	}
 	for (size_t i = 0; i < commands; i++) {
 		void *r = NULL;
@@ -416,12 +447,12 @@ static int fill_hash(redisContext *c, const char *tmp, size_t n,
 
 		errno = 0;
 		if (redisGetReply(c, &r) != REDIS_OK) {
-			fail(c, NULL, "HSET", errno, err, errlen);
+			set_failure(c, NULL, "HSET", errno, err, errlen);
 			return -1;
 		}
 		e = errno;
 		if (((redisReply *)r)->type == REDIS_REPLY_ERROR) {
-			fail(c, r, "HSET", e, err, errlen);
+			set_failure(c, r, "HSET", e, err, errlen);
 			rc = -1;
 		}
 		freeReplyObject(r);
@@ -441,8 +472,9 @@ int cache_replace_hash(redisContext *c, const char *key, size_t n,
 
 	/* A random name: two rebuilds at once, on one host or on two
 	 * (where process ids repeat), never share a half-built hash.  The
-	 * expiry cleans up after a rebuild that died half-way; PERSIST
-	 * inside the MULTI removes it from the finished hash. */
+	 * expiry fill_hash sets with the first HSET cleans up after a
+	 * rebuild that died half-way; PERSIST inside the MULTI removes it
+	 * from the finished hash. */
 	if (getentropy(id, sizeof id) != 0) {
 		snprintf(err, errlen, "redis: no random name for the rebuild: %s",
 			 strerror(errno));
@@ -451,12 +483,9 @@ int cache_replace_hash(redisContext *c, const char *key, size_t n,
 	for (size_t i = 0; i < sizeof id; i++)
 		snprintf(hex + 2 * i, 3, "%02x", id[i]);
 	snprintf(tmp, sizeof tmp, "%s.rebuild.%s", key, hex);
-	if (COMMAND(c, "DEL", 0, NULL, err, errlen, "DEL", tmp))
-		return -1;
 	if (n == 0)
 		return COMMAND(c, "DEL", 0, NULL, err, errlen, "DEL", key);
 	if (fill_hash(c, tmp, n, fields, values, err, errlen) ||
-	    COMMAND(c, "EXPIRE", 0, NULL, err, errlen, "EXPIRE", tmp, "600") ||
 	    COMMAND(c, "MULTI", 0, NULL, err, errlen, "MULTI") ||
 	    COMMAND(c, "RENAME", 0, NULL, err, errlen, "RENAME", tmp, key) ||
 	    COMMAND(c, "PERSIST", 0, NULL, err, errlen, "PERSIST", key))

@@ -10,10 +10,13 @@
 #include <stddef.h>
 
 enum {
-	/* Each connect and each command; never past the request's
-	 * deadline (deadline.h).  A hung Redis cannot hold an
-	 * acknowledgement back for long. */
+	/* The socket time-out of each connect and of each read or write
+	 * of a command, never past the request's deadline (deadline.h). */
 	CACHE_STEP_MS = 1000,
+	/* Connecting and logging in, however many sentinels are asked:
+	 * an acknowledgement waits for the cache, so a hung Redis must not
+	 * hold it back for long. */
+	CACHE_CONNECT_MS = 3000,
 };
 
 /* Where Redis is and how to log in: BANK_CALLBACK_REDIS and its

@@ -68,6 +68,12 @@ static int check_privileges(PGconn *c)
 	for (size_t i = 0; i < NSTATEMENTS; i++) {
 		PGresult *r;
 
+		if (statements[i].nparams > (int)(sizeof nulls / sizeof nulls[0])) {
+			printf("FAIL privileges: %s: more parameters than --check "
+			       "can give\n", statements[i].name);
+			failed = 1;
+			continue;
+		}
 		snprintf(sql, sizeof sql, "EXPLAIN %s", statements[i].sql);
 		r = pg_exec(c, sql, statements[i].nparams, nulls, err, sizeof err);
 		if (!r) {

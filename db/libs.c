@@ -41,6 +41,7 @@
 	X(int, PQflush, (PGconn *c), (c)) \
 	X(int, PQconsumeInput, (PGconn *c), (c)) \
 	X(int, PQisBusy, (PGconn *c), (c)) \
+	X(PGpipelineStatus, PQpipelineStatus, (const PGconn *c), (c)) \
 	X(char *, PQdb, (const PGconn *c), (c)) \
 	X(int, PQenterPipelineMode, (PGconn *c), (c)) \
 	X(int, PQexitPipelineMode, (PGconn *c), (c)) \

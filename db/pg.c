@@ -46,23 +46,39 @@ const char *pg_server(PGconn *c, char *out, size_t size)
 	return out;
 }
 
+/* How many hosts libpq will try: PGHOST's comma-separated list. */
+static long long hosts(void)
+{
+	const char *h = getenv("PGHOST");
+	long long n = 1;
+
+	for (; h && *h; h++)
+		n += *h == ',';
+	return n;
+}
+
 PGconn *pg_connect(char *err, size_t errlen)
 {
 	const char *keys[] = { "fallback_application_name", "connect_timeout", NULL };
 	char timeout[24];
 	const char *vals[] = { "bank-callback", timeout, NULL };
 	const char *env = getenv("PGCONNECT_TIMEOUT");
-	long long want = PG_CONNECT_SECONDS, left;
+	long long want = PG_CONNECT_SECONDS, each;
 	PGconn *c;
 
 	if (libs_load_pq(err, errlen))
 		return NULL;
-	if (env && *env)
-		want = strtoll(env, NULL, 10);
-	/* libpq's own deadline, per host it tries (2 s at least, libpq's
-	 * floor), never past the request's. */
-	left = deadline_left(want * 1000) / 1000;
-	snprintf(timeout, sizeof timeout, "%lld", left > 2 ? left : 2);
+	/* the operator's choice, but never libpq's 0 (wait for ever) */
+	if (env && *env) {
+		long long v = strtoll(env, NULL, 10);
+
+		if (v > 0 && v < 3600)
+			want = v;
+	}
+	/* libpq's own deadline applies to each host it tries: share the
+	 * request's time left between them (libpq waits 2 s at least). */
+	each = deadline_left(want * 1000 * hosts()) / 1000 / hosts();
+	snprintf(timeout, sizeof timeout, "%lld", each > 2 ? each : 2);
 	c = PQconnectdbParams(keys, vals, 0);
 	if (!c || PQstatus(c) != CONNECTION_OK) {
 		set_err(err, errlen, "postgresql connect",
@@ -195,7 +211,7 @@ static int next_result(PGconn *c, const char *step, long long end,
 /* next_result, except that once a statement failed (failed != 0) what
  * follows, such as the server closing the connection after a FATAL,
  * does not replace the first error: the one that says why. */
-static int next_result_after(PGconn *c, const char *step, long long end,
+static int next_result_keeping_first(PGconn *c, const char *step, long long end,
 			     PGresult **r, int failed, char *err, size_t errlen)
 {
 	char later[256] = "";
@@ -215,12 +231,26 @@ static int pipeline(PGconn *c, const struct stmt *s, size_t n, size_t keep,
 		    PGresult **kept, char *err, size_t errlen)
 {
 	long long end = deadline_for(PG_STEP_MS);
-	char step[64];
+	char step[64], server[300], msg[400];
 	PGresult *r;
 	int rc = 0;
 
 	*kept = NULL;
 	name_step(s, n, step, sizeof step);
+	/* A connection a time-out left in pipeline mode has results of
+	 * its own still to come: it is fit only for PQfinish(). */
+	if (PQpipelineStatus(c) != PQ_PIPELINE_OFF) {
+		set_err(err, errlen, "postgresql", "connection unusable after a time-out");
+		return -1;
+	}
+	/* Too late to wait for an answer: better not to send at all than
+	 * to commit what we must then answer 503 for. */
+	if (end - now_ms() < PG_MIN_STEP_MS) {
+		snprintf(msg, sizeof msg, "%s: no time left for %s; not sent",
+			 pg_server(c, server, sizeof server), step);
+		set_err(err, errlen, "postgresql", msg);
+		return -1;
+	}
 	if (!PQenterPipelineMode(c)) {
 		set_err(err, errlen, "postgresql", PQerrorMessage(c));
 		return -1;
@@ -238,7 +268,7 @@ static int pipeline(PGconn *c, const struct stmt *s, size_t n, size_t keep,
 	if (flush(c, step, end, err, errlen))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		if (next_result_after(c, step, end, &r, rc, err, errlen))
+		if (next_result_keeping_first(c, step, end, &r, rc, err, errlen))
 			goto failed;
 		if (rc == 0 && !stmt_ok(&s[i], r)) {
 			rc = -1;
@@ -254,13 +284,13 @@ static int pipeline(PGconn *c, const struct stmt *s, size_t n, size_t keep,
 			PQclear(r);
 		/* each statement's results end with a NULL */
 		do {
-			if (next_result_after(c, step, end, &r, rc, err, errlen))
+			if (next_result_keeping_first(c, step, end, &r, rc, err, errlen))
 				goto failed;
 			PQclear(r);
 		} while (r != NULL);
 	}
 	/* the Sync's own result, then out of pipeline mode */
-	if (next_result_after(c, step, end, &r, rc, err, errlen))
+	if (next_result_keeping_first(c, step, end, &r, rc, err, errlen))
 		goto failed;
 	PQclear(r);
 	if (!PQexitPipelineMode(c) && rc == 0) {

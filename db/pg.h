@@ -13,16 +13,22 @@ enum {
 	/* libpq's connect_timeout per host unless PGCONNECT_TIMEOUT says
 	 * otherwise; either way never past the request's deadline. */
 	PG_CONNECT_SECONDS = 5,
-	/* One round trip (a pipeline): the transaction's statement_timeout
-	 * (5 s) and a second for the server to say so. */
+	/* One round trip (a pipeline of up to three statements, of which
+	 * one does real work): the transaction's statement_timeout (5 s)
+	 * and a second for the server to say so. */
 	PG_STEP_MS = 6000,
+	/* Less time than this left before the request's deadline: a round
+	 * trip is not started. */
+	PG_MIN_STEP_MS = 200,
 };
 
-/* Connects with libpq's own environment (PGHOST, PGSERVICE, ...) and
- * makes the connection non-blocking: every later wait has a deadline
- * (PG_STEP_MS, or the request's; see deadline.h), and a time-out's
- * message names the server and the statement.  Returns NULL with a
- * message in err. */
+/* Connects with libpq's own environment (PGHOST, PGSERVICE, ...), with
+ * libpq's connect_timeout per host sized to fit the request's time left
+ * between PGHOST's hosts (2 s each at least; a name lookup has no
+ * time-out), and makes the connection non-blocking: every later wait
+ * ends by PG_STEP_MS or the request's deadline, and a time-out's message
+ * names the server and the statements.  Returns NULL with a message in
+ * err. */
 PGconn *pg_connect(char *err, size_t errlen);
 
 /* "host:port" of c's server into out (a socket directory for a host on

@@ -66,7 +66,7 @@ stop_daemons() {
 # replica has the same keys, and the one without HSET never gets any).
 pw_cli() { REDISCLI_AUTH=$PW redis-cli -h 127.0.0.1 -p "$P_PW" "$@"; }
 acl_cli() {
-	redis-cli -h 127.0.0.1 -p "$P_ACL" --user cacher --pass cacherpw --no-auth-warning "$@"
+	redis-cli -h 127.0.0.1 -p "$P_ACL" --user tester --pass testerpw --no-auth-warning "$@"
 }
 m_cli() { redis-cli -h 127.0.0.1 -p "$P_M" "$@"; }
 
@@ -104,12 +104,14 @@ setup_file() {
 
 	start_redis "$d" pw --port "$P_PW" --requirepass "$PW" \
 		--unixsocket "$d/pw.sock" --unixsocketperm 700
-	# Redis 7 ACLs: the handler's own user, and one that may only read; the default user is
-	# off, so a client that does not log in can do nothing at all.
+	# Redis 7 ACLs: the handler's own user with exactly what README grants it, one that may
+	# only read, and the test's own; the default user is off, so a client that does not log
+	# in can do nothing at all.
 	cat >"$d/acl.conf" <<-CONF
 		user default off
-		user cacher on >cacherpw ~* &* +@all
+		user cacher on >cacherpw ~bank-customers* ~customers-pnrid* ~bank-mer-customers* +hset +del +expire +multi +exec +rename +persist +select +role
 		user reader on >readerpw ~* &* +@read +ping
+		user tester on >testerpw ~* &* +@all
 	CONF
 	start_redis "$d" acl "$d/acl.conf" --port "$P_ACL"
 	start_redis "$d" master --port "$P_M"
@@ -119,14 +121,15 @@ setup_file() {
 	start_redis "$d" nohset "$d/nohset.conf" --port "$P_NOHSET"
 
 	wait_pong -h 127.0.0.1 -p "$P_PW" --pass "$PW" --no-auth-warning
-	wait_pong -h 127.0.0.1 -p "$P_ACL" --user cacher --pass cacherpw --no-auth-warning
+	wait_pong -h 127.0.0.1 -p "$P_ACL" --user tester --pass testerpw --no-auth-warning
 	wait_pong -h 127.0.0.1 -p "$P_M"
 	wait_pong -h 127.0.0.1 -p "$P_R"
 	wait_pong -h 127.0.0.1 -p "$P_NOHSET"
 
 	printf '%s\n' "$PW" >"$d/redis-password"
 	mkdir -p "$d/credentials"
-	printf '%s\n' "$PW" >"$d/credentials/redis-password"
+	# no newline, as systemd's SetCredential= and `echo -n` write it
+	printf '%s' "$PW" >"$d/credentials/redis-password"
 }
 
 teardown_file() {
@@ -305,6 +308,13 @@ assert_stored() { # the register's row, whatever Redis did
 	[[ $output == *"ok redis: 127.0.0.1:$P_ACL, user cacher, with a password, a master"* ]] ||
 		fail "no ok redis line:" "$output"
 	assert_secret_free "$output"
+
+	# README's grants are enough for RefreshRedis too
+	with_redis "BANK_CALLBACK_REDIS=redis://cacher:cacherpw@127.0.0.1:$P_ACL"
+	refresh_redis
+	assert_status 200
+	assert_eq "$(acl_cli hget bank-customers pnr_bob)" 6000060000123457
+	assert_eq "$(acl_cli keys '*rebuild*')" "" "temporary keys left"
 }
 
 @test "redis ACL: the user in the URL, its password in a file: AUTH user password; a read-only user is NOPERM" {
