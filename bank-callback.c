@@ -84,14 +84,22 @@ static void dispatch(struct ctx *x, const struct http_request *req)
 		reply_error(x, 404, "no such route");
 		return;
 	}
-	if (!slice_eq(req->method, rt->method)) {
+	/* HEAD is GET without the body, which serve() leaves out */
+	if (!slice_eq(req->method, rt->method) &&
+	    !(slice_eq(req->method, "HEAD") && strcmp(rt->method, "GET") == 0)) {
 		buf_puts(&x->resp.headers, "Allow: ");
 		buf_puts(&x->resp.headers, rt->method);
+		if (strcmp(rt->method, "GET") == 0)
+			buf_puts(&x->resp.headers, ", HEAD");
 		buf_puts(&x->resp.headers, "\r\n");
 		reply_error(x, 405, "wrong method");
 		return;
 	}
 	if (slice_eq(req->method, "POST")) {
+		if (req->content_length < 0) {
+			reply_error(x, 411, "POST without Content-Length");
+			return;
+		}
 		if (!is_form(http_header(req, "Content-Type"))) {
 			reply_error(x, 415, "body is not application/x-www-form-urlencoded");
 			return;
@@ -428,6 +436,9 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
 			config_file = argv[++i];
 		} else {
+			fprintf(stderr, "bank-callback: %s: %s\n", argv[i],
+				strcmp(argv[i], "-c") == 0 ? "needs a file"
+							   : "unknown option");
 			usage(stderr);
 			return 2;
 		}

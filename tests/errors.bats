@@ -205,7 +205,11 @@ china_day() { date -u -d "+8 hours $1 days" +%Y%m%d; }
 	assert_header Allow POST
 	post_form /bank/health ''
 	assert_error 405
-	assert_header Allow GET
+	assert_header Allow 'GET, HEAD'
+	# without a body (and so without Content-Length) too: the method is what is wrong
+	send_raw "POST /bank/health HTTP/1.1"$'\r\n'"Host: bank.example"$'\r\n\r\n'
+	assert_error 405
+	assert_header Allow 'GET, HEAD'
 	assert_nothing_written
 }
 
@@ -266,13 +270,28 @@ padded_register_body() { # N
 	assert_ack "$UR_TRX"
 }
 
-@test "405 to HEAD: the answer has no body" {
+@test "405 to HEAD on a POST route: the answer has no body" {
 	local out=$BATS_TEST_TMPDIR/head-response
-	printf 'HEAD /bank/health HTTP/1.1\r\nHost: bank.example\r\n\r\n' | "${BIN_CMD[@]}" >"$out" 2>/dev/null
+	printf 'HEAD /bank/netsave HTTP/1.1\r\nHost: bank.example\r\n\r\n' | "${BIN_CMD[@]}" >"$out" 2>/dev/null
 	assert_eq "$(head -n 1 "$out")" $'HTTP/1.1 405 Method Not Allowed\r'
-	grep -qx $'Allow: GET\r' "$out" || fail "no Allow: GET"
+	grep -qx $'Allow: POST\r' "$out" || fail "no Allow: POST"
 	# the head's blank line is the last thing sent
 	assert_eq "$(tail -c 4 "$out" | od -An -c | tr -s ' ')" ' \r \n \r \n' "the last bytes"
+}
+
+@test "HEAD /bank/health: GET's status and head, no body" {
+	local out=$BATS_TEST_TMPDIR/head-response
+	printf 'HEAD /bank/health HTTP/1.1\r\nHost: bank.example\r\n\r\n' | "${BIN_CMD[@]}" >"$out" 2>/dev/null
+	assert_eq "$(head -n 1 "$out")" $'HTTP/1.1 200 OK\r'
+	grep -qx $'Content-Length: 3\r' "$out" || fail "no Content-Length of GET's body:" "$(cat "$out")"
+	assert_eq "$(tail -c 4 "$out" | od -An -c | tr -s ' ')" ' \r \n \r \n' "the last bytes"
+}
+
+@test "an unknown option is named, with the usage, exit 2" {
+	run "$BIN" --chek
+	assert_eq "$status" 2 "exit status"
+	[[ ${lines[0]} == "bank-callback: --chek: unknown option" ]] || fail "not named:" "$output"
+	[[ $output == *"usage: bank-callback"* ]] || fail "no usage:" "$output"
 }
 
 @test "--check: the rules' settings are shown, and a broken one fails with its name" {
