@@ -361,6 +361,52 @@ static int check_rules(const struct config *cfg)
 	return 0;
 }
 
+static void report_unknown(const char *name, const char *nearest)
+{
+	printf("FAIL settings: %s is not a setting of bank-callback%s%s%s\n", name,
+	       nearest ? " (did you mean " : "", nearest ? nearest : "",
+	       nearest ? "?)" : "");
+}
+
+/* The settings the routes need, as they will read them. */
+static int check_settings(const struct config *cfg)
+{
+	char tok[1024];
+	size_t len;
+	int failed = config_unknown(report_unknown) > 0, e;
+
+	if (!cfg->mer_cust_id || !config_mer_cust_id_ok(cfg->mer_cust_id)) {
+		printf("FAIL settings: BANK_CALLBACK_MER_CUST_ID %s\n",
+		       cfg->mer_cust_id ? "is not 16 digits" : "is not set");
+		failed = 1;
+	}
+	if (!cfg->frontend || !config_frontend_ok(cfg->frontend)) {
+		printf("FAIL settings: BANK_CALLBACK_FRONTEND %s\n", cfg->frontend
+		       ? "is not an http:// or https:// URL of printable ASCII"
+		       : "is not set (page returns answer 500)");
+		failed = 1;
+	}
+	if (!cfg->admin_token_file) {
+		printf("FAIL settings: BANK_CALLBACK_ADMIN_TOKEN_FILE is not set "
+		       "(RefreshRedis answers 500)\n");
+		failed = 1;
+	} else if ((e = config_read_first_line(cfg->admin_token_file, tok,
+					       sizeof tok, &len)) != 0) {
+		printf("FAIL settings: admin token file %s: %s\n",
+		       cfg->admin_token_file, strerror(e));
+		failed = 1;
+	} else if (len < 16) {
+		printf("FAIL settings: admin token file %s: its first line has %zu "
+		       "bytes, 16 at least are needed\n", cfg->admin_token_file, len);
+		failed = 1;
+	}
+	explicit_bzero(tok, sizeof tok);
+	if (!failed)
+		printf("ok settings: MerCustId %s, front end %s, admin token file %s\n",
+		       cfg->mer_cust_id, cfg->frontend, cfg->admin_token_file);
+	return failed;
+}
+
 /* --check: every thing a request will need, one line each. */
 static int check(const struct config *cfg, const char *config_error)
 {
@@ -374,6 +420,7 @@ static int check(const struct config *cfg, const char *config_error)
 		printf("FAIL config: %s\n", config_error);
 		failed = 1;
 	}
+	failed |= check_settings(cfg);
 	if (!cfg->pubkey) {
 		printf("FAIL key: BANK_CALLBACK_PUBKEY is not set\n");
 		failed = 1;
@@ -407,6 +454,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: bank-callback [-c FILE]          handle one HTTP request on stdin\n"
 		"       bank-callback --check [-c FILE]  check the set-up\n"
+		"       bank-callback --config [-c FILE] print the effective settings\n"
 		"       bank-callback --help | --version\n"
 		"See bank-callback(8).\n");
 }
@@ -414,7 +462,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	const char *config_file = NULL;
-	bool do_check = false;
+	bool do_check = false, do_config = false;
 	static char config_error[512];
 	struct config cfg;
 
@@ -433,6 +481,8 @@ int main(int argc, char **argv)
 			return 0;
 		} else if (strcmp(argv[i], "--check") == 0) {
 			do_check = true;
+		} else if (strcmp(argv[i], "--config") == 0) {
+			do_config = true;
 		} else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
 			config_file = argv[++i];
 		} else {
@@ -446,7 +496,7 @@ int main(int argc, char **argv)
 
 	/* A vanished client must not kill us between COMMIT and the log. */
 	signal(SIGPIPE, SIG_IGN);
-	if (!do_check) {
+	if (!do_check && !do_config) {
 		deadline_start(REQUEST_BUDGET_MS);
 		arm_last_resort(NULL);
 	}
@@ -455,6 +505,12 @@ int main(int argc, char **argv)
 	    config_load_file(config_file, config_error, sizeof config_error) == 0)
 		config_error[0] = '\0';
 	config_from_env(&cfg);
+	if (do_config) {
+		if (config_error[0])
+			printf("# FAIL config: %s\n", config_error);
+		config_print(&cfg);
+		return config_error[0] ? 1 : 0;
+	}
 	if (do_check)
 		return check(&cfg, config_error[0] ? config_error : NULL);
 	return serve(&cfg, config_error[0] ? config_error : NULL);

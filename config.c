@@ -87,14 +87,100 @@ int config_parse(char *text, size_t len,
 	return 0;
 }
 
-static void set_if_unset(const char *key, const char *value)
+/* Every setting the program reads: --config prints them, and a
+ * BANK_CALLBACK_ name not here is a misspelling (--check). */
+static const struct known {
+	const char *name;
+	bool secret;     /* printed redacted */
+	bool libpq;      /* printed only when set */
+} known[] = {
+	{ "BANK_CALLBACK_PUBKEY", false, false },
+	{ "BANK_CALLBACK_MER_CUST_ID", false, false },
+	{ "BANK_CALLBACK_FRONTEND", false, false },
+	{ "BANK_CALLBACK_ADMIN_TOKEN_FILE", false, false },
+	{ "BANK_CALLBACK_ORDER_DAYS", false, false },
+	{ "BANK_CALLBACK_ORD_ID_PATTERN", false, false },
+	{ "BANK_CALLBACK_USR_ID_PATTERN", false, false },
+	{ "BANK_CALLBACK_REDIS", true, false },
+	{ "BANK_CALLBACK_REDIS_PASSWORD_FILE", false, false },
+	{ "BANK_CALLBACK_REDIS_SENTINELS", false, false },
+	{ "BANK_CALLBACK_REDIS_MASTER", false, false },
+	{ "PGHOST", false, true }, { "PGHOSTADDR", false, true },
+	{ "PGPORT", false, true }, { "PGDATABASE", false, true },
+	{ "PGUSER", false, true }, { "PGPASSWORD", true, true },
+	{ "PGPASSFILE", false, true }, { "PGSERVICE", false, true },
+	{ "PGSERVICEFILE", false, true }, { "PGCONNECT_TIMEOUT", false, true },
+	{ "PGTARGETSESSIONATTRS", false, true }, { "PGSSLMODE", false, true },
+	{ "PGAPPNAME", false, true }, { "PGOPTIONS", false, true },
+	{ "CREDENTIALS_DIRECTORY", false, true },
+};
+
+enum { KNOWN = sizeof known / sizeof known[0], FILE_KEYS_MAX = 256 };
+
+/* Where the file's assignments were: the last line of each key, and
+ * whether the environment already had the key (then it won). */
+static struct file_key {
+	char name[64];
+	int line;
+	bool env_won;
+} file_keys[FILE_KEYS_MAX];
+static size_t nfile_keys;
+static const char *loaded_path;
+
+/* The assignments of one file, in order, while it is parsed. */
+static struct assignment {
+	const char *key, *value;
+	int line;
+} assignments[FILE_KEYS_MAX * 4];
+static size_t nassignments;
+static const char *parse_text, *parse_copy;
+static bool too_many;
+
+static void collect(const char *key, const char *value)
 {
-	setenv(key, value, 0);
+	int line = 1;
+
+	if (nassignments == sizeof assignments / sizeof assignments[0]) {
+		too_many = true;
+		return;
+	}
+	/* config_parse cut the text into strings: count the line ends of
+	 * the untouched copy up to the key */
+	for (const char *p = parse_copy; p < parse_copy + (key - parse_text); p++)
+		line += *p == '\n';
+	assignments[nassignments++] = (struct assignment){ key, value, line };
+}
+
+/* The last assignment of each key wins, as in systemd's
+ * EnvironmentFile=; the environment wins over the file. */
+static int apply(char *err, size_t errlen, const char *path)
+{
+	for (size_t i = 0; i < nassignments; i++) {
+		const struct assignment *a = &assignments[i];
+		struct file_key *f = NULL;
+		bool later = false;
+
+		for (size_t j = i + 1; j < nassignments && !later; j++)
+			later = strcmp(assignments[j].key, a->key) == 0;
+		if (later)
+			continue;
+		if (nfile_keys == FILE_KEYS_MAX || strlen(a->key) >= sizeof f->name) {
+			snprintf(err, errlen, "%s:%d: too many settings or too long a name",
+				 path, a->line);
+			return -1;
+		}
+		f = &file_keys[nfile_keys++];
+		snprintf(f->name, sizeof f->name, "%s", a->key);
+		f->line = a->line;
+		f->env_won = getenv(a->key) != NULL;
+		setenv(a->key, a->value, 0);
+	}
+	return 0;
 }
 
 int config_load_file(const char *path, char *err, size_t errlen)
 {
-	static char text[CONFIG_MAX + 1];
+	static char text[CONFIG_MAX + 1], copy[CONFIG_MAX + 1];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	size_t len = 0;
 	int bad;
@@ -126,12 +212,23 @@ int config_load_file(const char *path, char *err, size_t errlen)
 	}
 	close(fd);
 	text[len] = '\0';
-	bad = config_parse(text, len, set_if_unset);
+	memcpy(copy, text, len + 1);
+	parse_text = text;
+	parse_copy = copy;
+	nassignments = 0;
+	too_many = false;
+	bad = config_parse(text, len, collect);
 	if (bad) {
 		snprintf(err, errlen, "%s:%d: not KEY=VALUE", path, bad);
 		return -1;
 	}
-	return 0;
+	if (too_many) {
+		snprintf(err, errlen, "%s: more than %zu assignments", path,
+			 sizeof assignments / sizeof assignments[0]);
+		return -1;
+	}
+	loaded_path = path;
+	return apply(err, errlen, path);
 }
 
 static const char *nonempty(const char *name)
@@ -204,4 +301,177 @@ int config_order_days(const char *v, int *before, int *after)
 	if (v && *v == ',')
 		v = days(v + 1, after);
 	return v && *v == '\0' ? 0 : -1;
+}
+
+const char *config_origin(const char *name, char *out, size_t size)
+{
+	for (size_t i = 0; i < nfile_keys; i++)
+		if (strcmp(file_keys[i].name, name) == 0) {
+			if (file_keys[i].env_won)
+				snprintf(out, size, "the environment (over %s:%d)",
+					 loaded_path, file_keys[i].line);
+			else
+				snprintf(out, size, "%s:%d", loaded_path, file_keys[i].line);
+			return out;
+		}
+	snprintf(out, size, "%s", getenv(name) ? "the environment" : "unset");
+	return out;
+}
+
+/* Edit distance, for "did you mean": names are short. */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[96];
+
+	if (lb >= sizeof row / sizeof row[0])
+		return (size_t)-1;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+int config_unknown(void (*report)(const char *name, const char *nearest))
+{
+	extern char **environ;
+	int n = 0;
+
+	for (char **e = environ; *e; e++) {
+		char name[128];
+		const char *nearest = NULL;
+		size_t len = strcspn(*e, "="), best = (size_t)-1;
+		bool found = false;
+
+		if (strncmp(*e, "BANK_CALLBACK_", 14) != 0 || len >= sizeof name)
+			continue;
+		memcpy(name, *e, len);
+		name[len] = '\0';
+		for (size_t i = 0; i < KNOWN && !found; i++) {
+			size_t d = distance(name, known[i].name);
+
+			found = d == 0;
+			if (d < best) {
+				best = d;
+				nearest = known[i].name;
+			}
+		}
+		if (!found) {
+			report(name, nearest);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* value with a password in a redis:// address replaced by "***" */
+static void redact(const struct known *k, const char *value, char *out,
+		   size_t size)
+{
+	const char *at, *colon, *host = value + 8;
+
+	if (strcmp(k->name, "PGPASSWORD") == 0) {
+		snprintf(out, size, "***");
+		return;
+	}
+	at = strncmp(value, "redis://", 8) == 0 ? strchr(host, '@') : NULL;
+	colon = at ? memchr(host, ':', (size_t)(at - host)) : NULL;
+	if (!colon) {
+		snprintf(out, size, "%s", value);
+		return;
+	}
+	snprintf(out, size, "%.*s***%s", (int)(colon + 1 - value), value, at);
+}
+
+/* The credential a setting's value came from when it is unset (see
+ * config_from_env), or NULL. */
+static const char *credential_used(const struct config *c, const char *name,
+				   const char **value)
+{
+	const struct {
+		const char *name, *id, *value;
+	} stand_ins[] = {
+		{ "BANK_CALLBACK_PUBKEY", "bank-pubkey", c->pubkey },
+		{ "BANK_CALLBACK_ADMIN_TOKEN_FILE", "admin-token", c->admin_token_file },
+		{ "BANK_CALLBACK_REDIS_PASSWORD_FILE", "redis-password",
+		  c->redis_password_file },
+	};
+
+	for (size_t i = 0; i < sizeof stand_ins / sizeof stand_ins[0]; i++)
+		if (strcmp(name, stand_ins[i].name) == 0 && stand_ins[i].value) {
+			*value = stand_ins[i].value;
+			return stand_ins[i].id;
+		}
+	return NULL;
+}
+
+void config_print(const struct config *c)
+{
+	char origin[4200], shown[1024];
+
+	for (size_t i = 0; i < KNOWN; i++) {
+		const char *v = getenv(known[i].name), *id = NULL;
+
+		if (!v && known[i].libpq)
+			continue;
+		config_origin(known[i].name, origin, sizeof origin);
+		if (!v && (id = credential_used(c, known[i].name, &v)) != NULL)
+			snprintf(origin, sizeof origin, "the credential %s", id);
+		if (v && known[i].secret)
+			redact(&known[i], v, shown, sizeof shown);
+		else
+			snprintf(shown, sizeof shown, "%s", v ? v : "");
+		printf("%s=%s\t# %s\n", known[i].name, shown, origin);
+	}
+}
+
+bool config_frontend_ok(const char *u)
+{
+	if (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0)
+		return false;
+	for (; *u; u++)
+		if ((unsigned char)*u <= 0x20 || (unsigned char)*u >= 0x7f)
+			return false;
+	return true;
+}
+
+bool config_mer_cust_id_ok(const char *v)
+{
+	size_t n = strspn(v, "0123456789");
+
+	return n == 16 && v[n] == '\0';
+}
+
+int config_read_first_line(const char *path, char *out, size_t cap, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	int e;
+
+	if (fd < 0)
+		return errno;
+	do
+		n = read(fd, out, cap);
+	while (n < 0 && errno == EINTR);
+	e = errno;
+	close(fd);
+	if (n < 0)
+		return e;
+	*len = 0;
+	while (*len < (size_t)n && out[*len] != '\n' && out[*len] != '\r')
+		(*len)++;
+	return 0;
 }

@@ -2,6 +2,7 @@
 #ifndef CONFIG_H
 #define CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct config {
@@ -23,8 +24,9 @@ struct config {
 
 /* Reads KEY=VALUE lines (systemd EnvironmentFile syntax: blank lines,
  * '#' and ';' comments, values bare, "double" or 'single' quoted) into
- * the environment; a variable already set wins.  Returns 0, or -1 with a
- * message in err. */
+ * the environment.  As in systemd, the last assignment of a key wins;
+ * a variable already in the environment wins over the file.  Returns 0,
+ * or -1 with a message in err. */
 int config_load_file(const char *path, char *err, size_t errlen);
 
 /* Parses one file's text, calling set(key, value) per assignment.  Pure
@@ -51,5 +53,27 @@ enum {
 /* Parses BANK_CALLBACK_ORDER_DAYS ("BEFORE" or "BEFORE,AFTER", each 0 to
  * ORDER_DAYS_MAX; NULL gives the defaults).  Pure.  0, or -1. */
 int config_order_days(const char *v, int *before, int *after);
+
+/* Where name's value came from: "FILE:LINE", "the environment", or
+ * "the environment (over FILE:LINE)", or "unset", into out. */
+const char *config_origin(const char *name, char *out, size_t size);
+
+/* Calls report for each BANK_CALLBACK_ variable in the environment (the
+ * file's included) that the program does not know, with the known name
+ * nearest to it.  Returns how many. */
+int config_unknown(void (*report)(const char *name, const char *nearest));
+
+/* --config: every setting's effective value and origin on stdout, one
+ * per line; passwords shown as "***". */
+void config_print(const struct config *c);
+
+/* The front end is an http(s) URL of printable ASCII. */
+bool config_frontend_ok(const char *url);
+/* A MerCustId is 16 digits. */
+bool config_mer_cust_id_ok(const char *v);
+
+/* Reads the first line of path (at most cap bytes, without its line
+ * end) into out: *len bytes, not NUL-terminated.  0, or an errno. */
+int config_read_first_line(const char *path, char *out, size_t cap, size_t *len);
 
 #endif

@@ -43,16 +43,6 @@ static struct slice resp_desc_to_forward(struct slice code, struct slice desc)
 	return desc;
 }
 
-static bool url_is_sane(const char *u)
-{
-	if (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0)
-		return false;
-	for (; *u; u++)
-		if ((unsigned char)*u <= 0x20 || (unsigned char)*u >= 0x7f)
-			return false;
-	return true;
-}
-
 /* Looks this page return up in the audit (so a replay adds no audit
  * row) and tells whether its ChkValue was accepted before with another
  * meaning.  Without PostgreSQL the page is still answered, from the
@@ -108,7 +98,7 @@ void handle_page_return(struct ctx *x, const void *arg)
 	if (!(key = ctx_bank_key(x)) || ctx_rule_env(x, &env) ||
 	    !ctx_need(x, x->cfg->frontend, "BANK_CALLBACK_FRONTEND is not set"))
 		return;
-	if (!url_is_sane(x->cfg->frontend)) {
+	if (!config_frontend_ok(x->cfg->frontend)) {
 		reply_error(x, 500, "BANK_CALLBACK_FRONTEND is not an http(s) URL");
 		return;
 	}

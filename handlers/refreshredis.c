@@ -44,25 +44,6 @@ static const struct rebuild rebuilds[] = {
 enum { NREBUILDS = sizeof rebuilds / sizeof rebuilds[0] };
 
 /* The first line of the token file, without its line end. */
-static int read_token(const char *path, char *tok, size_t cap, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	do
-		n = read(fd, tok, cap);
-	while (n < 0 && errno == EINTR);
-	close(fd);
-	if (n < 0)
-		return -1;
-	*len = 0;
-	while (*len < (size_t)n && tok[*len] != '\n' && tok[*len] != '\r')
-		(*len)++;
-	return 0;
-}
-
 /* Hashing both sides first makes the comparison constant-time whatever
  * the lengths: sodium_memcmp alone needs equal lengths. */
 static bool token_matches(struct slice given, const char *tok, size_t len)
@@ -78,16 +59,21 @@ static bool token_matches(struct slice given, const char *tok, size_t len)
 static bool authorised(struct ctx *x)
 {
 	static char tok[TOKEN_MAX];
+	char why[4200];
 	size_t len;
+	int e;
 	struct slice auth = http_header(x->req, "Authorization");
 	static const char scheme[] = "Bearer ";
 
 	if (!ctx_need(x, x->cfg->admin_token_file,
 		      "BANK_CALLBACK_ADMIN_TOKEN_FILE is not set"))
 		return false;
-	if (read_token(x->cfg->admin_token_file, tok, sizeof tok, &len) ||
-	    len < TOKEN_MIN) {
-		reply_error(x, 500, "admin token file unreadable or shorter than 16 bytes");
+	e = config_read_first_line(x->cfg->admin_token_file, tok, sizeof tok, &len);
+	if (e || len < TOKEN_MIN) {
+		snprintf(why, sizeof why, "admin token file %s: %s",
+			 x->cfg->admin_token_file,
+			 e ? strerror(e) : "its first line is shorter than 16 bytes");
+		reply_error(x, 500, why);
 		return false;
 	}
 	if (sodium_init() < 0) {

@@ -108,3 +108,69 @@ write_config() {
 	run "$BIN" --check -c "$BATS_TEST_TMPDIR/absent.conf"
 	[[ $status -ne 0 ]] || fail "--check -c absent exited 0:" "$output"
 }
+
+# ---- one truth: the last assignment wins; --config shows it --------------------------------
+
+@test "config: a key assigned twice in the file: the last wins, as under systemd's EnvironmentFile" {
+	write_config
+	echo 'BANK_CALLBACK_MER_CUST_ID=6000060000000009' >"$CONF.tmp"
+	cat "$CONF" >>"$CONF.tmp" # the file's own (right) value comes last
+	mv "$CONF.tmp" "$CONF"
+	unset_all
+	BIN_CMD=(env "${UNSET[@]}" "$BIN" -c "$CONF")
+	post_form /bank/netsave "$(netsave_body)"
+	assert_ack "$NS_TRX"
+	run env "${UNSET[@]}" "$BIN" --config -c "$CONF"
+	assert_eq "$status" 0 "--config exit status"
+	[[ $output == *$'\n'"BANK_CALLBACK_MER_CUST_ID=$MER"$'\t'"# $CONF:4"$'\n'* ]] ||
+		fail "--config does not show the last assignment and its line:" "$output"
+}
+
+@test "config: --config prints every setting's value and origin, the Redis password as ***" {
+	write_config
+	echo 'BANK_CALLBACK_REDIS=redis://cacher:s3kr1t-pw@127.0.0.1:6379/2' >>"$CONF"
+	unset_all
+	run env "${UNSET[@]}" BANK_CALLBACK_ORDER_DAYS=3 "$BIN" --config -c "$CONF"
+	assert_eq "$status" 0 "--config exit status"
+	[[ $output != *s3kr1t* ]] || fail "the password is shown:" "$output"
+	[[ $output == *$'\n'"BANK_CALLBACK_REDIS=redis://cacher:***@127.0.0.1:6379/2"$'\t'"# $CONF:8"* ]] ||
+		fail "no redacted Redis line from line 8:" "$output"
+	[[ $output == *"BANK_CALLBACK_ORDER_DAYS=3"$'\t'"# the environment"* ]] || fail "no origin for the environment:" "$output"
+	[[ $output == *"BANK_CALLBACK_ORD_ID_PATTERN="$'\t'"# unset"* ]] || fail "unset settings not shown:" "$output"
+}
+
+# ---- --check validates every setting ------------------------------------------------------
+
+@test "config: --check names a misspelt setting and the one meant" {
+	BANK_CALLBACK_FRONTENT=http://front.example/ run "$BIN" --check
+	[[ $status -ne 0 ]] || fail "--check exited 0:" "$output"
+	[[ $output == *"FAIL settings: BANK_CALLBACK_FRONTENT is not a setting of bank-callback (did you mean BANK_CALLBACK_FRONTEND?)"* ]] ||
+		fail "not flagged:" "$output"
+	# from the file as well
+	write_config
+	echo 'BANK_CALLBACK_PUBLICKEY=/etc/bank-callback/PgPubk.key' >>"$CONF"
+	run "$BIN" --check -c "$CONF"
+	[[ $status -ne 0 && $output == *"BANK_CALLBACK_PUBLICKEY is not a setting of bank-callback (did you mean BANK_CALLBACK_PUBKEY?)"* ]] ||
+		fail "a misspelling in the file is not flagged:" "$output"
+}
+
+@test "config: --check fails a front end without a scheme, a MerCustId with a letter, a missing or short token file" {
+	local out
+	BANK_CALLBACK_FRONTEND=front.example/ run "$BIN" --check
+	[[ $status -ne 0 && $output == *"FAIL settings: BANK_CALLBACK_FRONTEND is not an http:// or https:// URL"* ]] ||
+		fail "front end:" "$output"
+	BANK_CALLBACK_MER_CUST_ID=600006000000000A run "$BIN" --check
+	[[ $status -ne 0 && $output == *"FAIL settings: BANK_CALLBACK_MER_CUST_ID is not 16 digits"* ]] ||
+		fail "MerCustId:" "$output"
+	BANK_CALLBACK_ADMIN_TOKEN_FILE=$BATS_TEST_TMPDIR/absent-token run "$BIN" --check
+	[[ $status -ne 0 && $output == *"FAIL settings: admin token file $BATS_TEST_TMPDIR/absent-token: No such file or directory"* ]] ||
+		fail "missing token file:" "$output"
+	out=$BATS_TEST_TMPDIR/short-token
+	echo short >"$out"
+	BANK_CALLBACK_ADMIN_TOKEN_FILE=$out run "$BIN" --check
+	[[ $status -ne 0 && $output == *"FAIL settings: admin token file $out: its first line has 5 bytes, 16 at least are needed"* ]] ||
+		fail "short token file:" "$output"
+	run "$BIN" --check
+	[[ $status -eq 0 && $output == *"ok settings: MerCustId $MER, front end $BANK_CALLBACK_FRONTEND"* ]] ||
+		fail "all good:" "$output"
+}

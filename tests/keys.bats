@@ -114,12 +114,12 @@ expected_key_line() {
 	assert_rows bank_customers 1
 }
 
-@test "keys: --check with everything up: six ok lines in order, exit 0" {
+@test "keys: --check with everything up: seven ok lines in order, exit 0" {
 	run "$BIN" --check
 	[[ $status -eq 0 ]] || fail "--check exited $status:" "$output"
 	local names
 	names=$(grep -E '^(ok|FAIL) ' <<<"$output" | sed -E 's/^(ok|FAIL) ([a-z]+):.*/\1 \2/' | tr '\n' ' ')
-	assert_eq "$names" "ok key ok rules ok postgresql ok schema ok privileges ok redis " "--check lines"
+	assert_eq "$names" "ok settings ok key ok rules ok postgresql ok schema ok privileges ok redis " "--check lines"
 }
 
 @test "keys: a missing or broken key file fails --check on key" {

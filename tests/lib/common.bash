@@ -16,7 +16,7 @@ TESTS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=tests/lib/services.bash
 source "$TESTS_ROOT/lib/services.bash"
 
-BIN=${BANK_CALLBACK_BIN:?run the suite through tests/run}
+BIN=${HANDLER_BIN:?run the suite through tests/run}
 JSONCHECK=${JSONCHECK:-$TESTS_ROOT/jsoncheck}
 BANK_KEY=$TEST_KEYS/bank.key
 OTHER_KEY=$TEST_KEYS/other.key
