@@ -28,12 +28,15 @@ DESTDIR       ?=
 BINDIR         = $(PREFIX)/bin
 MAN8DIR        = $(PREFIX)/share/man/man8
 SQLDIR         = $(PREFIX)/share/bank-callback/sql
+DOCDIR         = $(PREFIX)/share/doc/bank-callback
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR    ?= /etc
 UNITS          = systemd/bank-callback.socket systemd/bank-callback@.service
 # The shipped files name /usr/local/bin/bank-callback; install points
 # them at BINDIR.
 SET_BINDIR     = sed 's|/usr/local/bin/bank-callback|$(BINDIR)/bank-callback|'
+# The man page's paths follow PREFIX too.
+SET_PREFIX     = sed 's|/usr/local/|$(PREFIX)/|g'
 
 # `make SANITIZE=1` builds ./bank-callback with ASan and UBSan.  Each
 # mode keeps its objects apart, and build/mode relinks on a switch.
@@ -103,10 +106,16 @@ run:
 
 install: bank-callback
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN8DIR) $(DESTDIR)$(SQLDIR) \
-	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/xinetd.d
+	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/xinetd.d $(DESTDIR)$(DOCDIR)
 	install -m 0755 bank-callback $(DESTDIR)$(BINDIR)/bank-callback
-	install -m 0644 man/bank-callback.8 $(DESTDIR)$(MAN8DIR)/bank-callback.8
+	$(SET_PREFIX) man/bank-callback.8 >$(DESTDIR)$(MAN8DIR)/bank-callback.8
+	chmod 0644 $(DESTDIR)$(MAN8DIR)/bank-callback.8
 	install -m 0644 sql/*.sql $(DESTDIR)$(SQLDIR)/
+	install -m 0644 README.md SECURITY.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 etc/bank-callback.conf $(DESTDIR)$(DOCDIR)/bank-callback.conf.example
+	@# The bank's key and the tokens go here: for root alone.
+	[ -d $(DESTDIR)$(SYSCONFDIR)/bank-callback ] || \
+	  install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/bank-callback
 	for u in $(UNITS); do \
 	  $(SET_BINDIR) $$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$${u#systemd/} || exit 1; \
 	  chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$${u#systemd/}; \
@@ -123,7 +132,12 @@ uninstall:
 	  $(DESTDIR)$(SYSCONFDIR)/xinetd.d/bank-callback
 	for u in $(UNITS); do rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/$${u#systemd/}; done
 	for f in sql/*.sql; do rm -f $(DESTDIR)$(SQLDIR)/$${f#sql/}; done
-	-rmdir $(DESTDIR)$(SQLDIR) $(DESTDIR)$(PREFIX)/share/bank-callback 2>/dev/null
+	rm -f $(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/SECURITY.md \
+	  $(DESTDIR)$(DOCDIR)/bank-callback.conf.example
+	-rmdir $(DESTDIR)$(SQLDIR) $(DESTDIR)$(PREFIX)/share/bank-callback \
+	  $(DESTDIR)$(DOCDIR) 2>/dev/null
+	@# The keys in it stay; an empty directory goes.
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/bank-callback 2>/dev/null
 	@# Only the untouched example goes; an edited configuration stays.
 	if cmp -s etc/bank-callback.conf $(DESTDIR)$(SYSCONFDIR)/bank-callback.conf; then \
 	  rm -f $(DESTDIR)$(SYSCONFDIR)/bank-callback.conf; fi

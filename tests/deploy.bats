@@ -222,9 +222,17 @@ nginx_example() { awk '/^server \{$/ { on = 1 } on { print } on && /^\}$/ { exit
 	for f in usr/bin/bank-callback usr/lib/systemd/system/bank-callback.socket \
 		usr/lib/systemd/system/bank-callback@.service etc/xinetd.d/bank-callback \
 		usr/share/man/man8/bank-callback.8 usr/share/bank-callback/sql/001-schema.sql \
-		etc/bank-callback.conf; do
+		etc/bank-callback.conf usr/share/doc/bank-callback/README.md \
+		usr/share/doc/bank-callback/SECURITY.md \
+		usr/share/doc/bank-callback/bank-callback.conf.example; do
 		[[ -s $d/$f ]] || fail "not installed: $f"
 	done
+	# the bank's key and the tokens' directory: root's alone
+	assert_eq "$(stat -c %a "$d/etc/bank-callback")" 700 "mode of /etc/bank-callback"
+	# the man page's FILES follow PREFIX
+	! grep -q '/usr/local' "$d/usr/share/man/man8/bank-callback.8" || fail "the man page still says /usr/local"
+	grep -q '^\.It Pa /usr/bin/bank-callback$' "$d/usr/share/man/man8/bank-callback.8" ||
+		fail "the man page's FILES do not name /usr/bin/bank-callback"
 	[[ -x $d/usr/bin/bank-callback ]] || fail "binary not executable"
 	# it may come to hold secrets: not world-readable
 	assert_eq "$(stat -c %a "$d/etc/bank-callback.conf")" 640 "mode of bank-callback.conf"
