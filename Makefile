@@ -48,7 +48,7 @@ LDFLAGS += -fsanitize=address,undefined
 HARDEN   = -fPIE
 endif
 
-SRCS = bank-callback.c buf.c callback.c chkvalue.c config.c conn.c deadline.c \
+SRCS = bank-callback.c buf.c callback.c chkvalue.c client.c config.c conn.c deadline.c \
        form.c http.c json.c keyfile.c utf8.c \
        db/audit.c db/cache.c db/check.c db/libs.c db/pg.c \
        db/redis_address.c db/signatures.c \

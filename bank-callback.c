@@ -3,6 +3,7 @@
  * Spawned per connection by systemd (Accept=yes) or xinetd.  It keeps no
  * state between requests: PostgreSQL is the truth, Redis a cache of it.
  * Fed a saved request on stdin, the same binary is the debugging tool. */
+#include "client.h"
 #include "conn.h"
 #include "config.h"
 #include "deadline.h"
@@ -245,16 +246,17 @@ static void arm_last_resort(const struct http_request *req)
 static void log_request(const struct ctx *x, const struct http_request *req,
 			long long started)
 {
-	char mem[1024];
+	char mem[1024], client[64];
 	struct buf b;
 
 	buf_init(&b, mem, sizeof mem);
 	buf_putc(&b, '<');
 	buf_put_u64(&b, (unsigned)x->prio);
 	buf_putc(&b, '>');
-	buf_put_safe(&b, req->method, 8);
+	/* an unparsable request has neither */
+	buf_put_safe(&b, req->method.len ? req->method : slice_from("-"), 8);
 	buf_putc(&b, ' ');
-	buf_put_safe(&b, req->path, 64);
+	buf_put_safe(&b, req->path.len ? req->path : slice_from("-"), 64);
 	buf_puts(&b, " status=");
 	buf_put_u64(&b, (unsigned)x->resp.status);
 	if (x->trx_id.len) {
@@ -269,6 +271,11 @@ static void log_request(const struct ctx *x, const struct http_request *req,
 	buf_puts(&b, x->outcome);
 	buf_puts(&b, "\" ms=");
 	buf_put_u64(&b, (unsigned long long)(now_ms() - started));
+	client_address(req, x->cfg->trusted_proxies, client, sizeof client);
+	if (client[0]) {
+		buf_puts(&b, " client=");
+		buf_puts(&b, client);
+	}
 	if (x->note[0]) {
 		/* Notes are ours (libpq's terse messages included), but keep
 		 * the line one line whatever they hold. */
@@ -276,8 +283,10 @@ static void log_request(const struct ctx *x, const struct http_request *req,
 		for (const char *p = x->note; *p; p++) {
 			char c = *p;
 
-			if (c == '"' || (unsigned char)c < 0x20)
+			if (c == '"')
 				c = '\'';
+			else if ((unsigned char)c < 0x20)
+				c = ' ';
 			buf_putc(&b, c);
 		}
 		buf_putc(&b, '"');
@@ -311,7 +320,7 @@ static int serve(const struct config *cfg, const char *config_error)
 		arm_last_resort(&req);
 	ctx_init(&x, &req, cfg);
 	if (rc)
-		reply_error(&x, rc, "bad request");
+		reply_error(&x, rc, req.why ? req.why : "bad request");
 	else if (config_error)
 		reply_error(&x, 500, config_error);
 	else

@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
+#include <string.h>
 #include <unistd.h>
 
 /* Reads more into buf[*len .. want).  1 read something, 0 end of input,
@@ -39,9 +41,24 @@ static int read_more(int fd, char *buf, size_t *len, size_t want,
 	}
 }
 
-static int status_of(int r)
+/* The status for a read that ended the request early (r from
+ * read_more), with why in req->why: the deadline, or the client gone. */
+static int cut_short(struct http_request *req, int r, const char *buf,
+		     size_t len, bool in_head)
 {
-	return r == -2 ? 408 : 400;
+	if (r == -2) {
+		req->why = "the request was not complete within 10 s";
+		return 408;
+	}
+	if (r < 0)
+		req->why = "reading the request failed";
+	else if (in_head && memmem(buf, len, "\n\n", 2) && !memmem(buf, len, "\r\n", 2))
+		req->why = "bare LF line ends: HTTP (and a saved request) needs CRLF";
+	else if (in_head)
+		req->why = "the connection closed inside the head";
+	else
+		req->why = "the body was shorter than its Content-Length";
+	return 400;
 }
 
 int conn_read_request(int fd, char *buf, struct http_request *req,
@@ -57,19 +74,21 @@ int conn_read_request(int fd, char *buf, struct http_request *req,
 			break;
 		r = read_more(fd, buf, &len, HTTP_MAX_HEAD, deadline);
 		if (r <= 0)
-			return status_of(r);
+			return cut_short(req, r, buf, len, true);
 	}
 	if (rc)
 		return rc;
-	if (req->content_length > HTTP_MAX_BODY)
+	if (req->content_length > HTTP_MAX_BODY) {
+		req->why = "a body of more than 64 KiB";
 		return 413;
+	}
 	/* A POST without Content-Length has no body here; dispatch answers
 	 * 411 where its route wants one (and 405 where it wants no POST). */
 	need = req->head_len + (req->content_length > 0 ? (size_t)req->content_length : 0);
 	while (len < need) {
 		r = read_more(fd, buf, &len, need, deadline);
 		if (r <= 0)
-			return status_of(r);
+			return cut_short(req, r, buf, len, false);
 	}
 	req->body = (struct slice){ buf + req->head_len, need - req->head_len };
 	return 0;

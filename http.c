@@ -9,6 +9,13 @@
 
 #include <string.h>
 
+/* A refusal: the status, and why in req->why for the log line. */
+static int refuse(struct http_request *req, int status, const char *why)
+{
+	req->why = why;
+	return status;
+}
+
 static bool is_tchar(unsigned char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
@@ -41,17 +48,17 @@ static int parse_request_line(const char *p, const char *eol,
 	static const char version[] = "HTTP/1.";
 
 	if (!sp1 || sp1 == p || sp1 - p > 16)
-		return 400;
+		return refuse(req, 400, "no method in the request line");
 	for (const char *q = p; q < sp1; q++)
 		if (*q < 'A' || *q > 'Z')
-			return 400;
+			return refuse(req, 400, "a method of other than A-Z");
 	sp2 = memchr(sp1 + 1, ' ', (size_t)(eol - sp1 - 1));
 	if (!sp2 || sp2 == sp1 + 1 || sp1[1] != '/')
-		return 400;
+		return refuse(req, 400, "no /path in the request line");
 	for (const char *q = sp1 + 1; q < sp2; q++)
 		if ((unsigned char)*q <= 0x20 || (unsigned char)*q >= 0x7f ||
 		    *q == '#')
-			return 400;
+			return refuse(req, 400, "a control, non-ASCII or # byte in the target");
 	req->method = (struct slice){ p, (size_t)(sp1 - p) };
 	req->target = (struct slice){ sp1 + 1, (size_t)(sp2 - sp1 - 1) };
 	{
@@ -65,14 +72,16 @@ static int parse_request_line(const char *p, const char *eol,
 	p = sp2 + 1;
 	if ((size_t)(eol - p) != sizeof version ||
 	    memcmp(p, "HTTP/", 5) != 0)
-		return 400;
+		return refuse(req, 400, "no HTTP/1.x version in the request line");
 	if (p[5] != '1' || p[6] != '.')
-		return (p[5] >= '0' && p[5] <= '9') ? 505 : 400;
+		return (p[5] >= '0' && p[5] <= '9')
+		       ? refuse(req, 505, "an HTTP version other than 1")
+		       : refuse(req, 400, "no HTTP/1.x version in the request line");
 	/* Only 1.0 and 1.1 exist.  RFC 9112 would serve an unknown 1.x as
 	 * 1.1, but no client of ours sends one: refuse it like any other
 	 * request nobody legitimate makes.  Another major version is 505. */
 	if (p[7] != '0' && p[7] != '1')
-		return 400;
+		return refuse(req, 400, "HTTP/1.x other than 1.0 and 1.1");
 	req->minor = p[7] - '0';
 	return 0;
 }
@@ -84,15 +93,15 @@ static int parse_header_line(const char *p, const char *eol,
 	struct slice v;
 
 	if (*p == ' ' || *p == '\t')
-		return 400;              /* obs-fold */
+		return refuse(req, 400, "a folded header line");
 	while (colon < eol && is_tchar((unsigned char)*colon))
 		colon++;
 	if (colon == p || colon == eol || *colon != ':')
-		return 400;
+		return refuse(req, 400, "a header line that is not NAME: value");
 	v = (struct slice){ colon + 1, (size_t)(eol - colon - 1) };
 	for (size_t i = 0; i < v.len; i++)
 		if (!is_field_char((unsigned char)v.p[i]))
-			return 400;
+			return refuse(req, 400, "a control byte in a header value");
 	while (v.len && (v.p[0] == ' ' || v.p[0] == '\t')) {
 		v.p++;
 		v.len--;
@@ -100,7 +109,7 @@ static int parse_header_line(const char *p, const char *eol,
 	while (v.len && (v.p[v.len - 1] == ' ' || v.p[v.len - 1] == '\t'))
 		v.len--;
 	if (req->nheaders == HTTP_MAX_HEADERS)
-		return 431;
+		return refuse(req, 431, "too many header lines");
 	req->headers[req->nheaders].name =
 		(struct slice){ p, (size_t)(colon - p) };
 	req->headers[req->nheaders].value = v;
@@ -129,17 +138,20 @@ static int check_framing(struct http_request *req)
 
 	if (ncl > 1 || (ncl && nte) || count_headers(req, "Host") > 1 ||
 	    count_headers(req, "Content-Type") > 1)
-		return 400;
+		return refuse(req, 400, "Content-Length, Transfer-Encoding, Host or "
+			      "Content-Type twice, or a length and chunks");
 	if (req->minor == 1 && count_headers(req, "Host") == 0)
-		return 400;
-	if (nte)
-		return 411;              /* no chunked bodies: send a length */
+		return refuse(req, 400, "HTTP/1.1 without Host");
+	if (nte)             /* no chunked bodies: send a length */
+		return refuse(req, 411, "Transfer-Encoding: chunked bodies are not read");
 	req->content_length = -1;
 	if (!ncl)
 		return 0;
 	cl = http_header(req, "Content-Length");
 	if (cl.len == 0 || cl.len > 9 || !slice_has_only(cl, "d"))
-		return cl.len > 9 && slice_has_only(cl, "d") ? 413 : 400;
+		return cl.len > 9 && slice_has_only(cl, "d")
+		       ? refuse(req, 413, "Content-Length beyond any body we take")
+		       : refuse(req, 400, "a Content-Length that is not digits");
 	req->content_length = 0;
 	for (size_t i = 0; i < cl.len; i++)
 		req->content_length = req->content_length * 10 + (cl.p[i] - '0');
@@ -157,7 +169,9 @@ int http_parse_head(const char *buf, size_t len, struct http_request *req)
 	 * "incomplete", never a half-checked request. */
 	for (size_t i = 0;; i++) {
 		if (i + 4 > len || i + 4 > HTTP_MAX_HEAD)
-			return len >= HTTP_MAX_HEAD ? 431 : HTTP_INCOMPLETE;
+			return len >= HTTP_MAX_HEAD
+			       ? refuse(req, 431, "a head of more than 16 KiB")
+			       : HTTP_INCOMPLETE;
 		if (memcmp(buf + i, "\r\n\r\n", 4) == 0) {
 			req->head_len = i + 4;
 			end = buf + i + 2;   /* keep the last header's CRLF */
@@ -166,14 +180,14 @@ int http_parse_head(const char *buf, size_t len, struct http_request *req)
 	}
 	eol = find_crlf(p, end);
 	if (!eol)
-		return 400;
+		return refuse(req, 400, "a bare CR or LF in the head: lines end in CRLF");
 	rc = parse_request_line(p, eol, req);
 	if (rc)
 		return rc;
 	for (p = eol + 2; p < end; p = eol + 2) {
 		eol = find_crlf(p, end);
 		if (!eol)
-			return 400;
+			return refuse(req, 400, "a bare CR or LF in the head: lines end in CRLF");
 		rc = parse_header_line(p, eol, req);
 		if (rc)
 			return rc;

@@ -29,6 +29,7 @@ struct http_request {
 	size_t head_len;       /* bytes of the head, blank line included */
 	long content_length;   /* -1 when absent */
 	struct slice body;     /* set by the reader once the body is in */
+	const char *why;       /* a refusal's reason, for the log line */
 };
 
 /* Parses the head at the start of buf.  Returns 0 when the head is

@@ -43,5 +43,7 @@ void handle_health(struct ctx *x, const void *arg)
 	}
 	PQclear(r);
 	x->outcome = "ok";
+	/* a balancer asks every few seconds: not news */
+	x->prio = LOG_DEBUG;
 	reply_text(x, 200, "ok\n");
 }

@@ -75,3 +75,58 @@ assert_one_log_line() { # PRIORITY PATTERN
 	assert_log_lacks $'\x1b' '<3>fake'
 	assert_one_log_line 4 "POST /bank/netsave status=403 trx=??31m??3?fake *"
 }
+
+# ---- the line for operations: every refusal says why, the client, health quietly ----------
+
+@test "log: a request with bare LF line ends gets 400 and a note saying CRLF is needed" {
+	send_raw "GET /bank/health HTTP/1.1"$'\n'"Host: bank.example"$'\n\n'
+	assert_error 400
+	assert_one_log_line 6 '- - status=400 outcome="rejected" ms=* note="bare LF line ends: HTTP (and a saved request) needs CRLF"'
+}
+
+@test "log: each HTTP-level refusal names its cause; an unparsable request logs - for method and path" {
+	send_raw $'\x01\x02 / HTTP/1.1\r\nHost: x\r\n\r\n'
+	assert_error 400
+	assert_one_log_line 6 '- - status=400 outcome="rejected" ms=* note="a method of other than A-Z"'
+	send_raw "POST /bank/netsave HTTP/1.1"$'\r\n'"Host: x"$'\r\n'"Transfer-Encoding: chunked"$'\r\n\r\n'
+	assert_error 411
+	assert_one_log_line 6 'POST /bank/netsave status=411 outcome="rejected" ms=* note="Transfer-Encoding: chunked bodies are not read"'
+	send_raw "POST /bank/netsave HTTP/1.1"$'\r\n'"Host: x"$'\r\n'"Content-Type: application/x-www-form-urlencoded"$'\r\n\r\n'
+	assert_error 411
+	assert_one_log_line 6 'POST /bank/netsave status=411 outcome="rejected" ms=* note="POST without Content-Length"'
+	send_raw "POST /bank/netsave HTTP/1.1"$'\r\n'"Host: x"$'\r\n'"Content-Length: 10"$'\r\n\r\n'"abc"
+	assert_error 400
+	assert_one_log_line 6 'POST /bank/netsave status=400 outcome="rejected" ms=* note="the body was shorter than its Content-Length"'
+	send_raw "GET /bank/health HTTP/1.1"$'\r\n'" folded: x"$'\r\n\r\n'
+	assert_error 400
+	assert_one_log_line 6 'GET /bank/health status=400 outcome="rejected" ms=* note="a folded header line"'
+}
+
+@test "log: a healthy health check logs at debug, an unhealthy one at err" {
+	stdin_request GET /bank/health ''
+	assert_status 200
+	assert_one_log_line 7 'GET /bank/health status=200 outcome="ok" ms=*'
+	BIN_CMD=(env PGPORT=1 "$BIN")
+	stdin_request GET /bank/health ''
+	assert_error 503
+	assert_one_log_line 3 'GET /bank/health status=503 *'
+}
+
+@test "log: the client's address; X-Forwarded-For only from a trusted proxy" {
+	local log=$BATS_TEST_TMPDIR/socket-activate.log
+	socket_start
+	curl_request GET /bank/health '' -H 'X-Forwarded-For: 203.0.113.7'
+	assert_status 200
+	socket_stop
+	grep -q 'GET /bank/health status=200 .* client=127\.0\.0\.1$' "$log" ||
+		fail "no client=127.0.0.1 (an untrusted X-Forwarded-For must not count):" "$(cat "$log")"
+
+	export BANK_CALLBACK_TRUSTED_PROXIES=10.0.0.1,127.0.0.1
+	socket_start
+	curl_request GET /bank/health '' -H 'X-Forwarded-For: 203.0.113.7, 198.51.100.9'
+	assert_status 200
+	socket_stop
+	unset BANK_CALLBACK_TRUSTED_PROXIES
+	grep -q 'GET /bank/health status=200 .* client=198\.51\.100\.9$' "$log" ||
+		fail "no client=198.51.100.9 from the trusted proxy's header:" "$(cat "$log")"
+}

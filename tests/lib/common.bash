@@ -296,7 +296,8 @@ socket_start() {
 	local -a args=("$@") optional=()
 	local name
 	# the optional settings, when this test set them
-	for name in BANK_CALLBACK_ORDER_DAYS BANK_CALLBACK_ORD_ID_PATTERN BANK_CALLBACK_USR_ID_PATTERN; do
+	for name in BANK_CALLBACK_ORDER_DAYS BANK_CALLBACK_ORD_ID_PATTERN BANK_CALLBACK_USR_ID_PATTERN \
+		BANK_CALLBACK_TRUSTED_PROXIES; do
 		[[ -z ${!name:-} ]] || optional+=(-E "$name")
 	done
 	# -E NAME passes NAME's value from our environment to each spawned handler.

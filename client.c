@@ -1,0 +1,88 @@
+/* client: the client's address.  See client.h. */
+#include "client.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* The peer of fd 0 as text, or "" when stdin is no IP socket. */
+static void peer_of_stdin(char *out, size_t size)
+{
+	struct sockaddr_storage a = { .ss_family = AF_UNSPEC };
+	socklen_t len = sizeof a;
+	const void *ip = NULL;
+
+	out[0] = '\0';
+	if (getpeername(0, (struct sockaddr *)&a, &len) != 0)
+		return;
+	if (a.ss_family == AF_INET)
+		ip = &((const struct sockaddr_in *)&a)->sin_addr;
+	else if (a.ss_family == AF_INET6)
+		ip = &((const struct sockaddr_in6 *)&a)->sin6_addr;
+	if (!ip || !inet_ntop(a.ss_family, ip, out, (socklen_t)size))
+		out[0] = '\0';
+}
+
+static bool address_char(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	       (c >= 'A' && c <= 'F') || c == '.' || c == ':';
+}
+
+void client_last_forwarded(struct slice xff, char *out, size_t size)
+{
+	const char *end = xff.p + xff.len, *start = end;
+	size_t n;
+
+	out[0] = '\0';
+	while (start > xff.p && start[-1] != ',')
+		start--;
+	while (start < end && (*start == ' ' || *start == '\t'))
+		start++;
+	while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	n = (size_t)(end - start);
+	if (n == 0 || n >= size)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (!address_char(start[i]))
+			return;
+	memcpy(out, start, n);
+	out[n] = '\0';
+}
+
+/* Whether addr is one of the comma-separated list. */
+static bool listed(const char *addr, const char *list)
+{
+	size_t n = strlen(addr);
+
+	while (list && *list) {
+		size_t len = strcspn(list, ",");
+
+		if (len == n && memcmp(list, addr, n) == 0)
+			return true;
+		list += len + (list[len] == ',');
+	}
+	return false;
+}
+
+void client_address(const struct http_request *req, const char *trusted,
+		    char *out, size_t size)
+{
+	char forwarded[64];
+	const char *env;
+
+	peer_of_stdin(out, size);
+	if (!out[0] && ((env = getenv("REMOTE_ADDR")) || (env = getenv("REMOTE_HOST"))))
+		client_last_forwarded(slice_from(env), out, size);
+	if (!out[0] || !listed(out, trusted))
+		return;
+	client_last_forwarded(http_header(req, "X-Forwarded-For"), forwarded,
+			      sizeof forwarded);
+	if (forwarded[0])
+		snprintf(out, size, "%s", forwarded);
+}
