@@ -139,7 +139,7 @@ bool shape_url(struct slice v, const struct rule_env *env);       /* an http(s) 
  * "UsrId=alice&UsrCustId=1600..." sign the same string.  Strict shapes
  * (fixed-length digits, a URL that must start with "http", a real date
  * near today, an amount with no leading zero) leave the bank's cutting
- * almost always the only one; callback_cuttings() refuses the rest, and
+ * almost always the only one; callback_meanings() refuses the rest, and
  * the store refuses a ChkValue seen before with another meaning. */
 
 #endif

@@ -102,7 +102,8 @@ static bool shape_money(struct slice v, const struct rule_env *env)
  * other, so whatever only a success carries is REQUIRED_ON_SUCCESS or
  * OPTIONAL here.  The unsigned fields (GateBusiId, GateBankId, FeeCustId,
  * FeeAcctId, SecRespCode, SecRespDesc, CardId, and any the bank adds)
- * have no rule: they are kept in data and never fail a callback. */
+ * have no rule: they go to unsigned_data (the known ones) or only to
+ * the audit (the rest), and never fail a callback. */
 static const struct field_rule rules[] = {
 	{ "RespCode", REQUIRED, shape_resp_code, 3 },
 	{ "UsrCustId", REQUIRED, shape_cust_id, 16 },

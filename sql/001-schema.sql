@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS bank_netsave (
     id          uuid        PRIMARY KEY DEFAULT gen_random_uuid(),
     cust_id     char(16)    NOT NULL,
     ord_id      char(30)    NOT NULL,
-    data        json        NOT NULL,           -- every other field the bank sent
+    data        json        NOT NULL,           -- the other signed fields (unsigned ones: 005)
     done        boolean     NOT NULL DEFAULT false,  -- set by the back office
     created_at  timestamp   NOT NULL DEFAULT now(),
     updated_at  timestamp   NOT NULL DEFAULT now(),
