@@ -416,13 +416,47 @@ static int check_settings(const struct config *cfg)
 	return failed;
 }
 
+/* The bank's key (or both, during a switch-over), one line each. */
+static int check_keys(const struct config *cfg)
+{
+	static struct rsa_pubkey key;
+	static char paths[BANK_KEYS_MAX][4096];
+	char err[512], desc[128];
+	enum key_format format;
+	int n, failed = 0;
+
+	if (!cfg->pubkey) {
+		printf("FAIL key: BANK_CALLBACK_PUBKEY is not set\n");
+		return 1;
+	}
+	n = bank_key_paths(cfg->pubkey, paths);
+	if (n <= 0) {
+		printf("FAIL key: BANK_CALLBACK_PUBKEY: one key file, or two "
+		       "separated by a comma\n");
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *which = n == 1 ? "" : i == 0 ? " (first)" : " (second)";
+
+		if (keyfile_load(paths[i], &key, &format, err, sizeof err)) {
+			printf("FAIL key%s: %s\n", which, err);
+			failed = 1;
+		} else if (keyfile_describe(&key, desc, sizeof desc)) {
+			printf("FAIL key%s: cannot describe the key\n", which);
+			failed = 1;
+		} else {
+			printf("ok key: %s, read as %s%s\n", desc,
+			       keyfile_format_name(format), which);
+		}
+	}
+	return failed;
+}
+
 /* --check: every thing a request will need, one line each. */
 static int check(const struct config *cfg, const char *config_error)
 {
-	char err[512], desc[128];
+	char err[512];
 	int failed = 0;
-	static struct rsa_pubkey key;
-	enum key_format format;
 	struct cache_settings cs;
 
 	if (config_error) {
@@ -430,19 +464,7 @@ static int check(const struct config *cfg, const char *config_error)
 		failed = 1;
 	}
 	failed |= check_settings(cfg);
-	if (!cfg->pubkey) {
-		printf("FAIL key: BANK_CALLBACK_PUBKEY is not set\n");
-		failed = 1;
-	} else if (keyfile_load(cfg->pubkey, &key, &format, err, sizeof err)) {
-		printf("FAIL key: %s\n", err);
-		failed = 1;
-	} else if (keyfile_describe(&key, desc, sizeof desc)) {
-		printf("FAIL key: cannot describe the key\n");
-		failed = 1;
-	} else {
-		printf("ok key: %s, read as %s\n", desc,
-		       keyfile_format_name(format));
-	}
+	failed |= check_keys(cfg);
 	failed |= check_rules(cfg);
 
 	failed |= check_postgresql();

@@ -67,7 +67,6 @@ void handle_async(struct ctx *x, const void *arg)
 	struct callback cb;
 	const char *why;
 	char err[512], refusal[512];
-	const struct rsa_pubkey *key;
 	struct rule_env env;
 	struct signature sig;
 	struct sighting seen;
@@ -76,9 +75,11 @@ void handle_async(struct ctx *x, const void *arg)
 
 	x->trx_id = form_get(x->form, "TrxId");
 	x->ord_id = form_get(x->form, "OrdId");
-	if (!(key = ctx_bank_key(x)) || ctx_rule_env(x, &env))
+	if (ctx_rule_env(x, &env))
 		return;
-	rc = callback_check(a->spec, x->form, key, &env, &cb, &why);
+	rc = ctx_verify(x, a->spec, &env, &cb, &why);
+	if (rc < 0)
+		return;
 	if (!cb.verified) {
 		reply_error(x, rc, why);
 		return;

@@ -81,23 +81,71 @@ const char *ctx_need(struct ctx *x, const char *value, const char *name)
 	return value;
 }
 
-const struct rsa_pubkey *ctx_bank_key(struct ctx *x)
+int bank_key_paths(const char *setting, char paths[BANK_KEYS_MAX][4096])
 {
-	static struct rsa_pubkey key;
-	static bool loaded;
+	int n = 0;
+
+	for (const char *p = setting; p && *p; n++) {
+		size_t len = strcspn(p, ",");
+
+		if (n == BANK_KEYS_MAX || len == 0 || len >= sizeof paths[0])
+			return -1;
+		memcpy(paths[n], p, len);
+		paths[n][len] = '\0';
+		p += len + (p[len] == ',');
+	}
+	return n;
+}
+
+/* The bank's keys, loaded once: 1, or 2 during a switch-over; 0 after
+ * answering 500 when they are not configured or do not load. */
+static int bank_keys(struct ctx *x, const struct rsa_pubkey **keys)
+{
+	static struct rsa_pubkey key[BANK_KEYS_MAX];
+	static char paths[BANK_KEYS_MAX][4096];
+	static int loaded;
 	enum key_format format;
 	char err[512];
+	int n;
 
-	if (loaded)
-		return &key;
-	if (!ctx_need(x, x->cfg->pubkey, "BANK_CALLBACK_PUBKEY is not set"))
-		return NULL;
-	if (keyfile_load(x->cfg->pubkey, &key, &format, err, sizeof err)) {
-		reply_error(x, 500, err);
-		return NULL;
+	if (!loaded) {
+		if (!ctx_need(x, x->cfg->pubkey, "BANK_CALLBACK_PUBKEY is not set"))
+			return 0;
+		n = bank_key_paths(x->cfg->pubkey, paths);
+		if (n <= 0) {
+			reply_error(x, 500, "BANK_CALLBACK_PUBKEY: one key file, or two "
+				    "separated by a comma");
+			return 0;
+		}
+		for (int i = 0; i < n; i++)
+			if (keyfile_load(paths[i], &key[i], &format, err, sizeof err)) {
+				reply_error(x, 500, err);
+				return 0;
+			}
+		loaded = n;
 	}
-	loaded = true;
-	return &key;
+	for (int i = 0; i < loaded; i++)
+		keys[i] = &key[i];
+	return loaded;
+}
+
+int ctx_verify(struct ctx *x, const struct callback_spec *spec,
+	       const struct rule_env *env, struct callback *cb, const char **why)
+{
+	const struct rsa_pubkey *keys[BANK_KEYS_MAX];
+	int n = bank_keys(x, keys), rc;
+
+	if (n == 0)
+		return -1;
+	rc = callback_check(spec, x->form, keys[0], env, cb, why);
+	/* A switch-over: the bank signs with one key or the other. */
+	if (!cb->verified && n == 2) {
+		rc = callback_check(spec, x->form, keys[1], env, cb, why);
+		if (cb->verified)
+			ctx_note(x, LOG_INFO, "verified with the second key of "
+				 "BANK_CALLBACK_PUBKEY", NULL);
+	}
+	return rc;
 }
 
 int ctx_note_signature(struct ctx *x, PGconn *c, const struct callback *cb,

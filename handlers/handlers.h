@@ -43,9 +43,19 @@ void reply_text(struct ctx *x, int status, const char *text);
 void reply_error(struct ctx *x, int status, const char *why);
 /* Adds to the log line's note and raises its priority to prio. */
 void ctx_note(struct ctx *x, int prio, const char *what, const char *detail);
-/* The bank's key, loaded once; NULL after answering 500 when it is not
- * configured or does not load. */
-const struct rsa_pubkey *ctx_bank_key(struct ctx *x);
+enum { BANK_KEYS_MAX = 2 };
+
+/* BANK_CALLBACK_PUBKEY's key files (one, or two separated by a comma
+ * while the bank switches keys) into paths.  Pure.  How many, or -1. */
+int bank_key_paths(const char *setting, char paths[BANK_KEYS_MAX][4096]);
+
+/* callback_check() of the request's form with the bank's key, or with
+ * either of two during a switch-over (the log line says when the second
+ * verified).  Its status (0, or what to answer), with cb and *why
+ * filled; -1 after answering 500 when the keys are not configured or do
+ * not load. */
+int ctx_verify(struct ctx *x, const struct callback_spec *spec,
+	       const struct rule_env *env, struct callback *cb, const char **why);
 /* The rules' settings and today's date into env: 0, or -1 with a
  * message naming the broken setting in err.  Patterns are compiled once
  * per process. */

@@ -86,7 +86,6 @@ void handle_page_return(struct ctx *x, const void *arg)
 	struct slice code, desc;
 	const char *why;
 	struct buf *h = &x->resp.headers;
-	const struct rsa_pubkey *key;
 	struct rule_env env;
 	struct signature sig;
 	struct sighting seen = { false, false, "" };
@@ -95,14 +94,16 @@ void handle_page_return(struct ctx *x, const void *arg)
 
 	x->trx_id = form_get(x->form, "TrxId");
 	x->ord_id = form_get(x->form, "OrdId");
-	if (!(key = ctx_bank_key(x)) || ctx_rule_env(x, &env) ||
+	if (ctx_rule_env(x, &env) ||
 	    !ctx_need(x, x->cfg->frontend, "BANK_CALLBACK_FRONTEND is not set"))
 		return;
 	if (!config_frontend_ok(x->cfg->frontend)) {
 		reply_error(x, 500, "BANK_CALLBACK_FRONTEND is not an http(s) URL");
 		return;
 	}
-	rc = callback_check(p->spec, x->form, key, &env, &cb, &why);
+	rc = ctx_verify(x, p->spec, &env, &cb, &why);
+	if (rc < 0)
+		return;
 	c = note_page(x, &cb, &sig, &seen);
 	if (seen.other_meaning) {
 		rc = 403;

@@ -208,3 +208,29 @@ expected_key_line() {
 	assert_error 500
 	assert_nothing_written
 }
+
+@test "keys: a switch-over: two key files, a callback signed with either is acknowledged; --check shows both" {
+	# a third key, which is neither
+	keys_generate "$BATS_TEST_TMPDIR/third" third
+	BIN_CMD=(env "BANK_CALLBACK_PUBKEY=$TEST_KEYS/bank.pub.pem,$TEST_KEYS/other.pub.pem" "$BIN")
+	post_form /bank/register "$(register_body)"
+	assert_ack "$UR_TRX"
+	[[ $(<"$BATS_TEST_TMPDIR/stderr") != *"second key"* ]] || fail "the first key's callback noted as the second's"
+	SIGN_KEY=$OTHER_KEY post_form /bank/netsave "$(SIGN_KEY=$OTHER_KEY netsave_body)"
+	assert_ack "$NS_TRX"
+	[[ $(<"$BATS_TEST_TMPDIR/stderr") == *'note="verified with the second key of BANK_CALLBACK_PUBKEY"'* ]] ||
+		fail "the log does not say the second key verified:" "$(<"$BATS_TEST_TMPDIR/stderr")"
+	post_form /bank/CorpRegister "$(SIGN_KEY=$BATS_TEST_TMPDIR/third/third.key corp_body)"
+	assert_error 403
+	assert_rows bank_customers 1
+	assert_rows bank_netsave 1
+	assert_rows bank_mer_customers 0
+
+	run env "BANK_CALLBACK_PUBKEY=$TEST_KEYS/bank.pub.pem,$TEST_KEYS/other.pub.pem" "$BIN" --check
+	[[ $status -eq 0 ]] || fail "--check with two keys exited $status:" "$output"
+	assert_eq "$(grep -c '^ok key: RSA-1024 sha256:' <<<"$output")" 2 "ok key lines ($output)"
+	[[ $output == *"(first)"*"(second)"* ]] || fail "the two keys are not told apart:" "$output"
+	run env "BANK_CALLBACK_PUBKEY=$TEST_KEYS/bank.pub.pem,$TEST_KEYS/other.pub.pem,$TEST_KEYS/bank.pub.pem" "$BIN" --check
+	[[ $status -ne 0 && $output == *"FAIL key: BANK_CALLBACK_PUBKEY: one key file, or two separated by a comma"* ]] ||
+		fail "three keys accepted:" "$output"
+}
