@@ -234,3 +234,13 @@ expected_key_line() {
 	[[ $status -ne 0 && $output == *"FAIL key: BANK_CALLBACK_PUBKEY: one key file, or two separated by a comma"* ]] ||
 		fail "three keys accepted:" "$output"
 }
+
+@test "man: the --check example shows the lines --check prints, in order" {
+	local page=$TESTS_ROOT/../man/bank-callback.8 shown real
+	shown=$(sed -n '/^ *\/usr\/local\/bin\/bank-callback --check$/,/^\.Ed$/p' "$page" |
+		sed -n 's/^\(ok\|FAIL\) \([a-z]*\):.*/\1 \2/p' | tr '\n' ' ')
+	run "$BIN" --check
+	real=$(sed -n 's/^\(ok\|FAIL\) \([a-z]*\):.*/\1 \2/p' <<<"$output" | tr '\n' ' ')
+	[[ -n $shown ]] || fail "no --check example found in the man page"
+	assert_eq "$shown" "$real" "the man page's --check lines"
+}

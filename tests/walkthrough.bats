@@ -1,0 +1,78 @@
+#!/usr/bin/env bats
+# README's deployment walk-through, run as written: make install, then the block README marks
+# "walkthrough" (create the database, apply sql/ as the postgres user, the key, the token, the
+# configuration), then --check and the replay of a saved request with the settings the unit
+# would pass. Paths move under a private root and the database is called walkthrough, so the
+# suite's own stays untouched; everything else is README's text.
+
+load lib/common
+
+WALK_DB=walkthrough
+
+teardown() {
+	common_teardown
+	PGUSER=postgres dropdb --if-exists "$WALK_DB" 2>/dev/null || true
+	rm -rf "$SERVICES_DIR/walk"
+}
+
+# README's block between the walkthrough marker and the end of its code fence.
+readme_block() {
+	sed -n '/^<!-- walkthrough:/,/^```$/p' "$TESTS_ROOT/../README.md" | sed '1,2d;$d'
+}
+
+@test "README: the deployment walk-through works as written" {
+	((EUID == 0)) || skip "README's steps run as root (runuser, make install)"
+	# under the services dir: the postgres user must reach the installed sql/ files
+	local root=$SERVICES_DIR/walk/root work=$SERVICES_DIR/walk/work script
+	rm -rf "$SERVICES_DIR/walk"
+	mkdir -p "$root" "$work"
+	chmod 0755 "$SERVICES_DIR/walk" "$root" "$work"
+	make -s -C "$TESTS_ROOT/.." install DESTDIR="$root" >/dev/null
+	cp "$TEST_KEYS/bank.PgPubk.key" "$work/PgPubk.key" # as the bank issues it
+
+	script=$(readme_block)
+	[[ $script == *createdb* && $script == *'$EDITOR'* ]] || fail "README's block not found:" "$script"
+	script=${script//\/usr\/local\//$root/usr/local/}
+	script=${script//\/etc\//$root/etc/}
+	script=${script//createdb bank/createdb $WALK_DB}
+	script=${script//-d bank/-d $WALK_DB}
+
+	# $EDITOR: what an operator types into /etc/bank-callback.conf
+	cat >"$work/editor" <<-EDIT
+		#!/bin/sh
+		cat >>"\$1" <<-CONF
+			PGHOST=$PGHOST
+			PGPORT=$PGPORT
+			PGDATABASE=$WALK_DB
+			BANK_CALLBACK_REDIS=$BANK_CALLBACK_REDIS
+			BANK_CALLBACK_MER_CUST_ID=$MER
+			BANK_CALLBACK_FRONTEND=http://front.example/
+		CONF
+	EDIT
+	chmod +x "$work/editor"
+	# root's shell: the cluster's socket (runuser keeps the environment), no PGUSER of ours
+	(cd "$work" && env -u PGUSER -u PGDATABASE EDITOR="$work/editor" PGHOST="$PGHOST" PGPORT="$PGPORT" \
+		bash -euo pipefail -c "$script") ||
+		fail "the walk-through failed:" "$script"
+
+	# what the unit passes: its configuration file and its two credentials
+	local -a unit=(env -i PATH="$PATH" "CREDENTIALS_DIRECTORY=$work/credentials"
+		"$root/usr/local/bin/bank-callback")
+	mkdir -p "$work/credentials"
+	cp "$root/etc/bank-callback/PgPubk.key" "$work/credentials/bank-pubkey"
+	cp "$root/etc/bank-callback/admin-token" "$work/credentials/admin-token"
+	run "${unit[@]}" --check -c "$root/etc/bank-callback.conf"
+	[[ $status -eq 0 ]] || fail "--check after the walk-through exited $status:" "$output"
+	[[ $output == *"ok key: RSA-1024 sha256:"*"read as a ChinaPNR PgPubk.key"* ]] || fail "key:" "$output"
+	[[ $output == *"ok schema: 5 tables"* && $output == *"ok privileges: bank-callback may run all"* ]] ||
+		fail "schema or privileges:" "$output"
+
+	# a saved request, replayed on stdin
+	build_request POST /bank/netsave "$(netsave_body)"
+	printf '%s' "$REQUEST" >"$work/saved-request.http"
+	"${unit[@]}" -c "$root/etc/bank-callback.conf" <"$work/saved-request.http" \
+		>"$work/answer" 2>"$work/log"
+	parse_response "$work/answer"
+	assert_ack "$NS_TRX"
+	assert_eq "$(PGDATABASE=$WALK_DB psql_val 'SELECT count(*) FROM bank_netsave')" 1 "rows in $WALK_DB"
+}
