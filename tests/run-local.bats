@@ -28,6 +28,7 @@ teardown() {
 	[[ -d $dir ]] || fail "no temp dir $dir"
 
 	# the printed UserRegister, as a newcomer pastes it
+	local body=
 	eval "$(grep -m 1 '^body=.*CmdId=UserRegister' "$out")"
 	SOCKET_PORT=$port curl_request POST /bank/register "$body"
 	assert_ack 201611190000000001

@@ -31,6 +31,7 @@ readme_block() {
 	cp "$TEST_KEYS/bank.PgPubk.key" "$work/PgPubk.key" # as the bank issues it
 
 	script=$(readme_block)
+	# shellcheck disable=SC2016 # the literal text $EDITOR
 	[[ $script == *createdb* && $script == *'$EDITOR'* ]] || fail "README's block not found:" "$script"
 	script=${script//\/usr\/local\//$root/usr/local/}
 	script=${script//\/etc\//$root/etc/}
