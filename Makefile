@@ -51,7 +51,7 @@ endif
 SRCS = bank-callback.c buf.c callback.c chkvalue.c client.c config.c conn.c deadline.c \
        form.c http.c json.c keyfile.c utf8.c \
        db/audit.c db/cache.c db/check.c db/libs.c db/pg.c \
-       db/redis_address.c db/signatures.c \
+       db/redis_address.c db/signatures.c db/support.c \
        handlers/async.c handlers/common.c handlers/corpregister.c \
        handlers/health.c handlers/netsave.c handlers/page.c \
        handlers/refreshredis.c handlers/register.c

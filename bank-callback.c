@@ -8,6 +8,7 @@
 #include "config.h"
 #include "deadline.h"
 #include "db/check.h"
+#include "db/support.h"
 #include "form.h"
 #include "handlers/handlers.h"
 #include "http.h"
@@ -486,6 +487,8 @@ static void usage(FILE *f)
 		"usage: bank-callback [-c FILE]          handle one HTTP request on stdin\n"
 		"       bank-callback --check [-c FILE]  check the set-up\n"
 		"       bank-callback --config [-c FILE] print the effective settings\n"
+		"       bank-callback --show ID [-c FILE]    the audit trail of a TrxId, OrdId, UsrId or UsrCustId\n"
+		"       bank-callback --stats [--since TIME] [-c FILE]  posts by route, status, verdict\n"
 		"       bank-callback --help | --version\n"
 		"See bank-callback(8).\n");
 }
@@ -493,7 +496,8 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	const char *config_file = NULL;
-	bool do_check = false, do_config = false;
+	bool do_check = false, do_config = false, do_stats = false;
+	const char *show = NULL, *since = NULL;
 	static char config_error[512];
 	struct config cfg;
 
@@ -514,12 +518,19 @@ int main(int argc, char **argv)
 			do_check = true;
 		} else if (strcmp(argv[i], "--config") == 0) {
 			do_config = true;
+		} else if (strcmp(argv[i], "--show") == 0 && i + 1 < argc) {
+			show = argv[++i];
+		} else if (strcmp(argv[i], "--stats") == 0) {
+			do_stats = true;
+		} else if (strcmp(argv[i], "--since") == 0 && i + 1 < argc) {
+			since = argv[++i];
 		} else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
 			config_file = argv[++i];
 		} else {
 			fprintf(stderr, "bank-callback: %s: %s\n", argv[i],
-				strcmp(argv[i], "-c") == 0 ? "needs a file"
-							   : "unknown option");
+				strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--show") == 0 ||
+				strcmp(argv[i], "--since") == 0 ? "needs an argument"
+								: "unknown option");
 			usage(stderr);
 			return 2;
 		}
@@ -527,7 +538,7 @@ int main(int argc, char **argv)
 
 	/* A vanished client must not kill us between COMMIT and the log. */
 	signal(SIGPIPE, SIG_IGN);
-	if (!do_check && !do_config) {
+	if (!do_check && !do_config && !show && !do_stats) {
 		deadline_start(REQUEST_BUDGET_MS);
 		arm_last_resort(NULL);
 	}
@@ -542,6 +553,14 @@ int main(int argc, char **argv)
 		config_print(&cfg);
 		return config_error[0] ? 1 : 0;
 	}
+	if ((show || do_stats) && config_error[0]) {
+		printf("FAIL config: %s\n", config_error);
+		return 1;
+	}
+	if (show)
+		return support_show(show);
+	if (do_stats)
+		return support_stats(since);
 	if (do_check)
 		return check(&cfg, config_error[0] ? config_error : NULL);
 	return serve(&cfg, config_error[0] ? config_error : NULL);

@@ -23,6 +23,8 @@ static const struct {
 	{ "refresh customers-pnrid", sql_refresh_customers_pnrid, 0 },
 	{ "refresh bank-mer-customers", sql_refresh_mer_customers, 0 },
 	{ "health", sql_health, 0 },
+	{ "support --show", sql_support_show, 1 },
+	{ "support --stats", sql_support_stats, 1 },
 };
 
 enum { NSTATEMENTS = sizeof statements / sizeof statements[0] };

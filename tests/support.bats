@@ -1,0 +1,45 @@
+#!/usr/bin/env bats
+# The support tool: --show ID (the audit trail of one id) and --stats (posts by route, status
+# and verdict), read with the handler's own settings and role; ids and outcomes, no personal
+# data.
+
+load lib/common
+
+@test "support: --show prints every audited post of a TrxId, OrdId, UsrId or UsrCustId, and its retries" {
+	store_each_async
+	post_form /bank/netsave "$(netsave_body)" # the bank's retry: answered again
+	assert_ack "$NS_TRX"
+	post_form /bank/NetSaveCallback "$(netsave_body)"
+	assert_status 303
+
+	run "$BIN" --show "$NS_ORD"
+	assert_eq "$status" 0 "--show exit status ($output)"
+	assert_eq "$(grep -c "trx=$NS_TRX ord=$NS_ORD" <<<"$output")" 2 "posts of the order ($output)"
+	[[ $output =~ [0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9:]{8}\ \ /bank/netsave\ \ 200\ \ stored\ \ NetSave\ trx=$NS_TRX\ ord=$NS_ORD\ \ answered\ again:\ 1 ]] ||
+		fail "no stored line with its retry:" "$output"
+	[[ $output == *"/bank/NetSaveCallback  303  redirected  NetSave"* ]] || fail "no page return:" "$output"
+	run "$BIN" --show "$NS_TRX"
+	assert_eq "$(grep -c "ord=$NS_ORD" <<<"$output")" 2 "posts found by TrxId"
+	run "$BIN" --show pnr_alice
+	[[ $output == *"/bank/register  200  opened  UserRegister trx=$UR_TRX"* ]] || fail "by UsrId:" "$output"
+	# nothing personal: not the account's phone, mail or id number that the register carried
+	[[ $output != *13800138000* && $output != *alice@example.com* && $output != *110101199001011234* ]] ||
+		fail "personal data shown:" "$output"
+	run "$BIN" --show NOSUCHID
+	[[ $status -eq 0 && $output == *"no audited post names NOSUCHID"* ]] || fail "unknown id:" "$output"
+}
+
+@test "support: --stats counts today's posts by route, status and verdict" {
+	store_each_async
+	post_form /bank/netsave "$(netsave_body)"
+	post_form /bank/netsave "$(netsave_body MerCustId=6000060000000002 OrdId=X2)"
+	run "$BIN" --stats
+	assert_eq "$status" 0 "--stats exit status ($output)"
+	[[ $output =~ /bank/netsave\ +200\ +stored\ +1 ]] || fail "stored netsave:" "$output"
+	[[ $output =~ /bank/register\ +200\ +opened\ +1 ]] || fail "register:" "$output"
+	[[ $output =~ /bank/netsave\ +-\ +answered\ again\ \(retries,\ replays\)\ +1 ]] || fail "retries:" "$output"
+	run "$BIN" --stats --since '2099-01-01'
+	[[ $output != */bank/* ]] || fail "posts from the future:" "$output"
+	run "$BIN" --stats --since 'not a time'
+	[[ $status -ne 0 && $output == FAIL* ]] || fail "a bad --since is not refused:" "$output"
+}
