@@ -13,7 +13,9 @@
 #include "handlers/handlers.h"
 #include "http.h"
 #include "keyfile.h"
+#include "logstats.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -481,6 +483,29 @@ static int check(const struct config *cfg, const char *config_error)
 	return failed;
 }
 
+/* --stats --log FILE: what the log says, which the database cannot
+ * (forgeries, malformed requests, 503s). */
+static int stats_of_log(const char *path)
+{
+	static struct logstats s;
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	int rc;
+
+	if (!f) {
+		printf("FAIL log: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	rc = logstats_read(f, &s);
+	if (f != stdin)
+		fclose(f);
+	if (rc) {
+		printf("FAIL log: %s: a read error\n", path);
+		return 1;
+	}
+	logstats_print(&s);
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -489,6 +514,7 @@ static void usage(FILE *f)
 		"       bank-callback --config [-c FILE] print the effective settings\n"
 		"       bank-callback --show ID [-c FILE]    the audit trail of a TrxId, OrdId, UsrId or UsrCustId\n"
 		"       bank-callback --stats [--since TIME] [-c FILE]  posts by route, status, verdict\n"
+		"       bank-callback --stats --log FILE|-   requests in a log, forgeries and 503s included\n"
 		"       bank-callback --help | --version\n"
 		"See bank-callback(8).\n");
 }
@@ -497,7 +523,7 @@ int main(int argc, char **argv)
 {
 	const char *config_file = NULL;
 	bool do_check = false, do_config = false, do_stats = false;
-	const char *show = NULL, *since = NULL;
+	const char *show = NULL, *since = NULL, *log = NULL;
 	static char config_error[512];
 	struct config cfg;
 
@@ -524,12 +550,15 @@ int main(int argc, char **argv)
 			do_stats = true;
 		} else if (strcmp(argv[i], "--since") == 0 && i + 1 < argc) {
 			since = argv[++i];
+		} else if (strcmp(argv[i], "--log") == 0 && i + 1 < argc) {
+			log = argv[++i];
 		} else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
 			config_file = argv[++i];
 		} else {
 			fprintf(stderr, "bank-callback: %s: %s\n", argv[i],
 				strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--show") == 0 ||
-				strcmp(argv[i], "--since") == 0 ? "needs an argument"
+				strcmp(argv[i], "--since") == 0 ||
+				strcmp(argv[i], "--log") == 0 ? "needs an argument"
 								: "unknown option");
 			usage(stderr);
 			return 2;
@@ -553,6 +582,8 @@ int main(int argc, char **argv)
 		config_print(&cfg);
 		return config_error[0] ? 1 : 0;
 	}
+	if (do_stats && log)
+		return stats_of_log(log);
 	if ((show || do_stats) && config_error[0]) {
 		printf("FAIL config: %s\n", config_error);
 		return 1;

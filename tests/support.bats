@@ -43,3 +43,30 @@ load lib/common
 	run "$BIN" --stats --since 'not a time'
 	[[ $status -ne 0 && $output == FAIL* ]] || fail "a bad --since is not refused:" "$output"
 }
+
+@test "support: --stats --log counts what only the log knows: forgeries, malformed requests, 503s" {
+	local log=$BATS_TEST_TMPDIR/journal
+	post_form /bank/netsave "$(netsave_body)"
+	cat "$BATS_TEST_TMPDIR/stderr" >>"$log"
+	SIGN_KEY=$OTHER_KEY post_form /bank/netsave "$(SIGN_KEY=$OTHER_KEY netsave_body OrdId=F1)"
+	cat "$BATS_TEST_TMPDIR/stderr" >>"$log"
+	SIGN_KEY=$OTHER_KEY post_form /bank/netsave "$(SIGN_KEY=$OTHER_KEY netsave_body OrdId=F2)"
+	cat "$BATS_TEST_TMPDIR/stderr" >>"$log"
+	send_raw $'GET /x HTTP/1.1\nHost: x\n\n'
+	cat "$BATS_TEST_TMPDIR/stderr" >>"$log"
+	BIN_CMD=(env PGPORT=1 "$BIN")
+	post_form /bank/register "$(register_body)"
+	cat "$BATS_TEST_TMPDIR/stderr" >>"$log"
+	echo 'a line from somebody else' >>"$log"
+
+	run "$BIN" --stats --log "$log"
+	assert_eq "$status" 0 "exit status ($output)"
+	[[ $output =~ /bank/netsave\ +200\ +stored\ +1 ]] || fail "stored:" "$output"
+	[[ $output =~ /bank/netsave\ +403\ +rejected\ +2 ]] || fail "forgeries:" "$output"
+	[[ $output =~ -\ +400\ +rejected\ +1 ]] || fail "malformed:" "$output"
+	[[ $output =~ /bank/register\ +503\ +failed\ +1 ]] || fail "503:" "$output"
+	[[ $output == *"(1 lines that are not bank-callback's"* ]] || fail "the stranger's line:" "$output"
+	# as journalctl -o cat prints them: without the priority, from stdin
+	run bash -c "sed 's/^<[0-7]>//' '$log' | '$BIN' --stats --log -"
+	[[ $output =~ /bank/netsave\ +403\ +rejected\ +2 ]] || fail "from stdin without priorities:" "$output"
+}
