@@ -23,6 +23,13 @@ static void peer_of_stdin(char *out, size_t size)
 		ip = &((const struct sockaddr_in *)&a)->sin_addr;
 	else if (a.ss_family == AF_INET6)
 		ip = &((const struct sockaddr_in6 *)&a)->sin6_addr;
+	/* an IPv4 client of a dual-stack socket (ListenStream=8080) comes
+	 * as ::ffff:a.b.c.d: say a.b.c.d, as an operator writes it */
+	if (a.ss_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&((const struct sockaddr_in6 *)&a)->sin6_addr)) {
+		ip = ((const unsigned char *)ip) + 12;
+		a.ss_family = AF_INET;
+	}
 	if (!ip || !inet_ntop(a.ss_family, ip, out, (socklen_t)size))
 		out[0] = '\0';
 }
@@ -39,6 +46,8 @@ void client_last_forwarded(struct slice xff, char *out, size_t size)
 	size_t n;
 
 	out[0] = '\0';
+	if (!xff.p)
+		return;
 	while (start > xff.p && start[-1] != ',')
 		start--;
 	while (start < end && (*start == ' ' || *start == '\t'))
@@ -55,19 +64,37 @@ void client_last_forwarded(struct slice xff, char *out, size_t size)
 	out[n] = '\0';
 }
 
-/* Whether addr is one of the comma-separated list. */
+/* Whether addr is one of the comma-separated list (blanks around each
+ * allowed). */
 static bool listed(const char *addr, const char *list)
 {
 	size_t n = strlen(addr);
 
 	while (list && *list) {
-		size_t len = strcspn(list, ",");
+		size_t len;
 
+		list += strspn(list, " \t");
+		len = strcspn(list, ",");
+		while (len && (list[len - 1] == ' ' || list[len - 1] == '\t'))
+			len--;
 		if (len == n && memcmp(list, addr, n) == 0)
 			return true;
-		list += len + (list[len] == ',');
+		list += strcspn(list, ",");
+		list += *list == ',';
 	}
 	return false;
+}
+
+/* The last X-Forwarded-For header line: a proxy that adds a line of its
+ * own (HAProxy's option forwardfor) adds it after the client's. */
+static struct slice last_forwarded_header(const struct http_request *req)
+{
+	struct slice v = { NULL, 0 };
+
+	for (size_t i = 0; i < req->nheaders; i++)
+		if (slice_eq_nocase(req->headers[i].name, "X-Forwarded-For"))
+			v = req->headers[i].value;
+	return v;
 }
 
 void client_address(const struct http_request *req, const char *trusted,
@@ -81,8 +108,7 @@ void client_address(const struct http_request *req, const char *trusted,
 		client_last_forwarded(slice_from(env), out, size);
 	if (!out[0] || !listed(out, trusted))
 		return;
-	client_last_forwarded(http_header(req, "X-Forwarded-For"), forwarded,
-			      sizeof forwarded);
+	client_last_forwarded(last_forwarded_header(req), forwarded, sizeof forwarded);
 	if (forwarded[0])
 		snprintf(out, size, "%s", forwarded);
 }

@@ -254,6 +254,8 @@ static const char *credential(const char *id, char *path, size_t size)
 
 void config_from_env(struct config *c)
 {
+	char next[4096];
+
 	c->redis = nonempty("BANK_CALLBACK_REDIS");  /* NULL: the default */
 	c->redis_password_file = nonempty("BANK_CALLBACK_REDIS_PASSWORD_FILE");
 	if (!c->redis_password_file)
@@ -266,6 +268,16 @@ void config_from_env(struct config *c)
 	if (!c->pubkey)
 		c->pubkey = credential("bank-pubkey", c->pubkey_path,
 				       sizeof c->pubkey_path);
+	/* a switch-over under systemd: a second credential, the new key */
+	if (c->pubkey == c->pubkey_path &&
+	    credential("bank-pubkey-next", next, sizeof next)) {
+		size_t n = strlen(c->pubkey_path);
+
+		if (n + 1 + strlen(next) < sizeof c->pubkey_path) {
+			c->pubkey_path[n] = ',';
+			strcpy(c->pubkey_path + n + 1, next);
+		}
+	}
 	c->mer_cust_id = nonempty("BANK_CALLBACK_MER_CUST_ID");
 	c->frontend = nonempty("BANK_CALLBACK_FRONTEND");
 	c->order_days = nonempty("BANK_CALLBACK_ORDER_DAYS");
@@ -383,14 +395,24 @@ int config_unknown(void (*report)(const char *name, const char *nearest))
 static void redact(const struct known *k, const char *value, char *out,
 		   size_t size)
 {
-	const char *at, *colon, *host = value + 8;
+	const char *auth, *end, *at = NULL, *colon;
 
 	if (strcmp(k->name, "PGPASSWORD") == 0) {
 		snprintf(out, size, "***");
 		return;
 	}
-	at = strncmp(value, "redis://", 8) == 0 ? strchr(host, '@') : NULL;
-	colon = at ? memchr(host, ':', (size_t)(at - host)) : NULL;
+	if (strncmp(value, "redis://", 8) != 0) {
+		snprintf(out, size, "%s", value);
+		return;
+	}
+	/* as db/redis_address.c splits it: the user info ends at the last
+	 * '@' before the first '/', the user at its first ':' */
+	auth = value + 8;
+	end = auth + strcspn(auth, "/");
+	for (const char *p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
 	if (!colon) {
 		snprintf(out, size, "%s", value);
 		return;
@@ -430,7 +452,7 @@ void config_print(const struct config *c)
 		if (!v && known[i].libpq)
 			continue;
 		config_origin(known[i].name, origin, sizeof origin);
-		if (!v && (id = credential_used(c, known[i].name, &v)) != NULL)
+		if ((!v || !*v) && (id = credential_used(c, known[i].name, &v)) != NULL)
 			snprintf(origin, sizeof origin, "the credential %s", id);
 		if (v && known[i].secret)
 			redact(&known[i], v, shown, sizeof shown);

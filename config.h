@@ -41,7 +41,8 @@ int config_parse(char *text, size_t len,
 /* Fills c from the environment.  Without BANK_CALLBACK_PUBKEY,
  * BANK_CALLBACK_ADMIN_TOKEN_FILE or BANK_CALLBACK_REDIS_PASSWORD_FILE,
  * the credentials "bank-pubkey", "admin-token" and "redis-password" in
- * $CREDENTIALS_DIRECTORY are used when present. */
+ * $CREDENTIALS_DIRECTORY are used when present; "bank-pubkey-next"
+ * beside "bank-pubkey" is the second key of a switch-over. */
 void config_from_env(struct config *c);
 
 enum {

@@ -9,6 +9,10 @@ bool logstats_key(const char *line, char *key, size_t size)
 	const char *p = line, *path, *status, *outcome, *end;
 	size_t plen;
 
+	/* syslog's and journalctl's own prefix ends in "]: ", before ours */
+	if (strstr(p, "]: ") && (!strstr(p, " status=") ||
+				 strstr(p, "]: ") < strstr(p, " status=")))
+		p = strstr(p, "]: ") + 3;
 	if (p[0] == '<' && p[1] >= '0' && p[1] <= '7' && p[2] == '>')
 		p += 3;
 	/* METHOD PATH status=NNN ... outcome="..." */
@@ -17,6 +21,8 @@ bool logstats_key(const char *line, char *key, size_t size)
 		return false;
 	path++;
 	plen = strcspn(path, " ");
+	if (path[0] != '/' && !(path[0] == '-' && plen == 1))
+		return false;
 	status = strstr(path + plen, " status=");
 	outcome = strstr(path + plen, " outcome=\"");
 	if (!status || !outcome || strspn(status + 8, "0123456789") != 3)

@@ -137,6 +137,13 @@ write_config() {
 		fail "no redacted Redis line from line 8:" "$output"
 	[[ $output == *"BANK_CALLBACK_ORDER_DAYS=3"$'\t'"# the environment"* ]] || fail "no origin for the environment:" "$output"
 	[[ $output == *"BANK_CALLBACK_ORD_ID_PATTERN="$'\t'"# unset"* ]] || fail "unset settings not shown:" "$output"
+	# an @ or a : in the user or the password, as the parser splits them
+	local url
+	for url in 'redis://:p@ssw0rd@127.0.0.1:6379' 'redis://us@r:s3kr1t@127.0.0.1/1'; do
+		run env "${UNSET[@]}" "BANK_CALLBACK_REDIS=$url" "$BIN" --config
+		[[ $output != *ssw0rd* && $output != *s3kr1t* && $output == *'***@127.0.0.1'* ]] ||
+			fail "the password of $url is shown:" "$output"
+	done
 }
 
 # ---- --check validates every setting ------------------------------------------------------

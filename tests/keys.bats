@@ -244,3 +244,17 @@ expected_key_line() {
 	[[ -n $shown ]] || fail "no --check example found in the man page"
 	assert_eq "$shown" "$real" "the man page's --check lines"
 }
+
+@test "keys: under systemd a bank-pubkey-next credential is the switch-over's second key" {
+	local creds=$BATS_TEST_TMPDIR/credentials
+	mkdir -p "$creds"
+	cp "$TEST_KEYS/bank.PgPubk.key" "$creds/bank-pubkey"
+	cp "$TEST_KEYS/other.pub.pem" "$creds/bank-pubkey-next"
+	BIN_CMD=(env -u BANK_CALLBACK_PUBKEY "CREDENTIALS_DIRECTORY=$creds" "$BIN")
+	SIGN_KEY=$OTHER_KEY post_form /bank/netsave "$(SIGN_KEY=$OTHER_KEY netsave_body)"
+	assert_ack "$NS_TRX"
+	post_form /bank/register "$(register_body)"
+	assert_ack "$UR_TRX"
+	run env -u BANK_CALLBACK_PUBKEY "CREDENTIALS_DIRECTORY=$creds" "$BIN" --check
+	assert_eq "$(grep -c '^ok key: ' <<<"$output")" 2 "ok key lines ($output)"
+}

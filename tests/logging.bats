@@ -121,9 +121,11 @@ assert_one_log_line() { # PRIORITY PATTERN
 	grep -q 'GET /bank/health status=200 .* client=127\.0\.0\.1$' "$log" ||
 		fail "no client=127.0.0.1 (an untrusted X-Forwarded-For must not count):" "$(cat "$log")"
 
-	export BANK_CALLBACK_TRUSTED_PROXIES=10.0.0.1,127.0.0.1
+	export BANK_CALLBACK_TRUSTED_PROXIES='10.0.0.1, 127.0.0.1'
 	socket_start
-	curl_request GET /bank/health '' -H 'X-Forwarded-For: 203.0.113.7, 198.51.100.9'
+	# the client's own line first, the proxy's after it (HAProxy adds a line of its own)
+	curl_request GET /bank/health '' -H 'X-Forwarded-For: 203.0.113.7' \
+		-H 'X-Forwarded-For: 203.0.113.8, 198.51.100.9'
 	assert_status 200
 	socket_stop
 	unset BANK_CALLBACK_TRUSTED_PROXIES
