@@ -582,6 +582,11 @@ int main(int argc, char **argv)
 		config_print(&cfg);
 		return config_error[0] ? 1 : 0;
 	}
+	if ((since || log) && !do_stats) {
+		fprintf(stderr, "bank-callback: --since and --log go with --stats\n");
+		usage(stderr);
+		return 2;
+	}
 	if (do_stats && log)
 		return stats_of_log(log);
 	if ((show || do_stats) && config_error[0]) {

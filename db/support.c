@@ -21,7 +21,7 @@ const char sql_support_stats[] =
 	" AT TIME ZONE 'Asia/Shanghai') AS t) "
 	"SELECT route, status::text, verdict, count(*)::text FROM bank_callback_audit, since "
 	"WHERE received_at >= since.t GROUP BY 1, 2, 3 "
-	"UNION ALL SELECT route, '-', 'answered again (retries, replays)', sum(seen)::text "
+	"UNION ALL SELECT route, '-', 'callbacks answered again', count(*)::text "
 	"FROM bank_callback_replays, since WHERE last_seen >= since.t GROUP BY 1 "
 	"ORDER BY 1, 2, 3";
 

@@ -37,7 +37,7 @@ load lib/common
 	assert_eq "$status" 0 "--stats exit status ($output)"
 	[[ $output =~ /bank/netsave\ +200\ +stored\ +1 ]] || fail "stored netsave:" "$output"
 	[[ $output =~ /bank/register\ +200\ +opened\ +1 ]] || fail "register:" "$output"
-	[[ $output =~ /bank/netsave\ +-\ +answered\ again\ \(retries,\ replays\)\ +1 ]] || fail "retries:" "$output"
+	[[ $output =~ /bank/netsave\ +-\ +callbacks\ answered\ again\ +1 ]] || fail "retries:" "$output"
 	run "$BIN" --stats --since '2099-01-01'
 	[[ $status -eq 0 && $output != */bank/* ]] || fail "posts from the future:" "$output"
 	run "$BIN" --stats --since 'not a time'
