@@ -413,6 +413,11 @@ static int check_settings(const struct config *cfg)
 		failed = 1;
 	}
 	explicit_bzero(tok, sizeof tok);
+	if (cfg->trusted_proxies && !client_list_ok(cfg->trusted_proxies)) {
+		printf("FAIL settings: BANK_CALLBACK_TRUSTED_PROXIES is not a "
+		       "comma-separated list of IP addresses\n");
+		failed = 1;
+	}
 	if (!failed)
 		printf("ok settings: MerCustId %s, front end %s, admin token file %s\n",
 		       cfg->mer_cust_id, cfg->frontend, cfg->admin_token_file);

@@ -112,3 +112,25 @@ void client_address(const struct http_request *req, const char *trusted,
 	if (forwarded[0])
 		snprintf(out, size, "%s", forwarded);
 }
+
+bool client_list_ok(const char *list)
+{
+	do {
+		char one[INET6_ADDRSTRLEN + 1];
+		unsigned char bin[sizeof(struct in6_addr)];
+		size_t len;
+
+		list += strspn(list, " \t");
+		len = strcspn(list, ",");
+		while (len && (list[len - 1] == ' ' || list[len - 1] == '\t'))
+			len--;
+		if (len == 0 || len >= sizeof one)
+			return false;
+		memcpy(one, list, len);
+		one[len] = '\0';
+		if (inet_pton(AF_INET, one, bin) != 1 && inet_pton(AF_INET6, one, bin) != 1)
+			return false;
+		list += strcspn(list, ",");
+	} while (*list++ == ',');
+	return true;
+}

@@ -10,6 +10,7 @@
 
 #include "http.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The client's address into out ("" when nobody can say: a request fed
@@ -21,5 +22,9 @@ void client_address(const struct http_request *req, const char *trusted,
 /* Pure: the last address of an X-Forwarded-For value, trimmed, into
  * out ("" when it holds none or anything but an address's characters). */
 void client_last_forwarded(struct slice xff, char *out, size_t size);
+
+/* Whether list is a comma-separated list of IPv4 or IPv6 addresses
+ * (blanks around each allowed), as BANK_CALLBACK_TRUSTED_PROXIES must be. */
+bool client_list_ok(const char *list);
 
 #endif

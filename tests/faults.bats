@@ -39,16 +39,6 @@ teardown() {
 
 # ---- helpers ------------------------------------------------------------------------------------
 
-wait_for() { # SECONDS COMMAND...: poll COMMAND every 50 ms until it succeeds; fails after SECONDS
-	local i n=$(($1 * 20))
-	shift
-	for ((i = 0; i < n; i++)); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
 # post_bg NAME PATH BODY: a curl in the background; its answer lands in $BATS_TEST_TMPDIR/NAME.
 post_bg() {
 	curl -sS -i --http1.1 --max-time $((30 * SLOW)) -H 'Expect:' \

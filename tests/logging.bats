@@ -131,4 +131,7 @@ assert_one_log_line() { # PRIORITY PATTERN
 	unset BANK_CALLBACK_TRUSTED_PROXIES
 	grep -q 'GET /bank/health status=200 .* client=198\.51\.100\.9$' "$log" ||
 		fail "no client=198.51.100.9 from the trusted proxy's header:" "$(cat "$log")"
+	BANK_CALLBACK_TRUSTED_PROXIES='127.0.0.1,proxy.example' run "$BIN" --check
+	[[ $status -ne 0 && $output == *"FAIL settings: BANK_CALLBACK_TRUSTED_PROXIES is not a comma-separated list of IP addresses"* ]] ||
+		fail "a name in the proxy list is not refused:" "$output"
 }

@@ -83,16 +83,6 @@ ports() {
 	done
 }
 
-wait_for() { # SECONDS COMMAND...: poll COMMAND every 50 ms until it succeeds; fails after SECONDS
-	local i n=$(($1 * 20))
-	shift
-	for ((i = 0; i < n; i++)); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
 role() { # PORT: ROLE's first word (master, slave, sentinel)
 	redis-cli -h 127.0.0.1 -p "$1" role 2>/dev/null | head -n 1
 }

@@ -58,6 +58,16 @@ common_teardown() {
 setup() { common_setup; }
 teardown() { common_teardown; }
 
+wait_for() { # SECONDS COMMAND...: poll COMMAND every 50 ms until it succeeds; fails after SECONDS
+	local i n=$(($1 * 20))
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # ---- assertions --------------------------------------------------------------------------
 
 assert_eq() { # ACTUAL EXPECTED [WHAT]
