@@ -42,12 +42,14 @@ static bool address_char(char c)
 
 void client_last_forwarded(struct slice xff, char *out, size_t size)
 {
-	const char *end = xff.p + xff.len, *start = end;
+	const char *end, *start;
 	size_t n;
 
 	out[0] = '\0';
 	if (!xff.p)
 		return;
+	end = xff.p + xff.len;
+	start = end;
 	while (start > xff.p && start[-1] != ',')
 		start--;
 	while (start < end && (*start == ' ' || *start == '\t'))

@@ -273,10 +273,7 @@ void config_from_env(struct config *c)
 	    credential("bank-pubkey-next", next, sizeof next)) {
 		size_t n = strlen(c->pubkey_path);
 
-		if (n + 1 + strlen(next) < sizeof c->pubkey_path) {
-			c->pubkey_path[n] = ',';
-			strcpy(c->pubkey_path + n + 1, next);
-		}
+		snprintf(c->pubkey_path + n, sizeof c->pubkey_path - n, ",%s", next);
 	}
 	c->mer_cust_id = nonempty("BANK_CALLBACK_MER_CUST_ID");
 	c->frontend = nonempty("BANK_CALLBACK_FRONTEND");
