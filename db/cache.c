@@ -1,10 +1,10 @@
 /* cache: Redis access.  See cache.h. */
 #include "cache.h"
 #include "libs.h"
+#include "../config.h"
 #include "../deadline.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,8 +258,8 @@ static redisContext *master_via(const struct cache_settings *cs, size_t i,
 static const char *password_of(const struct cache_settings *cs, char *buf,
 			       size_t size, char *err, size_t errlen)
 {
-	int fd;
-	ssize_t n;
+	size_t n;
+	int e;
 
 	if (cs->address.has_password && cs->password_file) {
 		snprintf(err, errlen, "redis: a password in BANK_CALLBACK_REDIS and "
@@ -270,26 +270,15 @@ static const char *password_of(const struct cache_settings *cs, char *buf,
 		return cs->address.password;   /* may be "": then no AUTH */
 	if (!cs->password_file)
 		return "";
-	fd = open(cs->password_file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	e = config_read_first_line(cs->password_file, buf, size - 1, &n);
+	if (e) {
 		snprintf(err, errlen, "redis password file %s: %s",
-			 cs->password_file, strerror(errno));
+			 cs->password_file, strerror(e));
 		return NULL;
 	}
-	do
-		n = read(fd, buf, size - 1);
-	while (n < 0 && errno == EINTR);
-	close(fd);
-	if (n < 0) {
-		snprintf(err, errlen, "redis password file %s: %s",
-			 cs->password_file, strerror(errno));
-		return NULL;
-	}
-	buf[n] = '\0';
 	/* the first line, with or without its newline; a NUL in it is not
 	 * a password anyone typed */
-	n = (ssize_t)strcspn(buf, "\r\n");
-	if (memchr(buf, '\0', (size_t)n))
+	if (memchr(buf, '\0', n))
 		n = 0;
 	buf[n] = '\0';
 	if (n == 0) {

@@ -39,24 +39,13 @@ static const char tables_sql[] =
 static int check_writable(PGconn *c, const char *server)
 {
 	char err[512];
-	PGresult *r = pg_exec(c, sql_health, 0, NULL, err, sizeof err);
-	int failed = 1;
 
-	if (!r)
-		printf("FAIL postgresql: %s\n", err);
-	else if (strcmp(PQgetvalue(r, 0, 0), "f") != 0)
-		printf("FAIL postgresql: %s is a standby in recovery: it cannot "
-		       "take writes\n", server);
-	else if (strcmp(PQgetvalue(r, 0, 1), "off") != 0)
-		printf("FAIL postgresql: %s is read-only (transaction_read_only)\n",
-		       server);
-	else
-		failed = 0;
-	if (!failed)
-		printf("ok postgresql: %s@%s/%s, takes writes\n", PQuser(c),
-		       server, PQdb(c));
-	PQclear(r);
-	return failed;
+	if (pg_takes_writes(c, err, sizeof err)) {
+		printf("FAIL %s\n", err);
+		return 1;
+	}
+	printf("ok postgresql: %s@%s/%s, takes writes\n", PQuser(c), server, PQdb(c));
+	return 0;
 }
 
 /* EXPLAIN checks a statement's privileges as the executor would (and

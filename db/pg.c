@@ -1,6 +1,7 @@
 /* pg: PostgreSQL access.  See pg.h. */
 #include "pg.h"
 #include "libs.h"
+#include "statements.h"
 #include "../deadline.h"
 
 #include <errno.h>
@@ -302,6 +303,30 @@ static int pipeline(PGconn *c, const struct stmt *s, size_t n, size_t keep,
 failed:
 	PQclear(*kept);
 	*kept = NULL;
+	return -1;
+}
+
+const char sql_health[] =
+	"SELECT pg_catalog.pg_is_in_recovery(), "
+	"pg_catalog.current_setting('transaction_read_only')";
+
+int pg_takes_writes(PGconn *c, char *err, size_t errlen)
+{
+	char server[300], msg[400];
+	PGresult *r = pg_exec(c, sql_health, 0, NULL, err, errlen);
+	const char *why = NULL;
+
+	if (!r)
+		return -1;
+	if (strcmp(PQgetvalue(r, 0, 0), "f") != 0)
+		why = "is a standby in recovery, cannot take writes";
+	else if (strcmp(PQgetvalue(r, 0, 1), "off") != 0)
+		why = "is read-only, cannot take writes (transaction_read_only is on)";
+	PQclear(r);
+	if (!why)
+		return 0;
+	snprintf(msg, sizeof msg, "%s %s", pg_server(c, server, sizeof server), why);
+	set_err(err, errlen, "postgresql", msg);
 	return -1;
 }
 

@@ -35,6 +35,11 @@ PGconn *pg_connect(char *err, size_t errlen);
  * a unix socket); never a password. */
 const char *pg_server(PGconn *c, char *out, size_t size);
 
+/* Whether c's server takes writes: not a standby in recovery, not
+ * transaction_read_only (/bank/health and --check ask the same).  0,
+ * or -1 with err naming the server and why, or the query's error. */
+int pg_takes_writes(PGconn *c, char *err, size_t errlen);
+
 /* BEGIN (with the given extra words, e.g. "ISOLATION LEVEL ...") and a
  * statement timeout local to the transaction. */
 int pg_begin(PGconn *c, const char *mode, char *err, size_t errlen);

@@ -18,7 +18,7 @@ extern const char sql_netsave_insert[];     /* handlers/netsave.c */
 extern const char sql_refresh_customers[];  /* handlers/refreshredis.c */
 extern const char sql_refresh_customers_pnrid[];
 extern const char sql_refresh_mer_customers[];
-extern const char sql_health[];             /* handlers/health.c */
+extern const char sql_health[];             /* db/pg.c */
 extern const char sql_support_show[];       /* db/support.c */
 extern const char sql_support_stats[];
 
