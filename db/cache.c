@@ -10,8 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { PAIRS_PER_HSET = 500 };
-
 /* Redis's error codes we expect, each with what an operator should read.
  * The rest of an error reply is never logged: it can quote arguments
  * (a customer id in an HSET). */
@@ -394,98 +392,190 @@ int cache_hset(redisContext *c, const char *key, struct slice field,
 	return command(c, "HSET", 0, NULL, err, errlen, 4, argv, lens);
 }
 
-/* HSET tmp with up to PAIRS_PER_HSET pairs per command, pipelined. */
-static int fill_hash(redisContext *c, const char *tmp, size_t n,
-		     const char *const *fields, const char *const *values,
-		     char *err, size_t errlen)
+
+/* A rebuild that dies half-way (Redis out of memory, a time-out, the
+ * alarm) leaves its temporary hashes behind only this long; a long one
+ * renews the expiry every REBUILD_RENEW HSETs, and the swap's PERSIST
+ * removes it from the finished hashes. */
+#define REBUILD_TTL "600"
+enum { REBUILD_RENEW = 2000 };
+
+int cache_rebuild_begin(struct cache_rebuild *b, redisContext *c,
+			const char *const *keys, size_t n, char *err,
+			size_t errlen)
 {
-	static const char *argv[2 + 2 * PAIRS_PER_HSET];
-	size_t commands = 0;
-	int rc = 0;
+	memset(b, 0, offsetof(struct cache_rebuild, argv));
+	if (n > CACHE_REBUILD_MAPS) {
+		snprintf(err, errlen, "redis: more than %d hashes to rebuild",
+			 CACHE_REBUILD_MAPS);
+		return -1;
+	}
+	b->c = c;
+	b->nmaps = n;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char id[8];
+		char hex[2 * sizeof id + 1];
 
-	for (size_t i = 0; i < n; i += PAIRS_PER_HSET) {
-		size_t k = n - i < PAIRS_PER_HSET ? n - i : PAIRS_PER_HSET;
-
-		argv[0] = "HSET";
-		argv[1] = tmp;
-		for (size_t j = 0; j < k; j++) {
-			argv[2 + 2 * j] = fields[i + j];
-			argv[3 + 2 * j] = values[i + j];
-		}
-		if (redisAppendCommandArgv(c, (int)(2 + 2 * k), argv, NULL) != REDIS_OK) {
-			set_failure(c, NULL, "HSET", errno, err, errlen);
+		/* random, not a process id: those repeat across hosts */
+		if (getentropy(id, sizeof id) != 0) {
+			snprintf(err, errlen, "redis: no random name for the rebuild: %s",
+				 strerror(errno));
 			return -1;
 		}
-		commands++;
-		/* The expiry right after the first HSET: a rebuild that dies
-		 * half-way (Redis out of memory, a time-out, the alarm) leaves
-		 * nothing behind for long under its random name. */
-		if (i == 0) {
-			const char *expire[] = { "EXPIRE", tmp, "600" };
-
-			if (redisAppendCommandArgv(c, 3, expire, NULL) != REDIS_OK) {
-				set_failure(c, NULL, "EXPIRE", errno, err, errlen);
-				return -1;
-			}
-			commands++;
-		}
+		for (size_t j = 0; j < sizeof id; j++)
+			snprintf(hex + 2 * j, 3, "%02x", id[j]);
+		b->maps[i].key = keys[i];
+		snprintf(b->maps[i].tmp, sizeof b->maps[i].tmp, "%s.rebuild.%s",
+			 keys[i], hex);
 	}
-	for (size_t i = 0; i < commands; i++) {
-		void *r = NULL;
-		int e;
+	return 0;
+}
 
-		errno = 0;
-		if (redisGetReply(c, &r) != REDIS_OK) {
-			set_failure(c, NULL, "HSET", errno, err, errlen);
-			return -1;
-		}
-		e = errno;
-		if (((redisReply *)r)->type == REDIS_REPLY_ERROR) {
-			set_failure(c, r, "HSET", e, err, errlen);
-			rc = -1;
-		}
-		freeReplyObject(r);
+/* Reads one reply of those in flight. */
+static int rebuild_reply(struct cache_rebuild *b, char *err, size_t errlen)
+{
+	void *r = NULL;
+	int e, rc = 0;
+
+	errno = 0;
+	if (redisGetReply(b->c, &r) != REDIS_OK) {
+		set_failure(b->c, NULL, "HSET", errno, err, errlen);
+		return -1;
 	}
+	e = errno;
+	b->in_flight--;
+	if (((redisReply *)r)->type == REDIS_REPLY_ERROR) {
+		set_failure(b->c, r, "HSET", e, err, errlen);
+		rc = -1;
+	}
+	freeReplyObject(r);
 	return rc;
 }
 
-int cache_replace_hash(redisContext *c, const char *key, size_t n,
-		       const char *const *fields, const char *const *values,
-		       char *err, size_t errlen)
+/* Queues one command; past the window, waits for the oldest replies. */
+static int rebuild_send(struct cache_rebuild *b, int argc, const char **argv,
+			const size_t *lens, char *err, size_t errlen)
 {
-	char tmp[128];
+	if (redisAppendCommandArgv(b->c, argc, argv, lens) != REDIS_OK) {
+		set_failure(b->c, NULL, argv[0], errno, err, errlen);
+		return -1;
+	}
+	b->in_flight++;
+	while (b->in_flight > CACHE_REBUILD_WINDOW)
+		if (rebuild_reply(b, err, errlen))
+			return -1;
+	return 0;
+}
+
+/* EXPIRE on every temporary hash made so far. */
+static int rebuild_expire(struct cache_rebuild *b, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < b->nmaps; i++) {
+		const char *argv[] = { "EXPIRE", b->maps[i].tmp, REBUILD_TTL };
+
+		if (b->maps[i].pairs && rebuild_send(b, 3, argv, NULL, err, errlen))
+			return -1;
+	}
+	b->since_renew = 0;
+	return 0;
+}
+
+/* Sends the batch as one HSET. */
+static int rebuild_batch(struct cache_rebuild *b, char *err, size_t errlen)
+{
+	const char *key = b->live ? b->maps[b->map].key : b->maps[b->map].tmp;
+	/* all this temporary hash's pairs are in this batch: it is new */
+	bool first = !b->live && b->maps[b->map].pairs == b->batch;
+	int argc = (int)(2 + 2 * b->batch);
+
+	if (b->batch == 0)
+		return 0;
+	b->argv[0] = "HSET";
+	b->lens[0] = 4;
+	b->argv[1] = key;
+	b->lens[1] = strlen(key);
+	b->batch = b->used = 0;
+	if (rebuild_send(b, argc, b->argv, b->lens, err, errlen))
+		return -1;
+	if (first || (!b->live && ++b->since_renew >= REBUILD_RENEW))
+		return rebuild_expire(b, err, errlen);
+	return 0;
+}
+
+/* Copies text into the batch, as argument i. */
+static void rebuild_arg(struct cache_rebuild *b, size_t i, struct slice text)
+{
+	memcpy(b->text + b->used, text.p, text.len);
+	b->argv[i] = b->text + b->used;
+	b->lens[i] = text.len;
+	b->used += text.len;
+}
+
+int cache_rebuild_add(struct cache_rebuild *b, size_t map, struct slice field,
+		      struct slice value, char *err, size_t errlen)
+{
+	size_t len = field.len + value.len;
+
+	if (map >= b->nmaps || len > sizeof b->text) {
+		snprintf(err, errlen, "redis: a pair of %zu bytes does not fit a batch", len);
+		return -1;
+	}
+	if ((map != b->map || b->batch == CACHE_REBUILD_PAIRS ||
+	     b->used + len > sizeof b->text) && rebuild_batch(b, err, errlen))
+		return -1;
+	b->map = map;
+	rebuild_arg(b, 2 + 2 * b->batch, field);
+	rebuild_arg(b, 3 + 2 * b->batch, value);
+	b->batch++;
+	b->maps[map].pairs++;
+	return 0;
+}
+
+int cache_rebuild_flush(struct cache_rebuild *b, char *err, size_t errlen)
+{
+	if (rebuild_batch(b, err, errlen))
+		return -1;
+	while (b->in_flight)
+		if (rebuild_reply(b, err, errlen))
+			return -1;
+	return 0;
+}
+
+int cache_rebuild_swap(struct cache_rebuild *b, char *err, size_t errlen)
+{
+	size_t queued = 0;
 	redisReply *r;
+	int rc = 0;
 
-	unsigned char id[8];
-	char hex[2 * sizeof id + 1];
+	if (cache_rebuild_flush(b, err, errlen) ||
+	    COMMAND(b->c, "MULTI", 0, NULL, err, errlen, "MULTI"))
+		return -1;
+	for (size_t i = 0; i < b->nmaps; i++) {
+		const char *key = b->maps[i].key, *tmp = b->maps[i].tmp;
 
-	/* A random name: two rebuilds at once, on one host or on two
-	 * (where process ids repeat), never share a half-built hash.  The
-	 * expiry fill_hash sets with the first HSET cleans up after a
-	 * rebuild that died half-way; PERSIST inside the MULTI removes it
-	 * from the finished hash. */
-	if (getentropy(id, sizeof id) != 0) {
-		snprintf(err, errlen, "redis: no random name for the rebuild: %s",
-			 strerror(errno));
-		return -1;
+		/* UNLINK frees the old hash in Redis's background thread: a
+		 * RENAME over it would free millions of pairs in the
+		 * foreground, blocking Redis past our time-out. */
+		rc = COMMAND(b->c, "UNLINK", 0, NULL, err, errlen, "UNLINK", key);
+		if (b->maps[i].pairs && rc == 0)
+			rc = COMMAND(b->c, "RENAME", 0, NULL, err, errlen, "RENAME", tmp, key) ||
+			     COMMAND(b->c, "PERSIST", 0, NULL, err, errlen, "PERSIST", key);
+		if (rc)
+			return -1;
+		queued += b->maps[i].pairs ? 3 : 1;
 	}
-	for (size_t i = 0; i < sizeof id; i++)
-		snprintf(hex + 2 * i, 3, "%02x", id[i]);
-	snprintf(tmp, sizeof tmp, "%s.rebuild.%s", key, hex);
-	if (n == 0)
-		return COMMAND(c, "DEL", 0, NULL, err, errlen, "DEL", key);
-	if (fill_hash(c, tmp, n, fields, values, err, errlen) ||
-	    COMMAND(c, "MULTI", 0, NULL, err, errlen, "MULTI") ||
-	    COMMAND(c, "RENAME", 0, NULL, err, errlen, "RENAME", tmp, key) ||
-	    COMMAND(c, "PERSIST", 0, NULL, err, errlen, "PERSIST", key))
+	if (COMMAND(b->c, "EXEC", REDIS_REPLY_ARRAY, &r, err, errlen, "EXEC"))
 		return -1;
-	if (COMMAND(c, "EXEC", REDIS_REPLY_ARRAY, &r, err, errlen, "EXEC"))
-		return -1;
-	if (r->elements != 2 || r->element[0]->type == REDIS_REPLY_ERROR) {
-		freeReplyObject(r);
-		snprintf(err, errlen, "redis: rename of %s failed", tmp);
-		return -1;
-	}
+	rc = r->elements == queued ? 0 : -1;
+	for (size_t i = 0; i < r->elements; i++)
+		if (r->element[i]->type == REDIS_REPLY_ERROR)
+			rc = -1;
 	freeReplyObject(r);
+	if (rc) {
+		snprintf(err, errlen, "redis: the swap of the rebuilt hashes failed "
+			 "(a temporary hash expired?)");
+		return -1;
+	}
+	b->live = true;
 	return 0;
 }

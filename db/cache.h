@@ -7,6 +7,7 @@
 #include "redis_address.h"
 
 #include <hiredis/hiredis.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 enum {
@@ -55,10 +56,55 @@ int cache_role(redisContext *c, char *role, size_t size, char *err,
 int cache_hset(redisContext *c, const char *key, struct slice field,
 	       struct slice value, char *err, size_t errlen);
 
-/* Replaces hash key with the n pairs fields[i] => values[i], atomically
- * for readers: built under a temporary key, then RENAMEd over key. */
-int cache_replace_hash(redisContext *c, const char *key, size_t n,
-		       const char *const *fields, const char *const *values,
-		       char *err, size_t errlen);
+/* Hashes rebuilt from a stream of pairs (RefreshRedis).  Each is built
+ * aside under a random name, so two rebuilds at once, on one host or on
+ * two, never share a half-built hash; then one MULTI/EXEC RENAMEs them
+ * all over their keys, so a reader sees the old hashes or the new ones.
+ * Memory is one batch of pairs and the commands in flight, however many
+ * pairs there are. */
+enum {
+	CACHE_REBUILD_MAPS = 4,
+	CACHE_REBUILD_PAIRS = 500,         /* pairs per HSET command */
+	CACHE_REBUILD_TEXT = 64 * 1024,    /* bytes of one batch's pairs */
+	/* HSETs sent whose replies are not read yet: enough to keep Redis
+	 * busy while we read PostgreSQL, few enough to bound our buffer. */
+	CACHE_REBUILD_WINDOW = 16,
+};
+
+struct cache_rebuild {
+	redisContext *c;
+	size_t nmaps;
+	struct {
+		const char *key;
+		char tmp[128];
+		size_t pairs;          /* sent to tmp (or, after the swap, key) */
+	} maps[CACHE_REBUILD_MAPS];
+	bool live;                     /* swapped: pairs now go to the keys */
+	size_t map;                    /* the map the batch is for */
+	size_t batch, used;            /* pairs and bytes in the batch */
+	size_t in_flight;              /* commands whose reply is unread */
+	size_t since_renew;            /* HSETs since the temp keys' EXPIRE */
+	const char *argv[2 + 2 * CACHE_REBUILD_PAIRS];
+	size_t lens[2 + 2 * CACHE_REBUILD_PAIRS];
+	char text[CACHE_REBUILD_TEXT];
+};
+
+/* Starts rebuilding the n hashes keys[] over connection c.  0, or -1
+ * with err. */
+int cache_rebuild_begin(struct cache_rebuild *b, redisContext *c,
+			const char *const *keys, size_t n, char *err,
+			size_t errlen);
+
+/* Adds field => value to hash keys[map]: before the swap to its
+ * temporary key, after it to the key itself. */
+int cache_rebuild_add(struct cache_rebuild *b, size_t map, struct slice field,
+		      struct slice value, char *err, size_t errlen);
+
+/* Sends what is left and reads every reply.  0, or -1 with err. */
+int cache_rebuild_flush(struct cache_rebuild *b, char *err, size_t errlen);
+
+/* Flushes, then in one MULTI/EXEC RENAMEs each temporary hash over its
+ * key (UNLINK only, for a hash that got no pair).  0, or -1 with err. */
+int cache_rebuild_swap(struct cache_rebuild *b, char *err, size_t errlen);
 
 #endif

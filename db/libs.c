@@ -33,11 +33,13 @@
 	X(char *, PQcmdTuples, (PGresult *r), (r)) \
 	X(int, PQntuples, (const PGresult *r), (r)) \
 	X(char *, PQgetvalue, (const PGresult *r, int t, int f), (r, t, f)) \
+	X(int, PQgetlength, (const PGresult *r, int t, int f), (r, t, f)) \
 	X(char *, PQuser, (const PGconn *c), (c)) \
 	X(char *, PQhost, (const PGconn *c), (c)) \
 	X(char *, PQport, (const PGconn *c), (c)) \
 	X(int, PQsocket, (const PGconn *c), (c)) \
 	X(int, PQsetnonblocking, (PGconn *c, int a), (c, a)) \
+	X(int, PQsetSingleRowMode, (PGconn *c), (c)) \
 	X(int, PQflush, (PGconn *c), (c)) \
 	X(int, PQconsumeInput, (PGconn *c), (c)) \
 	X(int, PQisBusy, (PGconn *c), (c)) \

@@ -344,20 +344,69 @@ PGresult *pg_exec(PGconn *c, const char *sql, int nparams,
 static const char begin_sql[] = "BEGIN";
 static const char timeout_sql[] = "SELECT set_config('statement_timeout', '5000', true)";
 
-int pg_begin(PGconn *c, const char *mode, char *err, size_t errlen)
+
+int pg_begin(PGconn *c, const char *mode, long long timeout_ms, char *err,
+	     size_t errlen)
 {
-	char sql[160];
+	char sql[160], ms[24];
+	const char *params[] = { ms };
 	const struct stmt s[] = {
 		{ sql, 0, NULL },
-		{ timeout_sql, 0, NULL },
+		{ "SELECT set_config('statement_timeout', $1, true)", 1, params },
 	};
 	PGresult *r;
 
 	snprintf(sql, sizeof sql, "%s %s", begin_sql, mode);
+	snprintf(ms, sizeof ms, "%lld", timeout_ms > 0 ? timeout_ms : 1);
 	if (pipeline(c, s, 2, 1, &r, err, errlen))
 		return -1;
 	PQclear(r);
 	return 0;
+}
+
+int pg_stream(PGconn *c, const char *sql, int nparams,
+	      const char *const *params, pg_row_fn *row, void *arg,
+	      char *err, size_t errlen)
+{
+	const struct stmt s = { sql, nparams, params };
+	char step[64];
+	PGresult *r;
+
+	name_step(&s, 1, step, sizeof step);
+	if (PQpipelineStatus(c) != PQ_PIPELINE_OFF) {
+		set_err(err, errlen, "postgresql", "connection unusable after a time-out");
+		return -1;
+	}
+	if (!PQsendQueryParams(c, sql, nparams, NULL, params, NULL, NULL, 0) ||
+	    !PQsetSingleRowMode(c)) {
+		set_err(err, errlen, "postgresql", PQerrorMessage(c));
+		return -1;
+	}
+	if (flush(c, step, deadline_for(PG_STEP_MS), err, errlen))
+		return -1;
+	/* Each wait for more rows has its own deadline: a table takes as
+	 * long as it takes, a silent server does not. */
+	for (;;) {
+		if (next_result(c, step, deadline_for(PG_STEP_MS), &r, err, errlen))
+			return -1;
+		if (!r)
+			return 0;
+		switch (PQresultStatus(r)) {
+		case PGRES_SINGLE_TUPLE:
+			if (row(arg, r, err, errlen)) {
+				PQclear(r);
+				return -1;
+			}
+			break;
+		case PGRES_TUPLES_OK:   /* the end: no row in it */
+			break;
+		default:
+			set_err(err, errlen, "postgresql", PQresultErrorMessage(r));
+			PQclear(r);
+			return -1;
+		}
+		PQclear(r);
+	}
 }
 
 PGresult *pg_begin_exec(PGconn *c, const char *sql, int nparams,

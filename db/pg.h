@@ -41,8 +41,22 @@ const char *pg_server(PGconn *c, char *out, size_t size);
 int pg_takes_writes(PGconn *c, char *err, size_t errlen);
 
 /* BEGIN (with the given extra words, e.g. "ISOLATION LEVEL ...") and a
- * statement timeout local to the transaction. */
-int pg_begin(PGconn *c, const char *mode, char *err, size_t errlen);
+ * statement timeout of timeout_ms local to the transaction. */
+int pg_begin(PGconn *c, const char *mode, long long timeout_ms, char *err,
+	     size_t errlen);
+
+/* What pg_stream calls with each row (one row in r, which the caller
+ * clears): 0 to go on, or -1 with err set to stop. */
+typedef int pg_row_fn(void *arg, const PGresult *r, char *err, size_t errlen);
+
+/* One statement whose rows are handed to row() one by one as they
+ * arrive (libpq's single-row mode): memory is one row's, whatever the
+ * table's size.  Each wait for more rows ends by PG_STEP_MS or the
+ * request's deadline.  0 once every row was handed over, or -1 with
+ * err; after -1 the connection is fit only for PQfinish(). */
+int pg_stream(PGconn *c, const char *sql, int nparams,
+	      const char *const *params, pg_row_fn *row, void *arg,
+	      char *err, size_t errlen);
 
 /* One parameterised statement; text parameters, NULL for SQL NULL.
  * Returns the result (PGRES_COMMAND_OK or PGRES_TUPLES_OK) or NULL with

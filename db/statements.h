@@ -18,6 +18,10 @@ extern const char sql_netsave_insert[];     /* handlers/netsave.c */
 extern const char sql_refresh_customers[];  /* handlers/refreshredis.c */
 extern const char sql_refresh_customers_pnrid[];
 extern const char sql_refresh_mer_customers[];
+extern const char sql_refresh_since[];
+extern const char sql_catch_up_customers[];
+extern const char sql_catch_up_customers_pnrid[];
+extern const char sql_catch_up_mer_customers[];
 extern const char sql_health[];             /* db/pg.c */
 extern const char sql_support_show[];       /* db/support.c */
 extern const char sql_support_stats[];

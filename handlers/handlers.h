@@ -110,6 +110,12 @@ struct page_return {
 void handle_async(struct ctx *x, const void *arg);       /* async_callback */
 void handle_page_return(struct ctx *x, const void *arg); /* page_return */
 void handle_refresh_redis(struct ctx *x, const void *arg);
+
+/* What RefreshRedis and `bank-callback --refresh-redis` do: rebuilds the
+ * Redis hashes from PostgreSQL's live rows, and puts "KEY ROWS" lines in
+ * body.  0, or -1 with err (no secret, no row's data in it). */
+int refresh_redis(const struct config *cfg, struct buf *body, char *err,
+		  size_t errlen);
 void handle_health(struct ctx *x, const void *arg);
 
 extern const struct async_callback user_register_async;

@@ -1,13 +1,27 @@
 /* refreshredis: rebuild the Redis caches from PostgreSQL, the truth.
  *
  * An operator's route, not the bank's: it takes a bearer token, compared
- * in constant time.  It reads all three maps in one snapshot, then
- * replaces each hash whole (built aside, then RENAMEd), so a reader sees
- * the old hash or the new one, never a missing or half-built one. */
+ * in constant time.  `bank-callback --refresh-redis` runs the same
+ * rebuild outside a request's time limits, for tables too big for them.
+ *
+ * The rows stream: they are read one at a time in one snapshot and sent
+ * to Redis as they come, in pipelined HSETs into hashes built aside
+ * (db/cache.h), so memory does not grow with the tables.  One MULTI/EXEC
+ * then RENAMEs the three into place: a reader sees the old hashes or the
+ * new ones, never a missing or half-built one.
+ *
+ * A callback that commits after the snapshot writes its pair to the live
+ * hash, which the RENAME replaces: the catch-up puts it back.  After the
+ * swap, the rows changed since the oldest transaction open when the
+ * snapshot was taken (xact_start in pg_stat_activity: every handler logs
+ * in as the same role, so it sees theirs) are read again, locked FOR
+ * SHARE so that a callback changing one of them writes its pair after
+ * ours, and written to the live hashes. */
 #include "handlers.h"
 #include "../db/statements.h"
 #include "../db/cache.h"
 #include "../db/pg.h"
+#include "../deadline.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,30 +32,51 @@
 
 #include <sodium.h>
 
-enum { TOKEN_MAX = 1024, TOKEN_MIN = 16 };
-
-struct rebuild {
-	const char *key;
-	const char *sql;      /* two text columns: field, value */
+enum {
+	TOKEN_MAX = 1024,
+	TOKEN_MIN = 16,
+	/* The statement timeout of each of the refresh's transactions
+	 * outside a request (--refresh-redis); a request has less. */
+	REFRESH_MAX_MS = 60 * 60 * 1000,
 };
 
-const char sql_refresh_customers[] =
-	"SELECT rtrim(pnrid), rtrim(cust_id) FROM bank_customers "
-	"WHERE NOT deleted AND cust_id IS NOT NULL ORDER BY updated_at";
-const char sql_refresh_customers_pnrid[] =
-	"SELECT rtrim(cust_id), rtrim(pnrid) FROM bank_customers "
-	"WHERE NOT deleted AND cust_id IS NOT NULL ORDER BY updated_at";
-const char sql_refresh_mer_customers[] =
-	"SELECT usr_id, usr_cust_id FROM bank_mer_customers "
-	"WHERE NOT deleted AND usr_cust_id <> '' ORDER BY updated_at";
-
-static const struct rebuild rebuilds[] = {
-	{ "bank-customers", sql_refresh_customers },
-	{ "customers-pnrid", sql_refresh_customers_pnrid },
-	{ "bank-mer-customers", sql_refresh_mer_customers },
+/* A Redis hash and the rows it is made of: two text columns, field and
+ * value.  `all` reads every live pair; `since` those changed since $1,
+ * locked against a concurrent change until their pairs are written. */
+struct map {
+	const char *key, *all, *since;
 };
 
-enum { NREBUILDS = sizeof rebuilds / sizeof rebuilds[0] };
+/* pnrid and UsrCustId are unique among live rows (sql/001-schema.sql):
+ * no order needed.  A UsrCustId bound to two pnrids (a soft-deleted one
+ * re-registered) takes the newest binding: order by updated_at. */
+#define CUSTOMERS "SELECT rtrim(pnrid), rtrim(cust_id) FROM bank_customers " \
+	"WHERE NOT deleted AND cust_id IS NOT NULL"
+#define CUSTOMERS_PNRID "SELECT rtrim(cust_id), rtrim(pnrid) FROM bank_customers " \
+	"WHERE NOT deleted AND cust_id IS NOT NULL"
+#define MER_CUSTOMERS "SELECT usr_id, usr_cust_id FROM bank_mer_customers " \
+	"WHERE NOT deleted AND usr_cust_id <> ''"
+#define SINCE " AND updated_at >= $1::timestamptz ORDER BY updated_at FOR SHARE"
+
+const char sql_refresh_customers[] = CUSTOMERS;
+const char sql_refresh_customers_pnrid[] = CUSTOMERS_PNRID " ORDER BY updated_at";
+const char sql_refresh_mer_customers[] = MER_CUSTOMERS;
+const char sql_catch_up_customers[] = CUSTOMERS SINCE;
+const char sql_catch_up_customers_pnrid[] = CUSTOMERS_PNRID SINCE;
+const char sql_catch_up_mer_customers[] = MER_CUSTOMERS SINCE;
+/* Before the snapshot: the start of the oldest transaction that may
+ * commit after it. */
+const char sql_refresh_since[] =
+	"SELECT least(now(), min(xact_start))::text FROM pg_catalog.pg_stat_activity "
+	"WHERE xact_start IS NOT NULL";
+
+static const struct map maps[] = {
+	{ "bank-customers", sql_refresh_customers, sql_catch_up_customers },
+	{ "customers-pnrid", sql_refresh_customers_pnrid, sql_catch_up_customers_pnrid },
+	{ "bank-mer-customers", sql_refresh_mer_customers, sql_catch_up_mer_customers },
+};
+
+enum { NMAPS = sizeof maps / sizeof maps[0] };
 
 /* The first line of the token file, without its line end. */
 /* Hashing both sides first makes the comparison constant-time whatever
@@ -91,60 +126,101 @@ static bool authorised(struct ctx *x)
 	return false;
 }
 
-/* Reads all the maps in one snapshot.  0, or -1 with err set. */
-static int read_maps(PGresult *res[NREBUILDS], char *err, size_t errlen)
-{
-	PGconn *c = pg_connect(err, errlen);
-	int rc = -1;
-	size_t i = 0;
+/* Where pg_stream's rows go: one map of a rebuild. */
+struct stream {
+	struct cache_rebuild *b;
+	size_t map, rows;
+};
 
-	if (!c)
-		return -1;
-	if (pg_begin(c, "ISOLATION LEVEL REPEATABLE READ READ ONLY", err, errlen) == 0) {
-		for (; i < NREBUILDS; i++) {
-			res[i] = pg_exec(c, rebuilds[i].sql, 0, NULL, err, errlen);
-			if (!res[i])
-				break;
-		}
-		if (i == NREBUILDS && pg_commit(c, err, errlen) == 0)
-			rc = 0;
-	}
-	if (rc)
-		while (i--)
-			PQclear(res[i]);
-	PQfinish(c);
-	return rc;
+static int take_row(void *arg, const PGresult *r, char *err, size_t errlen)
+{
+	struct stream *s = arg;
+
+	s->rows++;
+	return cache_rebuild_add(s->b, s->map,
+				 (struct slice){ PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0) },
+				 (struct slice){ PQgetvalue(r, 0, 1), (size_t)PQgetlength(r, 0, 1) },
+				 err, errlen);
 }
 
-static int write_map(redisContext *r, const char *key, PGresult *res,
-		     char *err, size_t errlen)
+/* Streams every map's rows from sql into b; rows[i] counts map i's. */
+static int stream_maps(PGconn *c, struct cache_rebuild *b, bool catch_up,
+		       const char *since, size_t rows[NMAPS], char *err,
+		       size_t errlen)
 {
-	size_t n = (size_t)PQntuples(res);
-	const char **fields = calloc(n + 1, sizeof *fields);
-	const char **values = calloc(n + 1, sizeof *values);
+	const char *params[] = { since };
+
+	for (size_t i = 0; i < NMAPS; i++) {
+		struct stream s = { b, i, 0 };
+
+		if (pg_stream(c, catch_up ? maps[i].since : maps[i].all,
+			      catch_up ? 1 : 0, catch_up ? params : NULL,
+			      take_row, &s, err, errlen))
+			return -1;
+		rows[i] = s.rows;
+	}
+	return 0;
+}
+
+/* The rebuild, then the catch-up (see the top of this file). */
+static int rebuild(PGconn *c, struct cache_rebuild *b, size_t rows[NMAPS],
+		   char *err, size_t errlen)
+{
+	size_t again[NMAPS];
+	char since[64];
+	PGresult *r = pg_exec(c, sql_refresh_since, 0, NULL, err, errlen);
+
+	if (!r)
+		return -1;
+	snprintf(since, sizeof since, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	if (pg_begin(c, "ISOLATION LEVEL REPEATABLE READ READ ONLY",
+		     deadline_left(REFRESH_MAX_MS), err, errlen) ||
+	    stream_maps(c, b, false, NULL, rows, err, errlen) ||
+	    pg_commit(c, err, errlen) ||
+	    cache_rebuild_swap(b, err, errlen))
+		return -1;
+	/* the locks are released only once Redis has every pair */
+	return pg_begin(c, "", deadline_left(REFRESH_MAX_MS), err, errlen) ||
+	       stream_maps(c, b, true, since, again, err, errlen) ||
+	       cache_rebuild_flush(b, err, errlen) ||
+	       pg_commit(c, err, errlen) ? -1 : 0;
+}
+
+int refresh_redis(const struct config *cfg, struct buf *body, char *err,
+		  size_t errlen)
+{
+	const char *keys[NMAPS];
+	size_t rows[NMAPS] = { 0 };
+	struct cache_rebuild *b = NULL;
+	redisContext *r = NULL;
+	PGconn *c = pg_connect(err, errlen);
 	int rc = -1;
 
-	if (fields && values) {
-		for (size_t i = 0; i < n; i++) {
-			fields[i] = PQgetvalue(res, (int)i, 0);
-			values[i] = PQgetvalue(res, (int)i, 1);
-		}
-		rc = cache_replace_hash(r, key, n, fields, values, err, errlen);
-	} else {
+	for (size_t i = 0; i < NMAPS; i++)
+		keys[i] = maps[i].key;
+	if (c)
+		r = cache_open(cfg, err, errlen);
+	if (r && !(b = malloc(sizeof *b)))
 		snprintf(err, errlen, "out of memory");
+	if (b && cache_rebuild_begin(b, r, keys, NMAPS, err, errlen) == 0)
+		rc = rebuild(c, b, rows, err, errlen);
+	for (size_t i = 0; rc == 0 && i < NMAPS; i++) {
+		buf_puts(body, maps[i].key);
+		buf_putc(body, ' ');
+		buf_put_u64(body, rows[i]);
+		buf_putc(body, '\n');
 	}
-	free(fields);
-	free(values);
+	free(b);
+	redisFree(r);
+	PQfinish(c);
 	return rc;
 }
 
 void handle_refresh_redis(struct ctx *x, const void *arg)
 {
-	PGresult *res[NREBUILDS];
 	char err[512], body[512];
 	struct buf b;
-	redisContext *r;
-	int rc = 0;
 
 	(void)arg;
 	if (!authorised(x))
@@ -153,23 +229,8 @@ void handle_refresh_redis(struct ctx *x, const void *arg)
 		reply_error(x, 400, "CmdId is not RefreshRedis");
 		return;
 	}
-	if (read_maps(res, err, sizeof err)) {
-		reply_error(x, 503, err);
-		return;
-	}
-	r = cache_open(x->cfg, err, sizeof err);
 	buf_init(&b, body, sizeof body);
-	for (size_t i = 0; i < NREBUILDS; i++) {
-		if (r && rc == 0)
-			rc = write_map(r, rebuilds[i].key, res[i], err, sizeof err);
-		buf_puts(&b, rebuilds[i].key);
-		buf_putc(&b, ' ');
-		buf_put_u64(&b, (unsigned)PQntuples(res[i]));
-		buf_putc(&b, '\n');
-		PQclear(res[i]);
-	}
-	redisFree(r);
-	if (!r || rc) {
+	if (refresh_redis(x->cfg, &b, err, sizeof err)) {
 		reply_error(x, 503, err);
 		return;
 	}

@@ -99,7 +99,7 @@ setup_file() {
 	# in can do nothing at all.
 	cat >"$d/acl.conf" <<-CONF
 		user default off
-		user cacher on >cacherpw ~bank-customers* ~customers-pnrid* ~bank-mer-customers* +hset +del +expire +multi +exec +rename +persist +select +role
+		user cacher on >cacherpw ~bank-customers* ~customers-pnrid* ~bank-mer-customers* +hset +unlink +expire +multi +exec +rename +persist +select +role
 		user reader on >readerpw ~* &* +@read +ping
 		user tester on >testerpw ~* &* +@all
 	CONF
