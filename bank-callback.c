@@ -511,6 +511,21 @@ static int stats_of_log(const char *path)
 	return 0;
 }
 
+/* --refresh-redis: RefreshRedis without a request's time limits. */
+static int refresh(const struct config *cfg)
+{
+	char err[512], body[512];
+	struct buf b;
+
+	buf_init(&b, body, sizeof body);
+	if (refresh_redis(cfg, &b, err, sizeof err)) {
+		printf("FAIL refresh: %s\n", err);
+		return 1;
+	}
+	fwrite(b.p, 1, b.len, stdout);
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -520,6 +535,7 @@ static void usage(FILE *f)
 		"       bank-callback --show ID [-c FILE]    the audit trail of a TrxId, OrdId, UsrId or UsrCustId\n"
 		"       bank-callback --stats [--since TIME] [-c FILE]  posts by route, status, verdict\n"
 		"       bank-callback --stats --log FILE|-   requests in a log, forgeries and 503s included\n"
+		"       bank-callback --refresh-redis [-c FILE]  rebuild the Redis caches from PostgreSQL\n"
 		"       bank-callback --help | --version\n"
 		"See bank-callback(8).\n");
 }
@@ -527,7 +543,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	const char *config_file = NULL;
-	bool do_check = false, do_config = false, do_stats = false;
+	bool do_check = false, do_config = false, do_stats = false, do_refresh = false;
 	const char *show = NULL, *since = NULL, *log = NULL;
 	static char config_error[512];
 	struct config cfg;
@@ -549,6 +565,8 @@ int main(int argc, char **argv)
 			do_check = true;
 		} else if (strcmp(argv[i], "--config") == 0) {
 			do_config = true;
+		} else if (strcmp(argv[i], "--refresh-redis") == 0) {
+			do_refresh = true;
 		} else if (strcmp(argv[i], "--show") == 0 && i + 1 < argc) {
 			show = argv[++i];
 		} else if (strcmp(argv[i], "--stats") == 0) {
@@ -572,7 +590,7 @@ int main(int argc, char **argv)
 
 	/* A vanished client must not kill us between COMMIT and the log. */
 	signal(SIGPIPE, SIG_IGN);
-	if (!do_check && !do_config && !show && !do_stats) {
+	if (!do_check && !do_config && !show && !do_stats && !do_refresh) {
 		deadline_start(REQUEST_BUDGET_MS);
 		arm_last_resort(NULL);
 	}
@@ -594,7 +612,7 @@ int main(int argc, char **argv)
 	}
 	if (do_stats && log)
 		return stats_of_log(log);
-	if ((show || do_stats) && config_error[0]) {
+	if ((show || do_stats || do_refresh) && config_error[0]) {
 		printf("FAIL config: %s\n", config_error);
 		return 1;
 	}
@@ -602,6 +620,8 @@ int main(int argc, char **argv)
 		return support_show(show);
 	if (do_stats)
 		return support_stats(since);
+	if (do_refresh)
+		return refresh(&cfg);
 	if (do_check)
 		return check(&cfg, config_error[0] ? config_error : NULL);
 	return serve(&cfg, config_error[0] ? config_error : NULL);
