@@ -34,12 +34,12 @@ enum { NSTATEMENTS = sizeof statements / sizeof statements[0] };
 static const char version_table_sql[] =
 	"SELECT pg_catalog.to_regclass('bank_callback_schema_version') IS NOT NULL";
 
-/* The schema's version, and the versions below it not recorded: a file
- * skipped, say after one failed in a loop that went on. */
+/* The schema's version, and the first version below it not recorded: a
+ * file skipped, say after one failed in a loop that went on. */
 static const char version_sql[] =
 	"WITH v AS (SELECT version FROM bank_callback_schema_version) "
 	"SELECT (SELECT coalesce(max(version), 0) FROM v), "
-	"(SELECT coalesce(string_agg(g::text, ', ' ORDER BY g), '') "
+	"(SELECT coalesce(min(g)::text, '') "
 	" FROM generate_series(1, (SELECT max(version) FROM v)) g "
 	" WHERE g NOT IN (SELECT version FROM v))";
 
