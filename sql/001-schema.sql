@@ -6,7 +6,7 @@
 -- project, without NOT NULL, a default on id or unique indexes; before
 -- 2016-11-16 with openid instead of pnrid): see "Upgrading the design's
 -- original tables" below and README "Upgrading".  On tables this file
--- made, that part finds nothing to do and changes nothing.
+-- made, that part changes nothing (it only adds its empty log table).
 
 CREATE TABLE IF NOT EXISTS bank_customers (
     id          uuid        PRIMARY KEY DEFAULT gen_random_uuid(),
