@@ -6,8 +6,14 @@
 
 #include "cache.h"
 
-/* The server (host:port, role, database) takes writes; the schema's
- * tables are there; the role may run every statement of statements.h. */
+/* The schema version this binary's statements need: the number of the
+ * last sql/ file they depend on, which each file from 007 on records in
+ * bank_callback_schema_version.  Raise it with the file that needs it. */
+enum { SCHEMA_VERSION_NEEDED = 7 };
+
+/* The server (host:port, role, database) takes writes; the schema is at
+ * SCHEMA_VERSION_NEEDED or later with no file skipped; the role may run
+ * every statement of statements.h. */
 int check_postgresql(void);
 
 /* Redis is reached and logged in to as cs says, and is a master. */
