@@ -28,6 +28,7 @@
 -- search_path and its grants, appear whole or not at all.
 BEGIN;
 
+-- The audit table's schema: new partitions go beside it.
 CREATE OR REPLACE FUNCTION bank_callback_audit_schema() RETURNS name
 LANGUAGE sql STABLE AS $$
     SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

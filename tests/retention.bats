@@ -167,7 +167,10 @@ audit_grants() { # DB
 	local f before after id out
 	local -a old=() new=()
 	for f in "$TESTS_ROOT"/../sql/*.sql; do
-		if [[ $(basename "$f") < 008 ]]; then old+=("$f"); else new+=("$f"); fi
+		case $(basename "$f") in
+		00[1-7]-*) old+=("$f") ;;
+		*) new+=("$f") ;;
+		esac
 	done
 	PGDATABASE=postgres psql_val "CREATE DATABASE $CONVERT_DB" >/dev/null
 	apply_sql "$CONVERT_DB" "${old[@]}"
