@@ -74,6 +74,10 @@ build/$(MODE)/%.o: %.c $(wildcard *.h db/*.h handlers/*.h) Makefile
 tests/jsoncheck: tests/jsoncheck.c tests/json_unescape.h buf.c buf.h
 	$(CC) $(CPPFLAGS) -I. $(CFLAGS) $(WARN) -o $@ tests/jsoncheck.c buf.c
 
+# Test tool: a LISTEN client for tests/notify.bats.
+tests/listen: tests/listen.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ tests/listen.c -lpq
+
 # Test tool: signs generated callbacks and every other cutting of them,
 # and runs the real callback_check() on each (see tests/recut.c).
 RECUT_OBJS = $(filter-out build/$(MODE)/bank-callback.o,$(OBJS))
@@ -85,7 +89,7 @@ tests/recut: tests/recut.c $(RECUT_OBJS) build/mode
 # build in a fresh make that sees the newly installed pkg-config files.
 check:
 	./scripts/deps
-	$(MAKE) bank-callback tests/jsoncheck tests/recut
+	$(MAKE) bank-callback tests/jsoncheck tests/recut tests/listen
 	tests/run
 
 # The tests that feed requests on stdin, each handler under valgrind:
@@ -153,6 +157,6 @@ lint:
 	clang-tidy --quiet $(SRCS) -- $(CPPFLAGS) 2>/dev/null
 
 clean:
-	rm -rf bank-callback tests/jsoncheck tests/recut build
+	rm -rf bank-callback tests/jsoncheck tests/recut tests/listen build
 
 .PHONY: all check check-valgrind run install uninstall lint clean FORCE

@@ -34,7 +34,8 @@ DROP INDEX IF EXISTS bank_callback_audit_received_at;
 
 -- The handler's role may only INSERT here (sql/003-role.sql); this
 -- trigger stops every other role, owners included, from rewriting
--- history by accident.  A deliberate purge must drop the trigger first.
+-- history by accident.  Old rows leave only with their month, dropped by
+-- 008-audit-partitions.sql's retention function.
 CREATE OR REPLACE FUNCTION bank_callback_audit_append_only() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
