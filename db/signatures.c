@@ -42,7 +42,7 @@ const char sql_signature_lookup[] =
 	" SELECT route = $2 AND meaning_hash = $3 AS here, "
 	"  meaning_hash <> $3 AS other, status, verdict, "
 	"  status = 200 OR verdict = 'redirected' AS accepted "
-	" FROM bank_callback_audit WHERE signed_hash = $1) "
+	" FROM bank_callback_signatures WHERE signed_hash = $1) "
 	"SELECT coalesce(bool_or(here AND accepted), false), "
 	" coalesce(bool_or(other AND accepted), false), "
 	" coalesce(string_agg(DISTINCT status || ' ' || verdict, E'\\n') "

@@ -1,5 +1,6 @@
 /* signatures: has this signed string been here before, and with which
- * meaning?  Looked up in bank_callback_audit, retries counted in
+ * meaning?  Looked up in bank_callback_signatures (kept from the audit
+ * by a trigger, sql/008-audit-partitions.sql), retries counted in
  * bank_callback_replays (sql/004-replays.sql). */
 #ifndef DB_SIGNATURES_H
 #define DB_SIGNATURES_H

@@ -106,7 +106,7 @@ china_day() { date -u -d "+8 hours $1 days" +%Y%m%d; }
 		assert_ack "$NS_TRX"
 	done
 	assert_rows bank_netsave 2
-	psql_val "SET session_replication_role = replica; TRUNCATE bank_netsave, bank_callback_audit" >/dev/null
+	psql_val "SET session_replication_role = replica; TRUNCATE bank_netsave, bank_callback_audit, bank_callback_signatures" >/dev/null
 	for d in -8 2; do
 		post_form /bank/netsave "$(netsave_body "OrdDate=$(china_day "$d")")"
 		assert_error 400

@@ -132,7 +132,7 @@ load lib/common
 	assert_eq "$(psql_val "SELECT verdict FROM bank_callback_audit ORDER BY id DESC LIMIT 1")" \
 		"older audit state, kept the newer"
 	# a refused company that applies again moves back to T
-	psql_val "SET session_replication_role = replica; TRUNCATE bank_mer_customers, bank_callback_audit" >/dev/null
+	psql_val "SET session_replication_role = replica; TRUNCATE bank_mer_customers, bank_callback_audit, bank_callback_signatures" >/dev/null
 	post_form /bank/CorpRegister "$(corp_body AuditStat=R)"
 	assert_ack "$CR_TRX"
 	post_form /bank/CorpRegister "$(corp_body AuditStat=T TrxId=201611200000000002)"

@@ -46,7 +46,7 @@ common_setup() {
 	# replica: the audit table's append-only triggers do not fire for this reset
 	psql_val 'SET session_replication_role = replica;
 		TRUNCATE bank_customers, bank_mer_customers, bank_netsave, bank_callback_audit,
-		bank_callback_replays' >/dev/null
+		bank_callback_replays, bank_callback_signatures' >/dev/null
 	redis_cmd flushall >/dev/null
 	SOCKET_PID=''
 }
