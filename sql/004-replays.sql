@@ -21,8 +21,8 @@
 
 ALTER TABLE bank_callback_audit ADD COLUMN IF NOT EXISTS signed_hash bytea;
 ALTER TABLE bank_callback_audit ADD COLUMN IF NOT EXISTS meaning_hash bytea;
-CREATE INDEX IF NOT EXISTS bank_callback_audit_signed_hash
-    ON bank_callback_audit (signed_hash);
+-- The lookup's index was on the audit until 008 gave the lookup its own
+-- table (bank_callback_signatures); 008 drops it where it exists.
 
 CREATE TABLE IF NOT EXISTS bank_callback_replays (
     signed_hash  bytea       NOT NULL,

@@ -183,7 +183,6 @@ BEGIN
     CREATE INDEX bank_callback_audit_trx_id ON bank_callback_audit (trx_id);
     CREATE INDEX bank_callback_audit_usr_id ON bank_callback_audit (usr_id);
     CREATE INDEX bank_callback_audit_usr_cust_id ON bank_callback_audit (usr_cust_id);
-    CREATE INDEX bank_callback_audit_signed_hash ON bank_callback_audit (signed_hash);
 
     FOR m IN SELECT DISTINCT date_trunc('month', received_at AT TIME ZONE 'Asia/Shanghai')::date
                FROM bank_callback_audit_unpartitioned LOOP
@@ -280,6 +279,10 @@ CREATE TRIGGER bank_callback_signatures_add
     AFTER INSERT ON bank_callback_audit
     FOR EACH ROW WHEN (NEW.signed_hash IS NOT NULL)
     EXECUTE FUNCTION bank_callback_signatures_add();
+-- The audit's own signed_hash index (004) served only the lookup, and of
+-- its indexes it cost the INSERT most (random keys, bench/results/
+-- 2026-11-27-audit-indexes.md): the lookup has its own now.
+DROP INDEX IF EXISTS bank_callback_audit_signed_hash;
 REVOKE ALL ON bank_callback_signatures FROM "bank-callback";
 GRANT SELECT ON bank_callback_signatures TO "bank-callback";
 
