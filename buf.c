@@ -1,5 +1,6 @@
 /* buf: one bounded string buffer.  See buf.h. */
 #include "buf.h"
+#include "ascii.h"
 
 #include <string.h>
 
@@ -69,18 +70,12 @@ void buf_put_hex(struct buf *b, const unsigned char *s, size_t n)
 	}
 }
 
-static bool is_alnum(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
-	       (c >= 'a' && c <= 'z');
-}
-
 void buf_put_pct(struct buf *b, struct slice s)
 {
 	for (size_t i = 0; i < s.len; i++) {
 		unsigned char c = (unsigned char)s.p[i];
 
-		if (is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+		if (ascii_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
 			buf_putc(b, (char)c);
 		} else {
 			buf_putc(b, '%');
@@ -96,7 +91,7 @@ void buf_put_safe(struct buf *b, struct slice s, size_t max)
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s.p[i];
-		bool ok = is_alnum(c) || strchr("._:/-", c) != NULL;
+		bool ok = ascii_alnum(c) || strchr("._:/-", c) != NULL;
 
 		if (ok && c)
 			buf_putc(b, (char)c);
@@ -148,19 +143,13 @@ struct slice slice_from(const char *s)
 	return r;
 }
 
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
-	       c == '\f';
-}
-
 struct slice slice_trim(struct slice s)
 {
-	while (s.len && is_space(s.p[0])) {
+	while (s.len && ascii_space((unsigned char)s.p[0])) {
 		s.p++;
 		s.len--;
 	}
-	while (s.len && is_space(s.p[s.len - 1]))
+	while (s.len && ascii_space((unsigned char)s.p[s.len - 1]))
 		s.len--;
 	return s;
 }
@@ -173,13 +162,6 @@ bool slice_eq(struct slice a, const char *s)
 	return a.len == n && (n == 0 || memcmp(a.p, s, n) == 0);
 }
 
-static char lower(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		c = (char)(c - 'A' + 'a');
-	return c;
-}
-
 bool slice_eq_nocase(struct slice a, const char *s)
 {
 	size_t n = strlen(s);
@@ -187,7 +169,7 @@ bool slice_eq_nocase(struct slice a, const char *s)
 	if (a.len != n)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (lower(a.p[i]) != lower(s[i]))
+		if (ascii_lower(a.p[i]) != ascii_lower(s[i]))
 			return false;
 	return true;
 }
@@ -201,7 +183,7 @@ bool slice_has_only(struct slice s, const char *allowed_class)
 
 	for (size_t i = 0; i < s.len; i++) {
 		unsigned char c = (unsigned char)s.p[i];
-		bool ok = digits_only ? (c >= '0' && c <= '9') : is_alnum(c);
+		bool ok = digits_only ? ascii_digit(c) : ascii_alnum(c);
 
 		if (!ok && (c == '\0' || strchr(extra, c) == NULL))
 			return false;

@@ -1,5 +1,6 @@
 /* client: the client's address.  See client.h. */
 #include "client.h"
+#include "ascii.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -36,8 +37,7 @@ static void peer_of_stdin(char *out, size_t size)
 
 static bool address_char(char c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-	       (c >= 'A' && c <= 'F') || c == '.' || c == ':';
+	return ascii_xdigit((unsigned char)c) || c == '.' || c == ':';
 }
 
 void client_last_forwarded(struct slice xff, char *out, size_t size)

@@ -1,5 +1,6 @@
 /* config: settings.  See config.h. */
 #include "config.h"
+#include "ascii.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,8 +14,9 @@ enum { CONFIG_MAX = 65536 };
 
 static bool is_key_char(char c, bool first)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' ||
-	       (!first && c >= '0' && c <= '9');
+	unsigned char u = (unsigned char)c;
+
+	return ascii_alpha(u) || u == '_' || (!first && ascii_digit(u));
 }
 
 static char *skip_blank(char *p)
@@ -291,9 +293,9 @@ static const char *days(const char *p, int *out)
 {
 	int v = 0;
 
-	if (*p < '0' || *p > '9')
+	if (!ascii_digit((unsigned char)*p))
 		return NULL;
-	for (; *p >= '0' && *p <= '9'; p++) {
+	for (; ascii_digit((unsigned char)*p); p++) {
 		v = v * 10 + (*p - '0');
 		if (v > ORDER_DAYS_MAX)
 			return NULL;

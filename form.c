@@ -1,5 +1,6 @@
 /* form: strict urlencoded decoder.  See form.h. */
 #include "form.h"
+#include "ascii.h"
 
 #include <string.h>
 
@@ -19,8 +20,7 @@ static int escape_at(const char *s, size_t len, size_t i)
 
 static bool is_name_char(unsigned char c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
-	       (c >= 'a' && c <= 'z') || c == '_';
+	return ascii_alnum(c) || c == '_';
 }
 
 /* Raw bytes a form value may carry unescaped: visible ASCII but the

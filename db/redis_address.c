@@ -1,14 +1,10 @@
 /* redis_address: parsing BANK_CALLBACK_REDIS.  See redis_address.h. */
 #include "redis_address.h"
+#include "../ascii.h"
 #include "../buf.h"
 
 #include <stdio.h>
 #include <string.h>
-
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
 
 /* A decimal number of 1 to 9 digits in [p, end), no sign, no leading
  * zero; -1 otherwise. */
@@ -19,7 +15,7 @@ static long number(const char *p, const char *end)
 	if (p == end || end - p > 9 || (*p == '0' && end - p > 1))
 		return -1;
 	for (; p < end; p++) {
-		if (!is_digit(*p))
+		if (!ascii_digit((unsigned char)*p))
 			return -1;
 		v = v * 10 + (*p - '0');
 	}
@@ -28,8 +24,7 @@ static long number(const char *p, const char *end)
 
 static bool host_char(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       is_digit(c) || c == '.' || c == '-' || c == '_';
+	return ascii_alnum((unsigned char)c) || c == '.' || c == '-' || c == '_';
 }
 
 /* host[:port] or [v6]:port in [p, end) into s.  need_port: the bare
@@ -50,7 +45,7 @@ static int host_port(const char *p, const char *end, bool need_port,
 		if (colon && *colon != ':')
 			return -1;
 		for (const char *q = h; q < hend; q++)
-			if (!is_digit(*q) && !strchr("abcdefABCDEF:.", *q))
+			if (!ascii_xdigit((unsigned char)*q) && *q != ':' && *q != '.')
 				return -1;
 	} else {
 		colon = memrchr(p, ':', (size_t)(end - p));
