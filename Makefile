@@ -49,7 +49,7 @@ HARDEN   = -fPIE
 endif
 
 SRCS = bank-callback.c buf.c callback.c chkvalue.c client.c config.c conn.c deadline.c \
-       form.c http.c json.c keyfile.c logstats.c utf8.c \
+       form.c hex.c http.c json.c keyfile.c logstats.c slice.c utf8.c \
        db/audit.c db/cache.c db/check.c db/libs.c db/pg.c \
        db/redis_address.c db/signatures.c db/support.c \
        handlers/async.c handlers/common.c handlers/corpregister.c \
@@ -71,8 +71,8 @@ build/$(MODE)/%.o: %.c $(wildcard *.h db/*.h handlers/*.h) Makefile
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(HARDEN) -c -o $@ $<
 
 # Test tool: jsmn reads back what json.c wrote.
-tests/jsoncheck: tests/jsoncheck.c tests/json_unescape.h buf.c buf.h
-	$(CC) $(CPPFLAGS) -I. $(CFLAGS) $(WARN) -o $@ tests/jsoncheck.c buf.c
+tests/jsoncheck: tests/jsoncheck.c tests/json_unescape.h buf.c buf.h slice.c slice.h hex.c hex.h ascii.h
+	$(CC) $(CPPFLAGS) -I. $(CFLAGS) $(WARN) -o $@ tests/jsoncheck.c buf.c slice.c hex.c
 
 # Test tool: a LISTEN client for tests/notify.bats.
 tests/listen: tests/listen.c

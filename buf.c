@@ -1,6 +1,7 @@
-/* buf: one bounded string buffer.  See buf.h. */
+/* buf: the bounded string buffer and what appends to it.  See buf.h. */
 #include "buf.h"
 #include "ascii.h"
+#include "hex.h"
 
 #include <string.h>
 
@@ -60,13 +61,11 @@ void buf_put_u64(struct buf *b, unsigned long long v)
 	buf_put(b, tmp + i, sizeof tmp - i);
 }
 
-static const char hexdigits[] = "0123456789ABCDEF";
-
 void buf_put_hex(struct buf *b, const unsigned char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		buf_putc(b, hexdigits[s[i] >> 4]);
-		buf_putc(b, hexdigits[s[i] & 15]);
+		buf_putc(b, hex_char(s[i] >> 4, false));
+		buf_putc(b, hex_char(s[i], false));
 	}
 }
 
@@ -79,8 +78,8 @@ void buf_put_pct(struct buf *b, struct slice s)
 			buf_putc(b, (char)c);
 		} else {
 			buf_putc(b, '%');
-			buf_putc(b, hexdigits[c >> 4]);
-			buf_putc(b, hexdigits[c & 15]);
+			buf_putc(b, hex_char(c >> 4, false));
+			buf_putc(b, hex_char(c, false));
 		}
 	}
 }
@@ -109,84 +108,4 @@ const char *buf_cstr(struct buf *b, struct slice s)
 	buf_put_slice(b, s);
 	buf_putc(b, '\0');
 	return b->overflow ? NULL : b->p + start;
-}
-
-int hex_digit(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-int hex_decode(struct slice s, unsigned char *out, size_t n)
-{
-	if (s.len != 2 * n)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int hi = hex_digit((unsigned char)s.p[2 * i]);
-		int lo = hex_digit((unsigned char)s.p[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (unsigned char)(hi * 16 + lo);
-	}
-	return 0;
-}
-
-struct slice slice_from(const char *s)
-{
-	struct slice r = { s, s ? strlen(s) : 0 };
-	return r;
-}
-
-struct slice slice_trim(struct slice s)
-{
-	while (s.len && ascii_space((unsigned char)s.p[0])) {
-		s.p++;
-		s.len--;
-	}
-	while (s.len && ascii_space((unsigned char)s.p[s.len - 1]))
-		s.len--;
-	return s;
-}
-
-bool slice_eq(struct slice a, const char *s)
-{
-	size_t n = strlen(s);
-
-	/* An absent field is {NULL, 0}: memcmp must not see the NULL. */
-	return a.len == n && (n == 0 || memcmp(a.p, s, n) == 0);
-}
-
-bool slice_eq_nocase(struct slice a, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (a.len != n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (ascii_lower(a.p[i]) != ascii_lower(s[i]))
-			return false;
-	return true;
-}
-
-/* allowed_class: "d" digits, "a" alnum, or a literal set of extra bytes
- * after the first char, e.g. "a_-" = alnum plus '_' and '-'. */
-bool slice_has_only(struct slice s, const char *allowed_class)
-{
-	bool digits_only = allowed_class[0] == 'd';
-	const char *extra = allowed_class + 1;
-
-	for (size_t i = 0; i < s.len; i++) {
-		unsigned char c = (unsigned char)s.p[i];
-		bool ok = digits_only ? ascii_digit(c) : ascii_alnum(c);
-
-		if (!ok && (c == '\0' || strchr(extra, c) == NULL))
-			return false;
-	}
-	return true;
 }

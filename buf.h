@@ -11,17 +11,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "hex.h"     /* not needed here: for files that include only buf.h */
+#include "slice.h"
+
 struct buf {
 	char *p;         /* storage; always NUL-terminated within cap */
 	size_t len;      /* bytes used, not counting the NUL */
 	size_t cap;      /* size of storage, including room for the NUL */
 	bool overflow;   /* an append did not fit */
-};
-
-/* A read-only view into someone else's bytes (not NUL-terminated). */
-struct slice {
-	const char *p;
-	size_t len;
 };
 
 void buf_init(struct buf *b, char *storage, size_t cap);
@@ -41,17 +38,5 @@ void buf_put_safe(struct buf *b, struct slice s, size_t max);
 /* Appends s and a NUL; returns where the C string starts, or NULL when it
  * did not fit.  Turns slices into parameters for libpq. */
 const char *buf_cstr(struct buf *b, struct slice s);
-
-/* The value of hex digit c (either case), or -1. */
-int hex_digit(unsigned char c);
-/* Decodes exactly 2 * n hex digits of s into out.  0, or -1 when s has
- * another length or a character that is not a hex digit. */
-int hex_decode(struct slice s, unsigned char *out, size_t n);
-
-struct slice slice_from(const char *s);
-struct slice slice_trim(struct slice s);
-bool slice_eq(struct slice a, const char *s);
-bool slice_eq_nocase(struct slice a, const char *s);
-bool slice_has_only(struct slice s, const char *allowed_class);
 
 #endif

@@ -1,12 +1,11 @@
 /* json: a writer for flat objects of strings.  See json.h. */
 #include "json.h"
+#include "hex.h"
 
 #include <string.h>
 
 void json_put_string(struct buf *out, struct slice s)
 {
-	static const char hex[] = "0123456789abcdef";
-
 	buf_putc(out, '"');
 	for (size_t i = 0; i < s.len; i++) {
 		unsigned char c = (unsigned char)s.p[i];
@@ -16,8 +15,8 @@ void json_put_string(struct buf *out, struct slice s)
 			buf_putc(out, (char)c);
 		} else if (c < 0x20 || c == 0x7f) {
 			buf_puts(out, "\\u00");
-			buf_putc(out, hex[c >> 4]);
-			buf_putc(out, hex[c & 15]);
+			buf_putc(out, hex_char(c >> 4, true));
+			buf_putc(out, hex_char(c, true));
 		} else {
 			buf_putc(out, (char)c);
 		}

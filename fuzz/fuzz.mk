@@ -26,21 +26,21 @@ FUZZ_ARGS    ?=
 FUZZ_RUNOPTS  = -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 
 # Per target: the project sources it links, extra libraries, -max_len.
-fuzz_http_SRCS    = http.c buf.c
+fuzz_http_SRCS    = http.c buf.c slice.c hex.c
 fuzz_http_MAXLEN  = 20000
-fuzz_form_SRCS    = form.c buf.c
+fuzz_form_SRCS    = form.c buf.c slice.c hex.c
 fuzz_form_MAXLEN  = 65536
-fuzz_keyfile_SRCS = keyfile.c buf.c
+fuzz_keyfile_SRCS = keyfile.c buf.c slice.c hex.c
 fuzz_keyfile_LIBS = -lcrypto -lsodium
 fuzz_keyfile_MAXLEN = 16384
-fuzz_pem_SRCS     = keyfile.c buf.c
+fuzz_pem_SRCS     = keyfile.c buf.c slice.c hex.c
 fuzz_pem_LIBS     = -lcrypto -lsodium
 fuzz_pem_MAXLEN   = 16384
-fuzz_json_SRCS    = json.c utf8.c buf.c
+fuzz_json_SRCS    = json.c utf8.c buf.c slice.c hex.c
 fuzz_json_MAXLEN  = 8192
 fuzz_config_SRCS  = config.c
 fuzz_config_MAXLEN = 65536
-fuzz_redis_address_SRCS   = db/redis_address.c buf.c
+fuzz_redis_address_SRCS   = db/redis_address.c buf.c slice.c hex.c
 fuzz_redis_address_MAXLEN = 4096
 
 fuzz: $(FUZZ_NAMES:%=$(FUZZ_OUT)/fuzz_%)

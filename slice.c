@@ -1,0 +1,59 @@
+/* slice: views of bytes and their comparisons.  See slice.h. */
+#include "slice.h"
+#include "ascii.h"
+
+#include <string.h>
+
+struct slice slice_from(const char *s)
+{
+	struct slice r = { s, s ? strlen(s) : 0 };
+	return r;
+}
+
+struct slice slice_trim(struct slice s)
+{
+	while (s.len && ascii_space((unsigned char)s.p[0])) {
+		s.p++;
+		s.len--;
+	}
+	while (s.len && ascii_space((unsigned char)s.p[s.len - 1]))
+		s.len--;
+	return s;
+}
+
+bool slice_eq(struct slice a, const char *s)
+{
+	size_t n = strlen(s);
+
+	/* An absent field is {NULL, 0}: memcmp must not see the NULL. */
+	return a.len == n && (n == 0 || memcmp(a.p, s, n) == 0);
+}
+
+bool slice_eq_nocase(struct slice a, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (a.len != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (ascii_lower(a.p[i]) != ascii_lower(s[i]))
+			return false;
+	return true;
+}
+
+/* allowed_class: "d" digits, "a" alnum, or a literal set of extra bytes
+ * after the first char, e.g. "a_-" = alnum plus '_' and '-'. */
+bool slice_has_only(struct slice s, const char *allowed_class)
+{
+	bool digits_only = allowed_class[0] == 'd';
+	const char *extra = allowed_class + 1;
+
+	for (size_t i = 0; i < s.len; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+		bool ok = digits_only ? ascii_digit(c) : ascii_alnum(c);
+
+		if (!ok && (c == '\0' || strchr(extra, c) == NULL))
+			return false;
+	}
+	return true;
+}
