@@ -1,6 +1,7 @@
 /* config: settings.  See config.h. */
 #include "config.h"
 #include "ascii.h"
+#include "slice.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -473,9 +474,9 @@ bool config_frontend_ok(const char *u)
 
 bool config_mer_cust_id_ok(const char *v)
 {
-	size_t n = strspn(v, "0123456789");
+	struct slice s = slice_from(v);
 
-	return n == 16 && v[n] == '\0';
+	return s.len == 16 && slice_all(s, ascii_digit, "");
 }
 
 int config_read_first_line(const char *path, char *out, size_t cap, size_t *len)

@@ -312,7 +312,7 @@ int keyfile_parse_pem(const char *buf, size_t len, struct rsa_pubkey *key,
 			ended = true;
 			break;
 		}
-		if (line.len == 0 || line.len > 76 || !slice_has_only(line, "a+/=") ||
+		if (line.len == 0 || line.len > 76 || !slice_all(line, ascii_alnum, "+/=") ||
 		    body_len + line.len > sizeof body) {
 			*why = "PEM body is not lines of base64";
 			return -1;

@@ -41,19 +41,19 @@ bool slice_eq_nocase(struct slice a, const char *s)
 	return true;
 }
 
-/* allowed_class: "d" digits, "a" alnum, or a literal set of extra bytes
- * after the first char, e.g. "a_-" = alnum plus '_' and '-'. */
-bool slice_has_only(struct slice s, const char *allowed_class)
+bool slice_all(struct slice s, bool (*in)(unsigned char), const char *also)
 {
-	bool digits_only = allowed_class[0] == 'd';
-	const char *extra = allowed_class + 1;
-
 	for (size_t i = 0; i < s.len; i++) {
 		unsigned char c = (unsigned char)s.p[i];
-		bool ok = digits_only ? ascii_digit(c) : ascii_alnum(c);
 
-		if (!ok && (c == '\0' || strchr(extra, c) == NULL))
+		if (!in(c) && (c == '\0' || strchr(also, c) == NULL))
 			return false;
 	}
 	return true;
+}
+
+bool slice_has_only(struct slice s, const char *allowed_class)
+{
+	return slice_all(s, allowed_class[0] == 'd' ? ascii_digit : ascii_alnum,
+			 allowed_class + 1);
 }

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ascii.h"
+
 /* A read-only view into someone else's bytes (not NUL-terminated).  An
  * absent value is { NULL, 0 }. */
 struct slice {
@@ -18,8 +20,14 @@ struct slice slice_trim(struct slice s);
 bool slice_eq(struct slice a, const char *s);
 /* Equal but for the case of ASCII letters. */
 bool slice_eq_nocase(struct slice a, const char *s);
-/* allowed_class: "d" digits, "a" alnum, or a literal set of extra bytes
- * after the first char, e.g. "a_-" = alnum plus '_' and '-'. */
+/* Whether every byte of s is in the class in (one of ascii.h's
+ * predicates) or one of the bytes of also; a NUL byte never is.
+ * slice_all(s, ascii_alnum, "_-"): letters, digits, '_' and '-'. */
+bool slice_all(struct slice s, bool (*in)(unsigned char), const char *also);
+/* The older spelling of slice_all, kept for its callers in callback.c,
+ * http.c and handlers/: the first character picks the class, 'd'
+ * ascii_digit or 'a' ascii_alnum, the rest is also.  "d" is
+ * slice_all(s, ascii_digit, ""), "a_-" slice_all(s, ascii_alnum, "_-"). */
 bool slice_has_only(struct slice s, const char *allowed_class);
 
 #endif
