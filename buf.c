@@ -20,6 +20,16 @@ void buf_reset(struct buf *b)
 		b->p[0] = '\0';
 }
 
+void buf_truncate(struct buf *b, size_t len)
+{
+	if (b->cap == 0)
+		return;         /* nothing fits: overflow stays */
+	if (len < b->len)
+		b->len = len;
+	b->p[b->len] = '\0';
+	b->overflow = false;
+}
+
 void buf_put(struct buf *b, const void *s, size_t n)
 {
 	if (b->overflow)

@@ -23,6 +23,11 @@ struct buf {
 
 void buf_init(struct buf *b, char *storage, size_t cap);
 void buf_reset(struct buf *b);
+/* Cuts b back to its first len bytes (a shorter b keeps its length),
+ * NUL-terminated, and clears overflow: whatever did not fit after them
+ * is forgotten.  The one way to shorten a buffer: code outside buf.c
+ * never sets len or overflow itself. */
+void buf_truncate(struct buf *b, size_t len);
 void buf_put(struct buf *b, const void *s, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
