@@ -1,10 +1,10 @@
 /* config: settings.  See config.h. */
 #include "config.h"
 #include "ascii.h"
+#include "readfile.h"
 #include "slice.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,36 +185,17 @@ static int apply(char *err, size_t errlen, const char *path)
 int config_load_file(const char *path, char *err, size_t errlen)
 {
 	static char text[CONFIG_MAX + 1], copy[CONFIG_MAX + 1];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t len = 0;
-	int bad;
+	size_t len;
+	int bad, e = read_file(path, text, CONFIG_MAX, &len);
 
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+	if (e == EFBIG) {
+		snprintf(err, errlen, "%s: larger than %d bytes", path, CONFIG_MAX);
 		return -1;
 	}
-	for (;;) {
-		ssize_t r = read(fd, text + len, CONFIG_MAX - len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			snprintf(err, errlen, "cannot read %s: %s", path,
-				 strerror(errno));
-			close(fd);
-			return -1;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-		if (len == CONFIG_MAX) {
-			snprintf(err, errlen, "%s: larger than %d bytes", path,
-				 CONFIG_MAX);
-			close(fd);
-			return -1;
-		}
+	if (e) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(e));
+		return -1;
 	}
-	close(fd);
 	text[len] = '\0';
 	memcpy(copy, text, len + 1);
 	parse_text = text;
@@ -481,21 +462,13 @@ bool config_mer_cust_id_ok(const char *v)
 
 int config_read_first_line(const char *path, char *out, size_t cap, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-	int e;
+	size_t n;
+	int e = read_file(path, out, cap, &n);
 
-	if (fd < 0)
-		return errno;
-	do
-		n = read(fd, out, cap);
-	while (n < 0 && errno == EINTR);
-	e = errno;
-	close(fd);
-	if (n < 0)
+	if (e && e != EFBIG)    /* only the first cap bytes count */
 		return e;
 	*len = 0;
-	while (*len < (size_t)n && out[*len] != '\n' && out[*len] != '\r')
+	while (*len < n && out[*len] != '\n' && out[*len] != '\r')
 		(*len)++;
 	return 0;
 }

@@ -8,12 +8,10 @@
  * sees the key only in keyfile_describe(), for --check. */
 #include "keyfile.h"
 #include "buf.h"
+#include "readfile.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -339,50 +337,25 @@ int keyfile_parse_pem(const char *buf, size_t len, struct rsa_pubkey *key,
 	return *why ? -1 : 0;
 }
 
-static ssize_t read_small_file(const char *path, char *buf, size_t cap)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t len = 0;
-
-	if (fd < 0)
-		return -1;
-	for (;;) {
-		ssize_t r = read(fd, buf + len, cap - len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			close(fd);
-			return r < 0 ? -1 : (ssize_t)len;
-		}
-		len += (size_t)r;
-		if (len == cap) {
-			close(fd);
-			errno = EFBIG;
-			return -1;
-		}
-	}
-}
-
 int keyfile_load(const char *path, struct rsa_pubkey *key,
 		 enum key_format *format, char *err, size_t errlen)
 {
 	static char buf[KEYFILE_MAX];
-	ssize_t len = read_small_file(path, buf, sizeof buf);
+	size_t len;
+	int e = read_file(path, buf, sizeof buf, &len);
 	const char *why;
 
-	if (len < 0) {
-		snprintf(err, errlen, "cannot read %s: %s", path,
-			 strerror(errno));
+	if (e) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(e));
 		return -1;
 	}
-	if (memmem(buf, (size_t)len, "-----BEGIN", 10)) {
+	if (memmem(buf, len, "-----BEGIN", 10)) {
 		*format = KEY_PEM;
-		keyfile_parse_pem(buf, (size_t)len, key, &why);
+		keyfile_parse_pem(buf, len, key, &why);
 	} else {
 		struct pnr_key pk;
 
-		if (keyfile_parse_pnr(buf, (size_t)len, &pk, format, &why) == 0)
+		if (keyfile_parse_pnr(buf, len, &pk, format, &why) == 0)
 			key_from_pnr(&pk, key);
 	}
 	if (why) {

@@ -1,0 +1,13 @@
+/* readfile: the one reader of a whole small file (the configuration, the
+ * bank's key, a token or password) into the caller's storage. */
+#ifndef READFILE_H
+#define READFILE_H
+
+#include <stddef.h>
+
+/* Reads path into buf, at most cap bytes, *len of them (also on an
+ * error).  0, or an errno: open()'s or read()'s, or EFBIG when the file
+ * has cap bytes or more (buf then holds its first cap bytes). */
+int read_file(const char *path, char *buf, size_t cap, size_t *len);
+
+#endif
