@@ -1,4 +1,5 @@
-/* libs: late loading of libpq and hiredis.  See libs.h. */
+/* libs: libpq's and hiredis's function names defined here as forwarders
+ * to the dlopen()ed libraries, and the loading.  See libs.h. */
 #include "libs.h"
 
 #include <dlfcn.h>

@@ -1,11 +1,18 @@
-/* libs: libpq and hiredis, loaded when a request first needs them.
+/* libs: defines libpq's and hiredis's own function names (PQ*, redis*,
+ * freeReplyObject) as forwarders to those libraries, dlopen()ed on the
+ * first connect.
  *
- * A forged callback is refused before anything is connected to, so it
- * should not pay for loading libpq's 20-odd dependencies (Kerberos,
- * LDAP, GnuTLS, ...): that loading was most of its cost.  This file
- * defines the libpq and hiredis functions the program calls as small
- * forwarders to the real ones, which are dlopen()ed by soname on the
- * first connect.  Call sites use the ordinary libpq and hiredis API. */
+ * So the linker never sees libpq or hiredis: db/libs.c, not the
+ * libraries, is where PQconnectdbParams or redisCommandArgv of every
+ * call site resolves, and each forwarder calls through a pointer that
+ * libs_load_pq / libs_load_redis fill with dlsym.  A function the
+ * program starts to call must be added to PQ_FUNCS or REDIS_FUNCS in
+ * db/libs.c, or the link fails.  Call sites use the ordinary libpq and
+ * hiredis API.
+ *
+ * Why: a forged callback is refused before anything is connected to,
+ * so it should not pay for loading libpq's 20-odd dependencies
+ * (Kerberos, LDAP, GnuTLS, ...): that loading was most of its cost. */
 #ifndef DB_LIBS_H
 #define DB_LIBS_H
 
