@@ -1,4 +1,5 @@
-/* config: settings.  See config.h. */
+/* config: the settings, from the environment and an EnvironmentFile,
+ * and --config's report of them.  See config.h. */
 #include "config.h"
 #include "ascii.h"
 #include "readfile.h"
