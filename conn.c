@@ -65,13 +65,16 @@ int conn_read_request(int fd, char *buf, struct http_request *req,
 		      int timeout_ms)
 {
 	long long deadline = now_ms() + timeout_ms;
-	size_t len = 0, need;
+	size_t len = 0, searched = 0, need;
 	int rc, r;
 
+	/* The parser looks for the blank line only in what came since the
+	 * last try: a client sending a byte at a time costs O(n). */
 	for (;;) {
-		rc = http_parse_head(buf, len, req);
+		rc = http_parse_head(buf, len, searched, req);
 		if (rc != HTTP_INCOMPLETE)
 			break;
+		searched = len;
 		r = read_more(fd, buf, &len, HTTP_MAX_HEAD, deadline);
 		if (r <= 0)
 			return cut_short(req, r, buf, len, true);

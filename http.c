@@ -158,7 +158,8 @@ static int check_framing(struct http_request *req)
 	return 0;
 }
 
-int http_parse_head(const char *buf, size_t len, struct http_request *req)
+int http_parse_head(const char *buf, size_t len, size_t last_len,
+		    struct http_request *req)
 {
 	const char *end, *p = buf, *eol;
 	int rc;
@@ -166,8 +167,12 @@ int http_parse_head(const char *buf, size_t len, struct http_request *req)
 	memset(req, 0, sizeof *req);
 	req->content_length = -1;
 	/* Find the blank line first, so that a head cut short is
-	 * "incomplete", never a half-checked request. */
-	for (size_t i = 0;; i++) {
+	 * "incomplete", never a half-checked request.  None lies wholly
+	 * before last_len (the previous call said "incomplete"); one may
+	 * start in its last 3 bytes. */
+	if (last_len > len)
+		last_len = len;
+	for (size_t i = last_len < 3 ? 0 : last_len - 3;; i++) {
 		if (i + 4 > len || i + 4 > HTTP_MAX_HEAD)
 			return len >= HTTP_MAX_HEAD
 			       ? refuse(req, 431, "a head of more than 16 KiB")

@@ -34,8 +34,15 @@ struct http_request {
 
 /* Parses the head at the start of buf.  Returns 0 when the head is
  * complete and well-formed, HTTP_INCOMPLETE when more bytes are needed,
- * or the HTTP status to answer (400, 411, 431, 505). */
-int http_parse_head(const char *buf, size_t len, struct http_request *req);
+ * or the HTTP status to answer (400, 411, 431, 505).
+ *
+ * last_len is the len of the previous call over the same buffer, which
+ * returned HTTP_INCOMPLETE, or 0: the bytes before it were already
+ * searched for the blank line, so a head arriving a byte at a time
+ * costs O(n) in all, not O(n^2) (picohttpparser's last_len).  The
+ * verdict is the same as with 0. */
+int http_parse_head(const char *buf, size_t len, size_t last_len,
+		    struct http_request *req);
 
 /* The value of the one header called name (case-insensitive), or a NULL
  * slice when absent. */
