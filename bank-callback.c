@@ -231,7 +231,7 @@ static void arm_last_resort(const struct http_request *req)
 
 	buf_init(&b, alarm_answer, sizeof alarm_answer);
 	http_response(&b, 503, "text/plain; charset=utf-8", (struct slice){ "", 0 },
-		      slice_from("503 Service Unavailable\n"));
+		      slice_from("503 Service Unavailable\n"), true);
 	alarm_answer_len = b.len;
 	alarm_line_len = alarm_log_line(alarm_line, sizeof alarm_line, req,
 		" status=503 outcome=\"failed\" note=\"killed by the last-resort "
@@ -315,6 +315,7 @@ static int serve(const struct config *cfg, const char *config_error)
 	static struct http_request req;
 	static struct ctx x;
 	long long started = now_ms();
+	bool with_body;
 	struct buf o;
 	int rc;
 
@@ -329,23 +330,18 @@ static int serve(const struct config *cfg, const char *config_error)
 	else
 		dispatch(&x, &req);
 
+	/* An answer to HEAD has no body, whatever its Content-Length says. */
+	with_body = http_answer_has_body(&req);
 	buf_init(&o, out, sizeof out);
 	http_response(&o, x.resp.status, x.resp.content_type,
 		      (struct slice){ x.resp.headers.p, x.resp.headers.len },
-		      (struct slice){ x.resp.body.p, x.resp.body.len });
+		      (struct slice){ x.resp.body.p, x.resp.body.len }, with_body);
 	if (o.overflow || x.resp.headers.overflow || x.resp.body.overflow) {
 		ctx_note(&x, LOG_ERR, "response too large", NULL);
 		buf_init(&o, out, sizeof out);
 		http_response(&o, 500, "text/plain; charset=utf-8",
 			      (struct slice){ "", 0 },
-			      slice_from("500 Internal Server Error\n"));
-	}
-	/* An answer to HEAD has no body, whatever its Content-Length says. */
-	if (slice_eq(req.method, "HEAD")) {
-		const char *end = memmem(o.p, o.len, "\r\n\r\n", 4);
-
-		if (end)
-			o.len = (size_t)(end + 4 - o.p);
+			      slice_from("500 Internal Server Error\n"), with_body);
 	}
 	answered = 1;
 	if (conn_write_all(1, o.p, o.len))

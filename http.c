@@ -208,6 +208,11 @@ struct slice http_header(const struct http_request *req, const char *name)
 	return (struct slice){ NULL, 0 };
 }
 
+bool http_answer_has_body(const struct http_request *req)
+{
+	return !slice_eq(req->method, "HEAD");
+}
+
 static const struct {
 	int status;
 	const char *reason;
@@ -239,7 +244,8 @@ const char *http_reason(int status)
 }
 
 void http_response(struct buf *out, int status, const char *content_type,
-		   struct slice extra_headers, struct slice body)
+		   struct slice extra_headers, struct slice body,
+		   bool with_body)
 {
 	buf_puts(out, "HTTP/1.1 ");
 	buf_put_u64(out, (unsigned)status);
@@ -252,5 +258,6 @@ void http_response(struct buf *out, int status, const char *content_type,
 	buf_puts(out, "\r\nCache-Control: no-store\r\n");
 	buf_put_slice(out, extra_headers);
 	buf_puts(out, "\r\n");
-	buf_put_slice(out, body);
+	if (with_body)
+		buf_put_slice(out, body);
 }

@@ -48,12 +48,17 @@ int http_parse_head(const char *buf, size_t len, size_t last_len,
  * slice when absent. */
 struct slice http_header(const struct http_request *req, const char *name);
 
+/* Whether the answer to req carries its body: not for HEAD. */
+bool http_answer_has_body(const struct http_request *req);
+
 const char *http_reason(int status);
 
 /* A complete response: status line, Connection: close, Content-Type,
- * Content-Length, the extra header lines (each ending in CRLF, may be
- * empty), the blank line, the body. */
+ * Content-Length (of body, whether or not it goes out), the extra header
+ * lines (each ending in CRLF, may be empty), the blank line, and the
+ * body when with_body (false for an answer to HEAD). */
 void http_response(struct buf *out, int status, const char *content_type,
-		   struct slice extra_headers, struct slice body);
+		   struct slice extra_headers, struct slice body,
+		   bool with_body);
 
 #endif
