@@ -66,48 +66,30 @@ static const struct route *find_route(struct slice path)
 	return NULL;
 }
 
-static bool is_form(struct slice ctype)
-{
-	static const char want[] = "application/x-www-form-urlencoded";
-	size_t n = sizeof want - 1;
-
-	/* Parameters (charset) may follow after ';'. */
-	return ctype.len >= n &&
-	       slice_eq_nocase((struct slice){ ctype.p, n }, want) &&
-	       (ctype.len == n || ctype.p[n] == ';' || ctype.p[n] == ' ');
-}
-
 /* Routes the request and runs its handler, which fills x->resp. */
 static void dispatch(struct ctx *x, const struct http_request *req)
 {
 	static char scratch[HTTP_MAX_BODY];
 	static struct form form;
 	const struct route *rt = find_route(req->path);
+	const char *allow = NULL, *why = NULL;
+	int status;
 
 	if (!rt) {
 		reply_error(x, 404, "no such route");
 		return;
 	}
-	/* HEAD is GET without the body, which serve() leaves out */
-	if (!slice_eq(req->method, rt->method) &&
-	    !(slice_eq(req->method, "HEAD") && strcmp(rt->method, "GET") == 0)) {
-		buf_puts(&x->resp.headers, "Allow: ");
-		buf_puts(&x->resp.headers, rt->method);
-		if (strcmp(rt->method, "GET") == 0)
-			buf_puts(&x->resp.headers, ", HEAD");
-		buf_puts(&x->resp.headers, "\r\n");
-		reply_error(x, 405, "wrong method");
+	status = http_method_rules(req, rt->method, &allow, &why);
+	if (status) {
+		if (allow) {
+			buf_puts(&x->resp.headers, "Allow: ");
+			buf_puts(&x->resp.headers, allow);
+			buf_puts(&x->resp.headers, "\r\n");
+		}
+		reply_error(x, status, why);
 		return;
 	}
 	if (slice_eq(req->method, "POST")) {
-		if (req->content_length < 0) {
-			reply_error(x, 411, "POST without Content-Length");
-			return;
-		}
-		if (!is_form(http_header(req, "Content-Type"))) {
-			reply_error(x, 415, "body is not application/x-www-form-urlencoded");
-			return;
-		}
 		if (form_parse(req->body.p, req->body.len, scratch, &form)) {
 			reply_error(x, 400, "malformed form body");
 			return;

@@ -85,8 +85,8 @@ int conn_read_request(int fd, char *buf, struct http_request *req,
 		req->why = "a body of more than 64 KiB";
 		return 413;
 	}
-	/* A POST without Content-Length has no body here; dispatch answers
-	 * 411 where its route wants one (and 405 where it wants no POST). */
+	/* A POST without Content-Length has no body here; the method rules
+	 * (http_method_rules) answer 411 once the route is known. */
 	need = req->head_len + (req->content_length > 0 ? (size_t)req->content_length : 0);
 	while (len < need) {
 		r = read_more(fd, buf, &len, need, deadline);

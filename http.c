@@ -1,4 +1,4 @@
-/* http: strict request-head parser and response writer.  See http.h.
+/* http: strict request-head parser, method rules and response writer.  See http.h.
  *
  * Strict on purpose: the only legitimate clients are the bank's servers,
  * browsers following the bank's auto-submitted form, and operators with
@@ -206,6 +206,41 @@ struct slice http_header(const struct http_request *req, const char *name)
 		if (slice_eq_nocase(req->headers[i].name, name))
 			return req->headers[i].value;
 	return (struct slice){ NULL, 0 };
+}
+
+static bool is_form(struct slice ctype)
+{
+	static const char want[] = "application/x-www-form-urlencoded";
+	size_t n = sizeof want - 1;
+
+	/* Parameters (charset) may follow after ';'. */
+	return ctype.len >= n &&
+	       slice_eq_nocase((struct slice){ ctype.p, n }, want) &&
+	       (ctype.len == n || ctype.p[n] == ';' || ctype.p[n] == ' ');
+}
+
+int http_method_rules(const struct http_request *req, const char *route_method,
+		      const char **allow, const char **why)
+{
+	bool get_route = strcmp(route_method, "GET") == 0;
+
+	if (!slice_eq(req->method, route_method) &&
+	    !(get_route && slice_eq(req->method, "HEAD"))) {
+		*allow = get_route ? "GET, HEAD" : route_method;
+		*why = "wrong method";
+		return 405;
+	}
+	if (!slice_eq(req->method, "POST"))
+		return 0;
+	if (req->content_length < 0) {
+		*why = "POST without Content-Length";
+		return 411;
+	}
+	if (!is_form(http_header(req, "Content-Type"))) {
+		*why = "body is not application/x-www-form-urlencoded";
+		return 415;
+	}
+	return 0;
 }
 
 bool http_answer_has_body(const struct http_request *req)

@@ -1,4 +1,5 @@
-/* http: a strict HTTP/1.x request-head parser and the response writer.
+/* http: a strict HTTP/1.x request-head parser, the method rules and the
+ * response writer.
  *
  * http_parse_head() is a pure function over a buffer: no I/O, no
  * allocation; the request it fills points into the caller's bytes. */
@@ -47,6 +48,17 @@ int http_parse_head(const char *buf, size_t len, size_t last_len,
 /* The value of the one header called name (case-insensitive), or a NULL
  * slice when absent. */
 struct slice http_header(const struct http_request *req, const char *name);
+
+/* The method rules, all in one place, for a request (parsed, body
+ * read) to a route that takes route_method ("GET" or "POST"):
+ *   - HEAD is GET without the body: allowed wherever GET is;
+ *   - any other method than the route's is 405, with the Allow header's
+ *     value in *allow ("GET, HEAD" or the route's method);
+ *   - a POST needs a Content-Length (411: we read no chunks)
+ *   - and a body of application/x-www-form-urlencoded (415).
+ * In that order.  0, or the status to answer with *why for the log. */
+int http_method_rules(const struct http_request *req, const char *route_method,
+		      const char **allow, const char **why);
 
 /* Whether the answer to req carries its body: not for HEAD. */
 bool http_answer_has_body(const struct http_request *req);
