@@ -12,6 +12,7 @@ enum {
 	HTTP_MAX_HEAD = 16384,    /* request line + headers + blank line */
 	HTTP_MAX_BODY = 65536,
 	HTTP_MAX_HEADERS = 64,
+	HTTP_MAX_RESPONSE = 16384, /* status line + headers + body, as written */
 	HTTP_INCOMPLETE = -1,     /* parse result: need more bytes */
 };
 
