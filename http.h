@@ -55,7 +55,8 @@ struct slice http_header(const struct http_request *req, const char *name);
  *   - HEAD is GET without the body: allowed wherever GET is;
  *   - any other method than the route's is 405, with the Allow header's
  *     value in *allow ("GET, HEAD" or the route's method);
- *   - a POST needs a Content-Length (411: we read no chunks)
+ *   - a POST needs a Content-Length (411; the parser already answered
+ *     411 to Transfer-Encoding, as no chunked body is read)
  *   - and a body of application/x-www-form-urlencoded (415).
  * In that order.  0, or the status to answer with *why for the log. */
 int http_method_rules(const struct http_request *req, const char *route_method,
