@@ -66,53 +66,57 @@ static const struct route *find_route(struct slice path)
 	return NULL;
 }
 
-static bool is_form(struct slice ctype)
-{
-	static const char want[] = "application/x-www-form-urlencoded";
-	size_t n = sizeof want - 1;
+/* Everything one request needs beyond the stack, in one place: the
+ * bytes read, the parsed head, the decoded form, the handlers' context
+ * and the answer as written.  One request per process, so one of each;
+ * static because it is too large for the stack (over 160 KiB). */
+struct request_storage {
+	char in[CONN_BUF];              /* head and body, as read */
+	struct http_request req;        /* slices into in */
+	char scratch[HTTP_MAX_BODY];    /* the form's decoded values: as many bytes as the body, at most */
+	struct form form;               /* slices into in and scratch */
+	struct ctx x;                   /* the handlers' context, and their answer */
+	char out[HTTP_MAX_RESPONSE];    /* status line, headers and body, as written */
+};
 
-	/* Parameters (charset) may follow after ';'. */
-	return ctype.len >= n &&
-	       slice_eq_nocase((struct slice){ ctype.p, n }, want) &&
-	       (ctype.len == n || ctype.p[n] == ';' || ctype.p[n] == ' ');
-}
+/* The answer's fixed lines (status line, Connection, Content-Type,
+ * Content-Length, Cache-Control, blank line) take well under 512 bytes:
+ * whatever the handlers can put in their buffers fits in out. */
+_Static_assert(sizeof ((struct response *)0)->headers_mem +
+	       sizeof ((struct response *)0)->body_mem + 512 <= HTTP_MAX_RESPONSE,
+	       "a response the handlers can build fits in request_storage.out");
+
+static struct request_storage rs;
 
 /* Routes the request and runs its handler, which fills x->resp. */
-static void dispatch(struct ctx *x, const struct http_request *req)
+static void dispatch(struct request_storage *s)
 {
-	static char scratch[HTTP_MAX_BODY];
-	static struct form form;
+	struct ctx *x = &s->x;
+	const struct http_request *req = &s->req;
 	const struct route *rt = find_route(req->path);
+	const char *allow = NULL, *why = NULL;
+	int status;
 
 	if (!rt) {
 		reply_error(x, 404, "no such route");
 		return;
 	}
-	/* HEAD is GET without the body, which serve() leaves out */
-	if (!slice_eq(req->method, rt->method) &&
-	    !(slice_eq(req->method, "HEAD") && strcmp(rt->method, "GET") == 0)) {
-		buf_puts(&x->resp.headers, "Allow: ");
-		buf_puts(&x->resp.headers, rt->method);
-		if (strcmp(rt->method, "GET") == 0)
-			buf_puts(&x->resp.headers, ", HEAD");
-		buf_puts(&x->resp.headers, "\r\n");
-		reply_error(x, 405, "wrong method");
+	status = http_method_rules(req, rt->method, &allow, &why);
+	if (status) {
+		if (allow) {
+			buf_puts(&x->resp.headers, "Allow: ");
+			buf_puts(&x->resp.headers, allow);
+			buf_puts(&x->resp.headers, "\r\n");
+		}
+		reply_error(x, status, why);
 		return;
 	}
 	if (slice_eq(req->method, "POST")) {
-		if (req->content_length < 0) {
-			reply_error(x, 411, "POST without Content-Length");
-			return;
-		}
-		if (!is_form(http_header(req, "Content-Type"))) {
-			reply_error(x, 415, "body is not application/x-www-form-urlencoded");
-			return;
-		}
-		if (form_parse(req->body.p, req->body.len, scratch, &form)) {
+		if (form_parse(req->body.p, req->body.len, s->scratch, &s->form)) {
 			reply_error(x, 400, "malformed form body");
 			return;
 		}
-		x->form = &form;
+		x->form = &s->form;
 	}
 	rt->handle(x, rt->arg);
 }
@@ -231,7 +235,7 @@ static void arm_last_resort(const struct http_request *req)
 
 	buf_init(&b, alarm_answer, sizeof alarm_answer);
 	http_response(&b, 503, "text/plain; charset=utf-8", (struct slice){ "", 0 },
-		      slice_from("503 Service Unavailable\n"));
+		      slice_from("503 Service Unavailable\n"), true);
 	alarm_answer_len = b.len;
 	alarm_line_len = alarm_log_line(alarm_line, sizeof alarm_line, req,
 		" status=503 outcome=\"failed\" note=\"killed by the last-resort "
@@ -310,48 +314,42 @@ static void log_request(const struct ctx *x, const struct http_request *req,
 
 static int serve(const struct config *cfg, const char *config_error)
 {
-	static char in[CONN_BUF];
-	static char out[HTTP_MAX_HEAD];
-	static struct http_request req;
-	static struct ctx x;
+	struct http_request *req = &rs.req;
+	struct ctx *x = &rs.x;
 	long long started = now_ms();
+	bool with_body;
 	struct buf o;
 	int rc;
 
-	rc = conn_read_request(0, in, &req, CONN_TIMEOUT_MS);
+	rc = conn_read_request(0, rs.in, req, CONN_TIMEOUT_MS);
 	if (rc == 0)
-		arm_last_resort(&req);
-	ctx_init(&x, &req, cfg);
+		arm_last_resort(req);
+	ctx_init(x, req, cfg);
 	if (rc)
-		reply_error(&x, rc, req.why ? req.why : "bad request");
+		reply_error(x, rc, req->why ? req->why : "bad request");
 	else if (config_error)
-		reply_error(&x, 500, config_error);
+		reply_error(x, 500, config_error);
 	else
-		dispatch(&x, &req);
+		dispatch(&rs);
 
-	buf_init(&o, out, sizeof out);
-	http_response(&o, x.resp.status, x.resp.content_type,
-		      (struct slice){ x.resp.headers.p, x.resp.headers.len },
-		      (struct slice){ x.resp.body.p, x.resp.body.len });
-	if (o.overflow || x.resp.headers.overflow || x.resp.body.overflow) {
-		ctx_note(&x, LOG_ERR, "response too large", NULL);
-		buf_init(&o, out, sizeof out);
+	/* An answer to HEAD has no body, whatever its Content-Length says. */
+	with_body = http_answer_has_body(req);
+	buf_init(&o, rs.out, sizeof rs.out);
+	http_response(&o, x->resp.status, x->resp.content_type,
+		      (struct slice){ x->resp.headers.p, x->resp.headers.len },
+		      (struct slice){ x->resp.body.p, x->resp.body.len }, with_body);
+	if (o.overflow || x->resp.headers.overflow || x->resp.body.overflow) {
+		ctx_note(x, LOG_ERR, "response too large", NULL);
+		buf_init(&o, rs.out, sizeof rs.out);
 		http_response(&o, 500, "text/plain; charset=utf-8",
 			      (struct slice){ "", 0 },
-			      slice_from("500 Internal Server Error\n"));
-	}
-	/* An answer to HEAD has no body, whatever its Content-Length says. */
-	if (slice_eq(req.method, "HEAD")) {
-		const char *end = memmem(o.p, o.len, "\r\n\r\n", 4);
-
-		if (end)
-			o.len = (size_t)(end + 4 - o.p);
+			      slice_from("500 Internal Server Error\n"), with_body);
 	}
 	answered = 1;
 	if (conn_write_all(1, o.p, o.len))
-		ctx_note(&x, LOG_WARNING, "client gone before the answer", NULL);
+		ctx_note(x, LOG_WARNING, "client gone before the answer", NULL);
 	logging = 1;
-	log_request(&x, &req, started);
+	log_request(x, req, started);
 	return 0;
 }
 

@@ -65,13 +65,16 @@ int conn_read_request(int fd, char *buf, struct http_request *req,
 		      int timeout_ms)
 {
 	long long deadline = now_ms() + timeout_ms;
-	size_t len = 0, need;
+	size_t len = 0, searched = 0, need;
 	int rc, r;
 
+	/* The parser looks for the blank line only in what came since the
+	 * last try: a client sending a byte at a time costs O(n). */
 	for (;;) {
-		rc = http_parse_head(buf, len, req);
+		rc = http_parse_head(buf, len, searched, req);
 		if (rc != HTTP_INCOMPLETE)
 			break;
+		searched = len;
 		r = read_more(fd, buf, &len, HTTP_MAX_HEAD, deadline);
 		if (r <= 0)
 			return cut_short(req, r, buf, len, true);
@@ -82,8 +85,8 @@ int conn_read_request(int fd, char *buf, struct http_request *req,
 		req->why = "a body of more than 64 KiB";
 		return 413;
 	}
-	/* A POST without Content-Length has no body here; dispatch answers
-	 * 411 where its route wants one (and 405 where it wants no POST). */
+	/* A POST without Content-Length has no body here; the method rules
+	 * (http_method_rules) answer 411 once the route is known. */
 	need = req->head_len + (req->content_length > 0 ? (size_t)req->content_length : 0);
 	while (len < need) {
 		r = read_more(fd, buf, &len, need, deadline);

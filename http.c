@@ -1,4 +1,4 @@
-/* http: strict request-head parser and response writer.  See http.h.
+/* http: strict request-head parser, method rules and response writer.  See http.h.
  *
  * Strict on purpose: the only legitimate clients are the bank's servers,
  * browsers following the bank's auto-submitted form, and operators with
@@ -158,7 +158,8 @@ static int check_framing(struct http_request *req)
 	return 0;
 }
 
-int http_parse_head(const char *buf, size_t len, struct http_request *req)
+int http_parse_head(const char *buf, size_t len, size_t last_len,
+		    struct http_request *req)
 {
 	const char *end, *p = buf, *eol;
 	int rc;
@@ -166,8 +167,12 @@ int http_parse_head(const char *buf, size_t len, struct http_request *req)
 	memset(req, 0, sizeof *req);
 	req->content_length = -1;
 	/* Find the blank line first, so that a head cut short is
-	 * "incomplete", never a half-checked request. */
-	for (size_t i = 0;; i++) {
+	 * "incomplete", never a half-checked request.  None lies wholly
+	 * before last_len (the previous call said "incomplete"); one may
+	 * start in its last 3 bytes. */
+	if (last_len > len)
+		last_len = len;
+	for (size_t i = last_len < 3 ? 0 : last_len - 3;; i++) {
 		if (i + 4 > len || i + 4 > HTTP_MAX_HEAD)
 			return len >= HTTP_MAX_HEAD
 			       ? refuse(req, 431, "a head of more than 16 KiB")
@@ -203,6 +208,46 @@ struct slice http_header(const struct http_request *req, const char *name)
 	return (struct slice){ NULL, 0 };
 }
 
+static bool is_form(struct slice ctype)
+{
+	static const char want[] = "application/x-www-form-urlencoded";
+	size_t n = sizeof want - 1;
+
+	/* Parameters (charset) may follow after ';'. */
+	return ctype.len >= n &&
+	       slice_eq_nocase((struct slice){ ctype.p, n }, want) &&
+	       (ctype.len == n || ctype.p[n] == ';' || ctype.p[n] == ' ');
+}
+
+int http_method_rules(const struct http_request *req, const char *route_method,
+		      const char **allow, const char **why)
+{
+	bool get_route = strcmp(route_method, "GET") == 0;
+
+	if (!slice_eq(req->method, route_method) &&
+	    !(get_route && slice_eq(req->method, "HEAD"))) {
+		*allow = get_route ? "GET, HEAD" : route_method;
+		*why = "wrong method";
+		return 405;
+	}
+	if (!slice_eq(req->method, "POST"))
+		return 0;
+	if (req->content_length < 0) {
+		*why = "POST without Content-Length";
+		return 411;
+	}
+	if (!is_form(http_header(req, "Content-Type"))) {
+		*why = "body is not application/x-www-form-urlencoded";
+		return 415;
+	}
+	return 0;
+}
+
+bool http_answer_has_body(const struct http_request *req)
+{
+	return !slice_eq(req->method, "HEAD");
+}
+
 static const struct {
 	int status;
 	const char *reason;
@@ -234,7 +279,8 @@ const char *http_reason(int status)
 }
 
 void http_response(struct buf *out, int status, const char *content_type,
-		   struct slice extra_headers, struct slice body)
+		   struct slice extra_headers, struct slice body,
+		   bool with_body)
 {
 	buf_puts(out, "HTTP/1.1 ");
 	buf_put_u64(out, (unsigned)status);
@@ -247,5 +293,6 @@ void http_response(struct buf *out, int status, const char *content_type,
 	buf_puts(out, "\r\nCache-Control: no-store\r\n");
 	buf_put_slice(out, extra_headers);
 	buf_puts(out, "\r\n");
-	buf_put_slice(out, body);
+	if (with_body)
+		buf_put_slice(out, body);
 }

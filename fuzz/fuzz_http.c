@@ -4,14 +4,16 @@
  * the input, every slice must lie inside it and obey the grammar the
  * parser promises, the framing headers must agree with content_length,
  * and the result must not depend on the bytes after the head, on a second
- * call, or on a shorter prefix (which is always "incomplete").  And the
- * other way round: a well-formed head built from the input must parse. */
+ * call, or on a shorter prefix (which is always "incomplete"), nor on
+ * whether it came in pieces, each call told how far the last one looked
+ * (last_len).  And the other way round: a well-formed head built from
+ * the input must parse. */
 #include "fuzz.h"
 #include "http.h"
 
 #include <string.h>
 
-static struct http_request req, again;
+static struct http_request req, again, piecewise;
 
 static int is_tchar(unsigned char c)
 {
@@ -148,8 +150,33 @@ static void check_prefix(const char *buf, size_t n)
 {
 	char *p = fuzz_dup(buf, n);
 
-	CHECK(http_parse_head(p, n, &again) == HTTP_INCOMPLETE);
+	CHECK(http_parse_head(p, n, 0, &again) == HTTP_INCOMPLETE);
 	free(p);
+}
+
+/* Incremental: the bytes arrive in pieces (sizes drawn from the input,
+ * or one at a time for a short input) and each call passes the previous
+ * len as last_len, as conn_read_request() does.  The first verdict other
+ * than "incomplete", or the last "incomplete", is the one a single call
+ * over the same bytes gives, to the same request. */
+static void check_incremental(const uint8_t *data, size_t size)
+{
+	const char *buf = (const char *)data;
+	size_t len = 0, last = 0, k = 0;
+	int rc;
+
+	for (;;) {
+		rc = http_parse_head(buf, len, last, &piecewise);
+		if (rc != HTTP_INCOMPLETE || len == size)
+			break;
+		last = len;
+		len += size <= 256 ? 1 : 1 + (size_t)data[k++ % size] * 131 % 512;
+		if (len > size)
+			len = size;
+	}
+	CHECK(http_parse_head(buf, len, 0, &again) == rc);
+	if (rc == 0)
+		check_same(&piecewise, buf, &again, buf);
 }
 
 /* Completeness: a well-formed head built from the input's bytes (method
@@ -290,7 +317,7 @@ static void check_synthetic(const uint8_t *data, size_t size)
 	CHECK(o <= HTTP_MAX_HEAD);
 
 	copy = fuzz_dup(synth, o);
-	CHECK(http_parse_head(copy, o, &again) == 0);
+	CHECK(http_parse_head(copy, o, 0, &again) == 0);
 	CHECK(again.head_len == o);
 	CHECK(again.method.p == copy && again.method.len == mlen);
 	CHECK(again.target.p == copy + mlen + 1 && again.target.len == tlen);
@@ -311,10 +338,10 @@ static void check_synthetic(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *buf = (const char *)data;
-	int rc = http_parse_head(buf, size, &req);
+	int rc = http_parse_head(buf, size, 0, &req);
 
 	/* Determinism. */
-	CHECK(http_parse_head(buf, size, &again) == rc);
+	CHECK(http_parse_head(buf, size, 0, &again) == rc);
 	if (rc == 0)
 		check_same(&req, buf, &again, buf);
 
@@ -326,7 +353,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			 * is read)... */
 			char *head = fuzz_dup(buf, req.head_len);
 
-			CHECK(http_parse_head(head, req.head_len, &again) == 0);
+			CHECK(http_parse_head(head, req.head_len, 0, &again) == 0);
 			check_same(&req, buf, &again, head);
 			free(head);
 		}
@@ -359,12 +386,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (size)
 			memcpy(more, buf, size);
 		memcpy(more + size, tail, sizeof tail);
-		CHECK(http_parse_head(more, size + sizeof tail, &again) == rc);
+		CHECK(http_parse_head(more, size + sizeof tail, 0, &again) == rc);
 		if (rc == 0)
 			check_same(&req, buf, &again, more);
 		free(more);
 	}
 
+	check_incremental(data, size);
 	check_synthetic(data, size);
 
 	/* The log line keeps only safe bytes of the method and path. */
