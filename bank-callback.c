@@ -298,9 +298,11 @@ static void log_request(const struct ctx *x, const struct http_request *req,
 		}
 		buf_putc(&b, '"');
 	}
+	/* Too long: cut, and say so.  An append that did not fit wrote
+	 * nothing, so the line may end well short of the cut: truncate only
+	 * shortens, and never exposes bytes that were not written. */
 	if (b.overflow) {
-		b.len = sizeof mem - 5;
-		b.overflow = false;
+		buf_truncate(&b, b.len < sizeof mem - 5 ? b.len : sizeof mem - 5);
 		buf_puts(&b, "...");
 	}
 	if (log_to_syslog) {
