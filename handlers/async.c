@@ -65,8 +65,8 @@ void handle_async(struct ctx *x, const void *arg)
 {
 	const struct async_callback *a = arg;
 	struct callback cb;
-	const char *why;
-	char err[512], refusal[512];
+	const char *why, *verdict;
+	char err[512];
 	struct rule_env env;
 	struct signature sig;
 	struct sighting seen;
@@ -109,17 +109,17 @@ void handle_async(struct ctx *x, const void *arg)
 		PQfinish(c);
 		return;
 	}
-	rc = a->store(c, &cb, x, err, sizeof err);
+	rc = a->store(c, &cb, &verdict, err, sizeof err);
 	if (rc < 0)
 		goto unavailable;
 	if (rc) {
 		/* refused by what is stored already (409): nothing written */
-		snprintf(refusal, sizeof refusal, "%s", err);
-		if (refuse(c, x, &cb, &sig, &seen, rc, refusal, err, sizeof err))
+		if (refuse(c, x, &cb, &sig, &seen, rc, verdict, err, sizeof err))
 			goto unavailable;
 		PQfinish(c);
 		return;
 	}
+	x->outcome = verdict;
 	/* The audit row shares the transaction: it says 200 only when the
 	 * rows it describes are committed with it. */
 	if (audit_insert_commit(c, x->req->path, &cb, x->req->body, 200,

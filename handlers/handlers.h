@@ -90,10 +90,11 @@ int ctx_audit_commit(struct ctx *x, PGconn *c, const struct callback *cb,
  * transaction, cached, then acknowledged with RECV_ORD_ID_<TrxId>. */
 struct async_callback {
 	const struct callback_spec *spec;
-	/* Writes this callback's rows inside the open transaction; sets
-	 * x->outcome.  0; a status (409) to refuse it with, having written
-	 * nothing, why in err; or -1 with a message in err. */
-	int (*store)(PGconn *c, const struct callback *cb, struct ctx *x,
+	/* Writes this callback's rows inside the open transaction.  0 with
+	 * what it did in *verdict; a status (409) to refuse it with, having
+	 * written nothing, why in *verdict; or -1 with a message in err.
+	 * *verdict is a string literal: the log line outlives the handler. */
+	int (*store)(PGconn *c, const struct callback *cb, const char **verdict,
 		     char *err, size_t errlen);
 	/* After COMMIT: brings Redis up to date.  NULL when there is nothing
 	 * to cache.  0, or -1 with a message in err. */
