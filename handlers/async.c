@@ -11,7 +11,6 @@
  * soft-deleted row stays deleted) and without another audit row; a
  * ChkValue already accepted with another meaning is refused. */
 #include "handlers.h"
-#include "../db/audit.h"
 #include "../db/cache.h"
 #include "../db/pg.h"
 #include "../db/signatures.h"
@@ -122,8 +121,7 @@ void handle_async(struct ctx *x, const void *arg)
 	x->outcome = verdict;
 	/* The audit row shares the transaction: it says 200 only when the
 	 * rows it describes are committed with it. */
-	if (audit_insert_commit(c, x->req->path, &cb, x->req->body, 200,
-				x->outcome, err, sizeof err))
+	if (ctx_audit_insert_commit(x, c, &cb, 200, x->outcome, err, sizeof err))
 		goto unavailable;
 	PQfinish(c);
 	update_cache(x, a, &cb);

@@ -4,6 +4,7 @@
 #include "../db/cache.h"
 #include "../db/pg.h"
 #include "../db/signatures.h"
+#include "../json.h"
 #include "../keyfile.h"
 
 #include <regex.h>
@@ -156,14 +157,45 @@ int ctx_note_signature(struct ctx *x, PGconn *c, const struct callback *cb,
 	return signature_begin(c, sig, seen, err, errlen);
 }
 
-int ctx_audit_commit(struct ctx *x, PGconn *c, const struct callback *cb,
+int ctx_audit_insert_commit(const struct ctx *x, PGconn *c,
+			    const struct callback *cb, int status,
+			    const char *verdict, char *err, size_t errlen)
+{
+	/* Worst case: every byte of the body escaped as \u00XX. */
+	static char fields_mem[6 * 65536 + 1024];
+	struct buf fields;
+	struct audit_row row = {
+		.route = x->req->path,
+		.cmd_id = form_get(&cb->text, "CmdId"),
+		.trx_id = form_get(&cb->text, "TrxId"),
+		.ord_id = form_get(&cb->text, "OrdId"),
+		.usr_id = form_get(&cb->text, "UsrId"),
+		.usr_cust_id = form_get(&cb->text, "UsrCustId"),
+		.status = status,
+		.verdict = verdict,
+		.body = x->req->body,
+		.signed_hash = cb->signed_hash,
+		.meaning_hash = cb->meaning_hash,
+	};
+
+	buf_init(&fields, fields_mem, sizeof fields_mem);
+	json_form(&fields, &cb->text, NULL);
+	if (fields.overflow) {
+		snprintf(err, errlen, "audit row too large");
+		return -1;
+	}
+	row.fields = fields.p;
+	return audit_insert_commit(c, &row, err, errlen);
+}
+
+int ctx_audit_commit(const struct ctx *x, PGconn *c, const struct callback *cb,
 		     const struct signature *sig, const struct sighting *seen,
 		     char *err, size_t errlen)
 {
 	if (sighting_audited(seen, x->resp.status, x->outcome))
 		return signature_replayed_commit(c, sig, err, errlen);
-	return audit_insert_commit(c, x->req->path, cb, x->req->body,
-				   x->resp.status, x->outcome, err, errlen);
+	return ctx_audit_insert_commit(x, c, cb, x->resp.status, x->outcome,
+				       err, errlen);
 }
 
 /* A pattern must match the whole value: "^(" PATTERN ")$". */

@@ -79,10 +79,17 @@ int ctx_note_signature(struct ctx *x, PGconn *c, const struct callback *cb,
 		       struct signature *sig, struct sighting *seen, char *err,
 		       size_t errlen);
 
+/* Inserts the audit row of the verified callback cb as posted to x,
+ * answered status with verdict, and COMMITs (db/audit.h).  0, or -1
+ * with a message in err. */
+int ctx_audit_insert_commit(const struct ctx *x, PGconn *c,
+			    const struct callback *cb, int status,
+			    const char *verdict, char *err, size_t errlen);
+
 /* Audits a verified callback's post with the answer in x, unless that
  * answer was audited for it already (then only counted), and COMMITs.
  * 0, or -1 with a message in err. */
-int ctx_audit_commit(struct ctx *x, PGconn *c, const struct callback *cb,
+int ctx_audit_commit(const struct ctx *x, PGconn *c, const struct callback *cb,
 		     const struct signature *sig, const struct sighting *seen,
 		     char *err, size_t errlen);
 

@@ -11,7 +11,6 @@
  * can reach our front end under the bank's RespCode.  The front end shows
  * its own text for each RespCode and RespDesc at most as a detail. */
 #include "handlers.h"
-#include "../db/audit.h"
 #include "../db/pg.h"
 #include "../db/signatures.h"
 #include "../utf8.h"
