@@ -64,6 +64,7 @@ void handle_async(struct ctx *x, const void *arg)
 {
 	const struct async_callback *a = arg;
 	struct callback cb;
+	struct refusal no;
 	const char *why, *verdict;
 	char err[512];
 	struct rule_env env;
@@ -76,9 +77,10 @@ void handle_async(struct ctx *x, const void *arg)
 	x->ord_id = form_get(x->form, "OrdId");
 	if (ctx_rule_env(x, &env))
 		return;
-	rc = ctx_verify(x, a->spec, &env, &cb, &why);
+	rc = ctx_verify(x, a->spec, &env, &cb, &no);
 	if (rc < 0)
 		return;
+	why = no.why;
 	if (!cb.verified) {
 		reply_error(x, rc, why);
 		return;

@@ -131,22 +131,19 @@ static int bank_keys(struct ctx *x, const struct rsa_pubkey **keys)
 }
 
 int ctx_verify(struct ctx *x, const struct callback_spec *spec,
-	       const struct rule_env *env, struct callback *cb, const char **why)
+	       const struct rule_env *env, struct callback *cb, struct refusal *no)
 {
 	const struct rsa_pubkey *keys[BANK_KEYS_MAX];
-	int n = bank_keys(x, keys), rc;
+	int n = bank_keys(x, keys);
 
 	if (n == 0)
 		return -1;
-	rc = callback_check(spec, x->form, keys[0], env, cb, why);
+	callback_check(spec, x->form, keys, n, env, cb, no);
 	/* A switch-over: the bank signs with one key or the other. */
-	if (!cb->verified && n == 2) {
-		rc = callback_check(spec, x->form, keys[1], env, cb, why);
-		if (cb->verified)
-			ctx_note(x, LOG_INFO, "verified with the second key of "
-				 "BANK_CALLBACK_PUBKEY", NULL);
-	}
-	return rc;
+	if (cb->verified && cb->key == 1)
+		ctx_note(x, LOG_INFO, "verified with the second key of "
+			 "BANK_CALLBACK_PUBKEY", NULL);
+	return no->status;
 }
 
 int ctx_note_signature(struct ctx *x, PGconn *c, const struct callback *cb,

@@ -51,11 +51,11 @@ int bank_key_paths(const char *setting, char paths[BANK_KEYS_MAX][4096]);
 
 /* callback_check() of the request's form with the bank's key, or with
  * either of two during a switch-over (the log line says when the second
- * verified).  Its status (0, or what to answer), with cb and *why
- * filled; -1 after answering 500 when the keys are not configured or do
- * not load. */
+ * verified).  Its status (0, or what to answer), with cb and no filled;
+ * -1 after answering 500 when the keys are not configured or do not
+ * load. */
 int ctx_verify(struct ctx *x, const struct callback_spec *spec,
-	       const struct rule_env *env, struct callback *cb, const char **why);
+	       const struct rule_env *env, struct callback *cb, struct refusal *no);
 /* The rules' settings and today's date into env: 0, or -1 with a
  * message naming the broken setting in err.  Patterns are compiled once
  * per process. */

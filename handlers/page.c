@@ -82,6 +82,7 @@ void handle_page_return(struct ctx *x, const void *arg)
 {
 	const struct page_return *p = arg;
 	struct callback cb;
+	struct refusal no;
 	struct slice code, desc;
 	const char *why;
 	struct buf *h = &x->resp.headers;
@@ -100,9 +101,10 @@ void handle_page_return(struct ctx *x, const void *arg)
 		reply_error(x, 500, "BANK_CALLBACK_FRONTEND is not an http(s) URL");
 		return;
 	}
-	rc = ctx_verify(x, p->spec, &env, &cb, &why);
+	rc = ctx_verify(x, p->spec, &env, &cb, &no);
 	if (rc < 0)
 		return;
+	why = no.why;
 	c = note_page(x, &cb, &sig, &seen);
 	if (seen.other_meaning) {
 		rc = 403;
