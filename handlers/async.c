@@ -67,24 +67,18 @@ void handle_async(struct ctx *x, const void *arg)
 	struct refusal no;
 	const char *why, *verdict;
 	char err[512];
-	struct rule_env env;
 	struct signature sig;
 	struct sighting seen;
 	PGconn *c;
 	int rc;
 
-	x->trx_id = form_get(x->form, "TrxId");
-	x->ord_id = form_get(x->form, "OrdId");
-	if (ctx_rule_env(x, &env))
-		return;
-	rc = ctx_verify(x, a->spec, &env, &cb, &no);
-	if (rc < 0)
-		return;
-	why = no.why;
-	if (!cb.verified) {
-		reply_error(x, rc, why);
+	rc = ctx_verify(x, a->spec, &cb, &no);
+	if (rc && !cb.verified) {
+		/* forged, malformed, or our settings: no database work */
+		reply_error(x, rc, no.why);
 		return;
 	}
+	why = no.why;
 	c = pg_connect(err, sizeof err);
 	if (!c) {
 		reply_error(x, 503, err);
