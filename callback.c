@@ -203,8 +203,8 @@ static int to_text(const struct form *in, struct form *text)
 }
 
 /* Sets the refusal: status, and why as what and detail glued. */
-static int refuse(struct refusal *no, int status, const char *what,
-		  const char *detail)
+static int set_refusal(struct refusal *no, int status, const char *what,
+		       const char *detail)
 {
 	no->status = status;
 	snprintf(no->why, sizeof no->why, "%s%s", what, detail);
@@ -226,11 +226,11 @@ static int check_rules(const struct callback_spec *spec,
 
 		if (v.len == 0) {
 			if (field_rule_needed(r, cb->success))
-				return refuse(no, 400, "missing ", r->name);
+				return set_refusal(no, 400, "missing ", r->name);
 			continue;
 		}
 		if (r->shape && !r->shape(v, env))
-			return refuse(no, 400, "bad ", r->name);
+			return set_refusal(no, 400, "bad ", r->name);
 	}
 	return 0;
 }
@@ -406,27 +406,27 @@ int callback_check(const struct callback_spec *spec, const struct form *raw,
 	cb->reading.n = 0;
 	cb->text.n = 0;
 	if (!slice_eq(slice_trim(form_get(raw, "CmdId")), spec->cmd_id))
-		return refuse(no, 400, "CmdId does not match the route", "");
+		return set_refusal(no, 400, "CmdId does not match the route", "");
 	if (chk.len == 0)
-		return refuse(no, 403, "no ChkValue", "");
+		return set_refusal(no, 403, "no ChkValue", "");
 	buf_init(&str, str_mem, sizeof str_mem);
 	if (verify(spec, raw, keys, nkeys, chk, cb, &str))
-		return refuse(no, 403, "bad ChkValue", "");
+		return set_refusal(no, 403, "bad ChkValue", "");
 	cb->verified = true;
 	crypto_hash_sha256(cb->signed_hash, (const unsigned char *)str.p, str.len);
 	hash_meaning(spec, &cb->reading, cb->meaning_hash);
 	if (to_text(&cb->reading, &cb->text))
-		return refuse(no, 400, "values too long", "");
+		return set_refusal(no, 400, "values too long", "");
 	if (!slice_eq(slice_trim(form_get(raw, "MerCustId")), env->mer_cust_id))
-		return refuse(no, 403, "MerCustId is not ours", "");
+		return set_refusal(no, 403, "MerCustId is not ours", "");
 	cb->success = slice_eq(form_get(&cb->text, "RespCode"), "000");
 	if (check_rules(spec, env, cb, no))
 		return no->status;
 	if (callback_meanings(spec, env, (struct slice){ str.p, str.len },
 			      cb->success) != 1) {
 		cb->ambiguous = true;
-		return refuse(no, 403, "signed string can be cut into fields "
-			      "more than one way", "");
+		return set_refusal(no, 403, "signed string can be cut into "
+				   "fields more than one way", "");
 	}
 	return 0;
 }
