@@ -82,7 +82,9 @@ struct callback_spec {
 
 enum { REFUSAL_WHY_MAX = 512 };
 
-/* A callback as the bank signed it, filled as far as the checks got. */
+/* A callback as the bank signed it, filled as far as the checks got.
+ * The values of reading and text point into the form checked and into
+ * callback.c's scratch: good until the next callback_check(). */
 struct callback {
 	bool verified;           /* the bank signed it: audit it, whatever follows */
 	bool ambiguous;          /* ... but more than one cutting passes the rules */
@@ -105,8 +107,8 @@ struct refusal {
 
 /* Verifies raw as spec's callback, every check in order: CmdId,
  * ChkValue present, signature under one of keys[0..nkeys) (each key's
- * RSA operation at most once, the signed string built once per
- * reading), our merchant, field rules, one cutting.  cb is filled as
+ * RSA operation at most once, the next key's only when the one before
+ * did not verify), our merchant, field rules, one cutting.  cb is filled as
  * far as the checks got: cb->verified tells whether the signature held,
  * even when a later check fails; cb->ambiguous that the signed string
  * has another meaning the rules accept too.  Returns no->status: 0, or
