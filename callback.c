@@ -94,17 +94,19 @@ static struct form_field *field_named(struct form *f, const char *name)
 	return NULL;
 }
 
-/* Finds the reading of raw that the ChkValue signs, into *reading, and
- * the signed string into *str.
+/* Finds the key and the reading of raw that the ChkValue signs, into
+ * cb->key and cb->reading, and the signed string into *str.
  *
  * A field marked MAY_BE_DECODED_AGAIN was percent-encoded by the
  * merchant before the form encoded it again, and the bank (or the
  * merchant's SDK) may sign it decoded once more, or as it is.  Each such
- * field that holds an escape has two readings; every combination is
- * tried, all decoded first (the usual case), against one RSA operation. */
+ * field that holds an escape has two readings, decoded once here; every
+ * combination is tried, all decoded first (the usual case), against the
+ * block a key opens: one RSA operation per key, the second key's only
+ * when the first's did not verify. */
 static int verify(const struct callback_spec *spec, const struct form *raw,
-		  const struct rsa_pubkey *key, struct slice chk,
-		  struct form *reading, struct buf *str)
+		  const struct rsa_pubkey *const *keys, int nkeys,
+		  struct slice chk, struct callback *cb, struct buf *str)
 {
 	static char decoded_mem[SIGNED_MAX];
 	struct buf decoded;
@@ -113,13 +115,11 @@ static int verify(const struct callback_spec *spec, const struct form *raw,
 	struct slice as_received[MAX_DECODED_AGAIN], again[MAX_DECODED_AGAIN];
 	unsigned n = 0;
 
-	if (chkvalue_open(key, chk, &cv))
-		return -1;
-	*reading = *raw;
+	cb->reading = *raw;
 	buf_init(&decoded, decoded_mem, sizeof decoded_mem);
 	for (const struct signed_field *sf = spec->signed_fields;
 	     sf->name && n < MAX_DECODED_AGAIN; sf++) {
-		struct form_field *f = field_named(reading, sf->name);
+		struct form_field *f = field_named(&cb->reading, sf->name);
 		size_t start = decoded.len;
 
 		if (sf->reading != MAY_BE_DECODED_AGAIN || !f ||
@@ -136,15 +136,23 @@ static int verify(const struct callback_spec *spec, const struct form *raw,
 		again[n] = slice_trim((struct slice){ decoded.p + start, decoded.len - start });
 		n++;
 	}
-	for (unsigned mask = (1u << n) - 1;; mask--) {
-		for (unsigned i = 0; i < n; i++)
-			twice[i]->value = mask & (1u << i) ? again[i] : as_received[i];
-		build_signed(spec, reading, str);
-		if (!str->overflow && chkvalue_signs(&cv, (struct slice){ str->p, str->len }))
-			return 0;
-		if (mask == 0)
-			return -1;
+	for (int k = 0; k < nkeys; k++) {
+		if (chkvalue_open(keys[k], chk, &cv))
+			continue;
+		for (unsigned mask = (1u << n) - 1;; mask--) {
+			for (unsigned i = 0; i < n; i++)
+				twice[i]->value = mask & (1u << i) ? again[i] : as_received[i];
+			build_signed(spec, &cb->reading, str);
+			if (!str->overflow &&
+			    chkvalue_signs(&cv, (struct slice){ str->p, str->len })) {
+				cb->key = k;
+				return 0;
+			}
+			if (mask == 0)
+				break;
+		}
 	}
+	return -1;
 }
 
 /* What a verified callback means: each PINNED field's name and value as
@@ -194,33 +202,35 @@ static int to_text(const struct form *in, struct form *text)
 	return b.overflow ? -1 : 0;
 }
 
+/* Sets the refusal: status, and why as what and detail glued. */
+static int set_refusal(struct refusal *no, int status, const char *what,
+		       const char *detail)
+{
+	no->status = status;
+	snprintf(no->why, sizeof no->why, "%s%s", what, detail);
+	return status;
+}
+
 bool field_rule_needed(const struct field_rule *r, bool success)
 {
 	return r->need == REQUIRED || (r->need == REQUIRED_ON_SUCCESS && success);
 }
 
+/* The field rules over cb->text: 0, or 400 with no->why set. */
 static int check_rules(const struct callback_spec *spec,
-		       const struct rule_env *env, struct callback *cb,
-		       const char **why)
+		       const struct rule_env *env, const struct callback *cb,
+		       struct refusal *no)
 {
-	static char msg[64];
-
 	for (const struct field_rule *r = spec->rules; r->name; r++) {
 		struct slice v = form_get(&cb->text, r->name);
 
 		if (v.len == 0) {
-			if (field_rule_needed(r, cb->success)) {
-				snprintf(msg, sizeof msg, "missing %s", r->name);
-				*why = msg;
-				return 400;
-			}
+			if (field_rule_needed(r, cb->success))
+				return set_refusal(no, 400, "missing ", r->name);
 			continue;
 		}
-		if (r->shape && !r->shape(v, env)) {
-			snprintf(msg, sizeof msg, "bad %s", r->name);
-			*why = msg;
-			return 400;
-		}
+		if (r->shape && !r->shape(v, env))
+			return set_refusal(no, 400, "bad ", r->name);
 	}
 	return 0;
 }
@@ -380,50 +390,43 @@ int callback_meanings(const struct callback_spec *spec,
 }
 
 int callback_check(const struct callback_spec *spec, const struct form *raw,
-		   const struct rsa_pubkey *bank_key, const struct rule_env *env,
-		   struct callback *cb, const char **why)
+		   const struct rsa_pubkey *const *keys, int nkeys,
+		   const struct rule_env *env, struct callback *cb,
+		   struct refusal *no)
 {
 	static char str_mem[SIGNED_MAX];
 	struct slice chk = slice_trim(form_get(raw, "ChkValue"));
-	struct form reading;
 	struct buf str;
 
-	cb->raw = raw;
+	no->status = 0;
+	no->why[0] = '\0';
 	cb->verified = false;
 	cb->ambiguous = false;
+	cb->success = false;
+	cb->reading.n = 0;
 	cb->text.n = 0;
-	if (!slice_eq(slice_trim(form_get(raw, "CmdId")), spec->cmd_id)) {
-		*why = "CmdId does not match the route";
-		return 400;
-	}
-	if (chk.len == 0) {
-		*why = "no ChkValue";
-		return 403;
-	}
+	if (!slice_eq(slice_trim(form_get(raw, "CmdId")), spec->cmd_id))
+		return set_refusal(no, 400, "CmdId does not match the route", "");
+	if (chk.len == 0)
+		return set_refusal(no, 403, "no ChkValue", "");
 	buf_init(&str, str_mem, sizeof str_mem);
-	if (verify(spec, raw, bank_key, chk, &reading, &str)) {
-		*why = "bad ChkValue";
-		return 403;
-	}
+	if (verify(spec, raw, keys, nkeys, chk, cb, &str))
+		return set_refusal(no, 403, "bad ChkValue", "");
 	cb->verified = true;
 	crypto_hash_sha256(cb->signed_hash, (const unsigned char *)str.p, str.len);
-	hash_meaning(spec, &reading, cb->meaning_hash);
-	if (to_text(&reading, &cb->text)) {
-		*why = "values too long";
-		return 400;
-	}
-	if (!slice_eq(slice_trim(form_get(raw, "MerCustId")), env->mer_cust_id)) {
-		*why = "MerCustId is not ours";
-		return 403;
-	}
+	hash_meaning(spec, &cb->reading, cb->meaning_hash);
+	if (to_text(&cb->reading, &cb->text))
+		return set_refusal(no, 400, "values too long", "");
+	if (!slice_eq(slice_trim(form_get(raw, "MerCustId")), env->mer_cust_id))
+		return set_refusal(no, 403, "MerCustId is not ours", "");
 	cb->success = slice_eq(form_get(&cb->text, "RespCode"), "000");
-	if (check_rules(spec, env, cb, why))
-		return 400;
+	if (check_rules(spec, env, cb, no))
+		return no->status;
 	if (callback_meanings(spec, env, (struct slice){ str.p, str.len },
 			      cb->success) != 1) {
 		cb->ambiguous = true;
-		*why = "signed string can be cut into fields more than one way";
-		return 403;
+		return set_refusal(no, 403, "signed string can be cut into "
+				   "fields more than one way", "");
 	}
 	return 0;
 }

@@ -80,30 +80,43 @@ struct callback_spec {
 	const struct field_rule *rules;            /* name == NULL ends it */
 };
 
-/* A verified callback: the form as received, and every value of the
- * reading the signature verified converted to trimmed UTF-8, for
- * storage and display. */
+enum { REFUSAL_WHY_MAX = 512 };
+
+/* A callback as the bank signed it, filled as far as the checks got.
+ * The values of reading and text point into the form checked and into
+ * callback.c's scratch: good until the next callback_check(). */
 struct callback {
-	const struct form *raw;
-	struct form text;        /* filled once the signature holds */
 	bool verified;           /* the bank signed it: audit it, whatever follows */
 	bool ambiguous;          /* ... but more than one cutting passes the rules */
 	bool success;            /* RespCode == "000" */
-	/* Once verified: SHA-256 of the signed string, and of its fields as
-	 * cut (name and value each): one string, one meaning. */
+	/* Once verified: */
+	int key;                 /* which of the keys verified it: 0, or 1 */
+	struct form reading;     /* the fields as signed: the reading that verified */
+	struct form text;        /* reading's values as trimmed UTF-8, for storage and display */
+	/* SHA-256 of the signed string, and of its fields as cut (name and
+	 * value each): one string, one meaning. */
 	unsigned char signed_hash[CALLBACK_HASH_BYTES];
 	unsigned char meaning_hash[CALLBACK_HASH_BYTES];
 };
 
-/* Runs every check in order: CmdId, ChkValue present, signature, our
- * merchant, field rules, one cutting.  cb->verified tells whether the
- * signature held, even when a later check fails; cb->ambiguous that the
- * signed string has another meaning the rules accept too.  Returns
- * 0, or the HTTP status to answer (400 or 403) with *why set for the
- * log. */
+/* Why a callback is refused, in storage the caller owns. */
+struct refusal {
+	int status;              /* 0: not refused; else the HTTP status to answer */
+	char why[REFUSAL_WHY_MAX];   /* for the log; no personal data */
+};
+
+/* Verifies raw as spec's callback, every check in order: CmdId,
+ * ChkValue present, signature under one of keys[0..nkeys) (each key's
+ * RSA operation at most once, the next key's only when the one before
+ * did not verify), our merchant, field rules, one cutting.  cb is filled as
+ * far as the checks got: cb->verified tells whether the signature held,
+ * even when a later check fails; cb->ambiguous that the signed string
+ * has another meaning the rules accept too.  Returns no->status: 0, or
+ * 400 or 403 with no->why set. */
 int callback_check(const struct callback_spec *spec, const struct form *raw,
-		   const struct rsa_pubkey *bank_key, const struct rule_env *env,
-		   struct callback *cb, const char **why);
+		   const struct rsa_pubkey *const *keys, int nkeys,
+		   const struct rule_env *env, struct callback *cb,
+		   struct refusal *no);
 
 /* How many meanings signed_string has: the cuttings into spec's signed
  * fields with every piece trimmed and passing its field's rule (CmdId

@@ -3,17 +3,26 @@
 #define DB_AUDIT_H
 
 #include "../buf.h"
-#include "../callback.h"
 
 #include <libpq-fe.h>
 
-/* Inserts one bank_callback_audit row: the route, every field of the
- * verified callback cb with its hashes, the body as received, the status
- * we answer and what we did; then COMMITs c's open transaction, in one
- * round trip.  0 only when the server said it committed, else -1 with a
- * message in err. */
-int audit_insert_commit(PGconn *c, struct slice route, const struct callback *cb,
-			struct slice body, int status, const char *verdict,
-			char *err, size_t errlen);
+/* One bank_callback_audit row, column by column. */
+struct audit_row {
+	struct slice route;
+	/* the callback's ids; an empty one is stored as NULL */
+	struct slice cmd_id, trx_id, ord_id, usr_id, usr_cust_id;
+	int status;                        /* the HTTP status we answer */
+	const char *verdict;               /* what we did */
+	const char *fields;                /* every form field, a JSON object */
+	struct slice body;                 /* the request body as received */
+	const unsigned char *signed_hash;  /* SIGNATURE_HASH_BYTES (db/signatures.h) */
+	const unsigned char *meaning_hash;
+};
+
+/* Inserts row, then COMMITs c's open transaction, in one round trip.
+ * 0 only when the server said it committed, else -1 with a message in
+ * err. */
+int audit_insert_commit(PGconn *c, const struct audit_row *row, char *err,
+			size_t errlen);
 
 #endif

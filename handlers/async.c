@@ -11,7 +11,6 @@
  * soft-deleted row stays deleted) and without another audit row; a
  * ChkValue already accepted with another meaning is refused. */
 #include "handlers.h"
-#include "../db/audit.h"
 #include "../db/cache.h"
 #include "../db/pg.h"
 #include "../db/signatures.h"
@@ -65,25 +64,21 @@ void handle_async(struct ctx *x, const void *arg)
 {
 	const struct async_callback *a = arg;
 	struct callback cb;
-	const char *why;
-	char err[512], refusal[512];
-	struct rule_env env;
+	struct refusal no;
+	const char *why, *verdict;
+	char err[512];
 	struct signature sig;
 	struct sighting seen;
 	PGconn *c;
 	int rc;
 
-	x->trx_id = form_get(x->form, "TrxId");
-	x->ord_id = form_get(x->form, "OrdId");
-	if (ctx_rule_env(x, &env))
-		return;
-	rc = ctx_verify(x, a->spec, &env, &cb, &why);
-	if (rc < 0)
-		return;
-	if (!cb.verified) {
-		reply_error(x, rc, why);
+	rc = ctx_verify(x, a->spec, &cb, &no);
+	if (rc && !cb.verified) {
+		/* forged, malformed, or our settings: no database work */
+		reply_error(x, rc, no.why);
 		return;
 	}
+	why = no.why;
 	c = pg_connect(err, sizeof err);
 	if (!c) {
 		reply_error(x, 503, err);
@@ -109,21 +104,20 @@ void handle_async(struct ctx *x, const void *arg)
 		PQfinish(c);
 		return;
 	}
-	rc = a->store(c, &cb, x, err, sizeof err);
+	rc = a->store(c, &cb, &verdict, err, sizeof err);
 	if (rc < 0)
 		goto unavailable;
 	if (rc) {
 		/* refused by what is stored already (409): nothing written */
-		snprintf(refusal, sizeof refusal, "%s", err);
-		if (refuse(c, x, &cb, &sig, &seen, rc, refusal, err, sizeof err))
+		if (refuse(c, x, &cb, &sig, &seen, rc, verdict, err, sizeof err))
 			goto unavailable;
 		PQfinish(c);
 		return;
 	}
+	x->outcome = verdict;
 	/* The audit row shares the transaction: it says 200 only when the
 	 * rows it describes are committed with it. */
-	if (audit_insert_commit(c, x->req->path, &cb, x->req->body, 200,
-				x->outcome, err, sizeof err))
+	if (ctx_audit_insert_commit(x, c, &cb, 200, x->outcome, err, sizeof err))
 		goto unavailable;
 	PQfinish(c);
 	update_cache(x, a, &cb);

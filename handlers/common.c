@@ -4,6 +4,7 @@
 #include "../db/cache.h"
 #include "../db/pg.h"
 #include "../db/signatures.h"
+#include "../json.h"
 #include "../keyfile.h"
 
 #include <regex.h>
@@ -74,13 +75,6 @@ void ctx_note(struct ctx *x, int prio, const char *what, const char *detail)
 		 what, detail ? ": " : "", detail ? detail : "");
 }
 
-const char *ctx_need(struct ctx *x, const char *value, const char *name)
-{
-	if (!value)
-		reply_error(x, 500, name);
-	return value;
-}
-
 int bank_key_paths(const char *setting, char paths[BANK_KEYS_MAX][4096])
 {
 	int n = 0;
@@ -97,58 +91,68 @@ int bank_key_paths(const char *setting, char paths[BANK_KEYS_MAX][4096])
 	return n;
 }
 
-/* The bank's keys, loaded once: 1, or 2 during a switch-over; 0 after
- * answering 500 when they are not configured or do not load. */
-static int bank_keys(struct ctx *x, const struct rsa_pubkey **keys)
+/* BANK_CALLBACK_PUBKEY's keys into key: 1, or 2 during a switch-over;
+ * 0 with why when they are not configured or do not load. */
+static int bank_keys(const struct config *cfg, struct rsa_pubkey key[BANK_KEYS_MAX],
+		     char *why, size_t whylen)
 {
-	static struct rsa_pubkey key[BANK_KEYS_MAX];
-	static char paths[BANK_KEYS_MAX][4096];
-	static int loaded;
+	char paths[BANK_KEYS_MAX][4096];
 	enum key_format format;
-	char err[512];
 	int n;
 
-	if (!loaded) {
-		if (!ctx_need(x, x->cfg->pubkey, "BANK_CALLBACK_PUBKEY is not set"))
-			return 0;
-		n = bank_key_paths(x->cfg->pubkey, paths);
-		if (n <= 0) {
-			reply_error(x, 500, "BANK_CALLBACK_PUBKEY: one key file, or two "
-				    "separated by a comma");
-			return 0;
-		}
-		for (int i = 0; i < n; i++)
-			if (keyfile_load(paths[i], &key[i], &format, err, sizeof err)) {
-				reply_error(x, 500, err);
-				return 0;
-			}
-		loaded = n;
+	if (!cfg->pubkey) {
+		snprintf(why, whylen, "BANK_CALLBACK_PUBKEY is not set");
+		return 0;
 	}
-	for (int i = 0; i < loaded; i++)
-		keys[i] = &key[i];
-	return loaded;
+	n = bank_key_paths(cfg->pubkey, paths);
+	if (n <= 0) {
+		snprintf(why, whylen, "BANK_CALLBACK_PUBKEY: one key file, or two "
+			 "separated by a comma");
+		return 0;
+	}
+	for (int i = 0; i < n; i++)
+		if (keyfile_load(paths[i], &key[i], &format, why, whylen))
+			return 0;
+	return n;
+}
+
+/* A setting the route needs is missing or broken: 500, nothing checked. */
+static int setting_broken(struct refusal *no, const char *why)
+{
+	no->status = 500;
+	snprintf(no->why, sizeof no->why, "%s", why);
+	return 500;
 }
 
 int ctx_verify(struct ctx *x, const struct callback_spec *spec,
-	       const struct rule_env *env, struct callback *cb, const char **why)
+	       struct callback *cb, struct refusal *no)
 {
-	const struct rsa_pubkey *keys[BANK_KEYS_MAX];
-	int n = bank_keys(x, keys), rc;
+	struct rsa_pubkey key[BANK_KEYS_MAX];
+	const struct rsa_pubkey *keys[BANK_KEYS_MAX] = { &key[0], &key[1] };
+	struct rule_env env;
+	char err[512];
+	int n;
 
+	x->trx_id = form_get(x->form, "TrxId");
+	x->ord_id = form_get(x->form, "OrdId");
+	cb->verified = false;
+	cb->ambiguous = false;
+	if (!x->cfg->mer_cust_id)
+		return setting_broken(no, "BANK_CALLBACK_MER_CUST_ID is not set");
+	if (rule_env_init(x->cfg, &env, err, sizeof err))
+		return setting_broken(no, err);
+	n = bank_keys(x->cfg, key, err, sizeof err);
 	if (n == 0)
-		return -1;
-	rc = callback_check(spec, x->form, keys[0], env, cb, why);
+		return setting_broken(no, err);
+	callback_check(spec, x->form, keys, n, &env, cb, no);
 	/* A switch-over: the bank signs with one key or the other. */
-	if (!cb->verified && n == 2) {
-		rc = callback_check(spec, x->form, keys[1], env, cb, why);
-		if (cb->verified)
-			ctx_note(x, LOG_INFO, "verified with the second key of "
-				 "BANK_CALLBACK_PUBKEY", NULL);
-	}
-	return rc;
+	if (cb->verified && cb->key == 1)
+		ctx_note(x, LOG_INFO, "verified with the second key of "
+			 "BANK_CALLBACK_PUBKEY", NULL);
+	return no->status;
 }
 
-int ctx_note_signature(struct ctx *x, PGconn *c, const struct callback *cb,
+int ctx_note_signature(const struct ctx *x, PGconn *c, const struct callback *cb,
 		       struct signature *sig, struct sighting *seen, char *err,
 		       size_t errlen)
 {
@@ -156,14 +160,45 @@ int ctx_note_signature(struct ctx *x, PGconn *c, const struct callback *cb,
 	return signature_begin(c, sig, seen, err, errlen);
 }
 
-int ctx_audit_commit(struct ctx *x, PGconn *c, const struct callback *cb,
+int ctx_audit_insert_commit(const struct ctx *x, PGconn *c,
+			    const struct callback *cb, int status,
+			    const char *verdict, char *err, size_t errlen)
+{
+	/* Worst case: every byte of the body escaped as \u00XX. */
+	static char fields_mem[6 * 65536 + 1024];
+	struct buf fields;
+	struct audit_row row = {
+		.route = x->req->path,
+		.cmd_id = form_get(&cb->text, "CmdId"),
+		.trx_id = form_get(&cb->text, "TrxId"),
+		.ord_id = form_get(&cb->text, "OrdId"),
+		.usr_id = form_get(&cb->text, "UsrId"),
+		.usr_cust_id = form_get(&cb->text, "UsrCustId"),
+		.status = status,
+		.verdict = verdict,
+		.body = x->req->body,
+		.signed_hash = cb->signed_hash,
+		.meaning_hash = cb->meaning_hash,
+	};
+
+	buf_init(&fields, fields_mem, sizeof fields_mem);
+	json_form(&fields, &cb->text, NULL);
+	if (fields.overflow) {
+		snprintf(err, errlen, "audit row too large");
+		return -1;
+	}
+	row.fields = fields.p;
+	return audit_insert_commit(c, &row, err, errlen);
+}
+
+int ctx_audit_commit(const struct ctx *x, PGconn *c, const struct callback *cb,
 		     const struct signature *sig, const struct sighting *seen,
 		     char *err, size_t errlen)
 {
 	if (sighting_audited(seen, x->resp.status, x->outcome))
 		return signature_replayed_commit(c, sig, err, errlen);
-	return audit_insert_commit(c, x->req->path, cb, x->req->body,
-				   x->resp.status, x->outcome, err, errlen);
+	return ctx_audit_insert_commit(x, c, cb, x->resp.status, x->outcome,
+				       err, errlen);
 }
 
 /* A pattern must match the whole value: "^(" PATTERN ")$". */
@@ -222,18 +257,5 @@ int rule_env_init(const struct config *cfg, struct rule_env *env, char *err,
 	}
 	env->ord_id_pattern = ord;
 	env->usr_id_pattern = usr;
-	return 0;
-}
-
-int ctx_rule_env(struct ctx *x, struct rule_env *env)
-{
-	char err[512];
-
-	if (!ctx_need(x, x->cfg->mer_cust_id, "BANK_CALLBACK_MER_CUST_ID is not set"))
-		return -1;
-	if (rule_env_init(x->cfg, env, err, sizeof err)) {
-		reply_error(x, 500, err);
-		return -1;
-	}
 	return 0;
 }

@@ -157,7 +157,7 @@ static int current(PGconn *c, const char *usr_id, char *cust, size_t custlen,
 	return found;
 }
 
-static int store(PGconn *c, const struct callback *cb, struct ctx *x,
+static int store(PGconn *c, const struct callback *cb, const char **verdict,
 		 char *err, size_t errlen)
 {
 	static const char *const columns[] = {
@@ -178,18 +178,18 @@ static int store(PGconn *c, const struct callback *cb, struct ctx *x,
 		return -1;
 	/* An account never silently rebinds. */
 	if (found && cust[0] && params[2] && strcmp(cust, params[2]) != 0) {
-		snprintf(err, errlen, "UsrId already bound to another UsrCustId");
+		*verdict = "UsrId already bound to another UsrCustId";
 		return 409;
 	}
 	if (found && !may_follow(state, params[3][0])) {
-		x->outcome = "older audit state, kept the newer";
+		*verdict = "older audit state, kept the newer";
 		return 0;
 	}
 	r = pg_exec(c, sql_corp_upsert, 7, params, err, errlen);
 	if (!r)
 		return -1;
 	PQclear(r);
-	x->outcome = "audit state stored";
+	*verdict = "audit state stored";
 	return 0;
 }
 

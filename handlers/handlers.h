@@ -49,40 +49,45 @@ enum { BANK_KEYS_MAX = 2 };
  * while the bank switches keys) into paths.  Pure.  How many, or -1. */
 int bank_key_paths(const char *setting, char paths[BANK_KEYS_MAX][4096]);
 
-/* callback_check() of the request's form with the bank's key, or with
- * either of two during a switch-over (the log line says when the second
- * verified).  Its status (0, or what to answer), with cb and *why
- * filled; -1 after answering 500 when the keys are not configured or do
- * not load. */
+/* The one verification of a callback post: puts its TrxId and OrdId in
+ * the log line, reads the settings the rules need and the bank's key (or
+ * either of two during a switch-over: the log line says when the second
+ * verified), and runs callback_check() once.  Returns no->status: 0
+ * accepted; 400 or 403 refused, cb->verified telling whether the bank
+ * signed it (and so whether to audit the refusal); 500 when a setting
+ * the route needs is missing or broken, nothing checked.  Answers
+ * nothing: the flow does. */
 int ctx_verify(struct ctx *x, const struct callback_spec *spec,
-	       const struct rule_env *env, struct callback *cb, const char **why);
+	       struct callback *cb, struct refusal *no);
 /* The rules' settings and today's date into env: 0, or -1 with a
  * message naming the broken setting in err.  Patterns are compiled once
  * per process. */
 int rule_env_init(const struct config *cfg, struct rule_env *env, char *err,
 		  size_t errlen);
-/* The same for a callback route: answers 500 and returns -1 when a
- * setting the route needs is missing or broken. */
-int ctx_rule_env(struct ctx *x, struct rule_env *env);
 /* Redis as the settings say (db/cache.h): NULL with err (no secret in
  * it) when they are broken or Redis cannot be reached. */
 redisContext *cache_open(const struct config *cfg, char *err, size_t errlen);
-/* A setting a route needs; NULL after answering 500 when it is unset. */
-const char *ctx_need(struct ctx *x, const char *value, const char *name);
 
 struct signature;
 struct sighting;
 /* Opens a transaction on c and looks the verified callback cb up in the
  * audit (see db/signatures.h); fills *sig for later use.  0, or -1 with
  * a message in err. */
-int ctx_note_signature(struct ctx *x, PGconn *c, const struct callback *cb,
+int ctx_note_signature(const struct ctx *x, PGconn *c, const struct callback *cb,
 		       struct signature *sig, struct sighting *seen, char *err,
 		       size_t errlen);
+
+/* Inserts the audit row of the verified callback cb as posted to x,
+ * answered status with verdict, and COMMITs (db/audit.h).  0, or -1
+ * with a message in err. */
+int ctx_audit_insert_commit(const struct ctx *x, PGconn *c,
+			    const struct callback *cb, int status,
+			    const char *verdict, char *err, size_t errlen);
 
 /* Audits a verified callback's post with the answer in x, unless that
  * answer was audited for it already (then only counted), and COMMITs.
  * 0, or -1 with a message in err. */
-int ctx_audit_commit(struct ctx *x, PGconn *c, const struct callback *cb,
+int ctx_audit_commit(const struct ctx *x, PGconn *c, const struct callback *cb,
 		     const struct signature *sig, const struct sighting *seen,
 		     char *err, size_t errlen);
 
@@ -90,10 +95,11 @@ int ctx_audit_commit(struct ctx *x, PGconn *c, const struct callback *cb,
  * transaction, cached, then acknowledged with RECV_ORD_ID_<TrxId>. */
 struct async_callback {
 	const struct callback_spec *spec;
-	/* Writes this callback's rows inside the open transaction; sets
-	 * x->outcome.  0; a status (409) to refuse it with, having written
-	 * nothing, why in err; or -1 with a message in err. */
-	int (*store)(PGconn *c, const struct callback *cb, struct ctx *x,
+	/* Writes this callback's rows inside the open transaction.  0 with
+	 * what it did in *verdict; a status (409) to refuse it with, having
+	 * written nothing, why in *verdict; or -1 with a message in err.
+	 * *verdict is a string literal: the log line outlives the handler. */
+	int (*store)(PGconn *c, const struct callback *cb, const char **verdict,
 		     char *err, size_t errlen);
 	/* After COMMIT: brings Redis up to date.  NULL when there is nothing
 	 * to cache.  0, or -1 with a message in err. */

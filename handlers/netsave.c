@@ -158,7 +158,7 @@ static void json_unsigned(struct buf *out, const struct form *text)
 	json_end(&j);
 }
 
-static int store(PGconn *c, const struct callback *cb, struct ctx *x,
+static int store(PGconn *c, const struct callback *cb, const char **verdict,
 		 char *err, size_t errlen)
 {
 	/* Worst case: every byte of the body escaped as \u00XX. */
@@ -184,7 +184,7 @@ static int store(PGconn *c, const struct callback *cb, struct ctx *x,
 	r = pg_exec(c, sql_netsave_insert, 4, params, err, errlen);
 	if (!r)
 		return -1;
-	x->outcome = PQcmdTuples(r)[0] == '1' ? "stored" : "duplicate, kept the first";
+	*verdict = PQcmdTuples(r)[0] == '1' ? "stored" : "duplicate, kept the first";
 	PQclear(r);
 	return 0;
 }

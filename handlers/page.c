@@ -11,7 +11,6 @@
  * can reach our front end under the bank's RespCode.  The front end shows
  * its own text for each RespCode and RespDesc at most as a detail. */
 #include "handlers.h"
-#include "../db/audit.h"
 #include "../db/pg.h"
 #include "../db/signatures.h"
 #include "../utf8.h"
@@ -83,27 +82,29 @@ void handle_page_return(struct ctx *x, const void *arg)
 {
 	const struct page_return *p = arg;
 	struct callback cb;
+	struct refusal no;
 	struct slice code, desc;
 	const char *why;
 	struct buf *h = &x->resp.headers;
-	struct rule_env env;
 	struct signature sig;
 	struct sighting seen = { false, false, "" };
 	PGconn *c;
 	int rc;
 
-	x->trx_id = form_get(x->form, "TrxId");
-	x->ord_id = form_get(x->form, "OrdId");
-	if (ctx_rule_env(x, &env) ||
-	    !ctx_need(x, x->cfg->frontend, "BANK_CALLBACK_FRONTEND is not set"))
+	rc = ctx_verify(x, p->spec, &cb, &no);
+	if (rc == 500) {
+		reply_error(x, rc, no.why);
 		return;
+	}
+	if (!x->cfg->frontend) {
+		reply_error(x, 500, "BANK_CALLBACK_FRONTEND is not set");
+		return;
+	}
 	if (!config_frontend_ok(x->cfg->frontend)) {
 		reply_error(x, 500, "BANK_CALLBACK_FRONTEND is not an http(s) URL");
 		return;
 	}
-	rc = ctx_verify(x, p->spec, &env, &cb, &why);
-	if (rc < 0)
-		return;
+	why = no.why;
 	c = note_page(x, &cb, &sig, &seen);
 	if (seen.other_meaning) {
 		rc = 403;

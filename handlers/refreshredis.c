@@ -91,39 +91,40 @@ static bool token_matches(struct slice given, const char *tok, size_t len)
 	return sodium_memcmp(a, b, sizeof a) == 0;
 }
 
-static bool authorised(struct ctx *x)
+/* Whether the request carries the admin token: 0, or the status to
+ * answer with why: 401 (no token, or the wrong one), or 500 when the
+ * token file is not set or not usable. */
+static int authorised(const struct ctx *x, char *why, size_t whylen)
 {
 	static char tok[TOKEN_MAX];
-	char why[4200];
 	size_t len;
 	int e;
 	struct slice auth = http_header(x->req, "Authorization");
 	static const char scheme[] = "Bearer ";
 
-	if (!ctx_need(x, x->cfg->admin_token_file,
-		      "BANK_CALLBACK_ADMIN_TOKEN_FILE is not set"))
-		return false;
+	if (!x->cfg->admin_token_file) {
+		snprintf(why, whylen, "BANK_CALLBACK_ADMIN_TOKEN_FILE is not set");
+		return 500;
+	}
 	e = config_read_first_line(x->cfg->admin_token_file, tok, sizeof tok, &len);
 	if (e || len < TOKEN_MIN) {
-		snprintf(why, sizeof why, "admin token file %s: %s",
+		snprintf(why, whylen, "admin token file %s: %s",
 			 x->cfg->admin_token_file,
 			 e ? strerror(e) : "its first line is shorter than 16 bytes");
-		reply_error(x, 500, why);
-		return false;
+		return 500;
 	}
 	if (sodium_init() < 0) {
-		reply_error(x, 500, "libsodium did not initialise");
-		return false;
+		snprintf(why, whylen, "libsodium did not initialise");
+		return 500;
 	}
 	if (auth.len > sizeof scheme - 1 &&
 	    slice_eq_nocase((struct slice){ auth.p, sizeof scheme - 1 }, scheme) &&
 	    token_matches((struct slice){ auth.p + sizeof scheme - 1,
 					  auth.len - (sizeof scheme - 1) },
 			  tok, len))
-		return true;
-	buf_puts(&x->resp.headers, "WWW-Authenticate: Bearer\r\n");
-	reply_error(x, 401, auth.len ? "wrong token" : "no token");
-	return false;
+		return 0;
+	snprintf(why, whylen, "%s", auth.len ? "wrong token" : "no token");
+	return 401;
 }
 
 /* Where pg_stream's rows go: one map of a rebuild. */
@@ -219,12 +220,18 @@ int refresh_redis(const struct config *cfg, struct buf *body, char *err,
 
 void handle_refresh_redis(struct ctx *x, const void *arg)
 {
-	char err[512], body[512];
+	char err[512], body[512], why[4200];
 	struct buf b;
+	int status;
 
 	(void)arg;
-	if (!authorised(x))
+	status = authorised(x, why, sizeof why);
+	if (status) {
+		if (status == 401)
+			buf_puts(&x->resp.headers, "WWW-Authenticate: Bearer\r\n");
+		reply_error(x, status, why);
 		return;
+	}
 	if (!slice_eq(slice_trim(form_get(x->form, "CmdId")), "RefreshRedis")) {
 		reply_error(x, 400, "CmdId is not RefreshRedis");
 		return;

@@ -69,7 +69,7 @@ static int bound_to(PGconn *c, const char *const params[2], char *err,
 	return same;
 }
 
-static int store(PGconn *c, const struct callback *cb, struct ctx *x,
+static int store(PGconn *c, const struct callback *cb, const char **verdict,
 		 char *err, size_t errlen)
 {
 	char mem[128];
@@ -81,7 +81,7 @@ static int store(PGconn *c, const struct callback *cb, struct ctx *x,
 
 	if (!cb->success) {
 		/* The account was not opened: nothing to keep yet. */
-		x->outcome = "not opened";
+		*verdict = "not opened";
 		return 0;
 	}
 	buf_init(&arena, mem, sizeof mem);
@@ -93,7 +93,7 @@ static int store(PGconn *c, const struct callback *cb, struct ctx *x,
 	inserted = PQcmdTuples(r)[0] == '1';
 	PQclear(r);
 	if (inserted) {
-		x->outcome = "opened";
+		*verdict = "opened";
 		return 0;
 	}
 	/* An account never silently rebinds: a pnrid that has a cust_id
@@ -102,10 +102,10 @@ static int store(PGconn *c, const struct callback *cb, struct ctx *x,
 	if (same < 0)
 		return -1;
 	if (!same) {
-		snprintf(err, errlen, "UsrId already bound to another UsrCustId");
+		*verdict = "UsrId already bound to another UsrCustId";
 		return 409;
 	}
-	x->outcome = "already opened";
+	*verdict = "already opened";
 	return 0;
 }
 

@@ -1106,10 +1106,12 @@ struct verdict {
 static struct verdict check(const struct run *r, const struct form *f)
 {
 	static struct callback cb;
+	static struct refusal no;
 	struct verdict v = { 0, false, "" };
 
-	v.rc = callback_check(r->spec, f, r->key, r->env, &cb, &v.why);
+	v.rc = callback_check(r->spec, f, &r->key, 1, r->env, &cb, &no);
 	v.ambiguous = cb.ambiguous;
+	v.why = no.why;
 	return v;
 }
 
