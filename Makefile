@@ -52,7 +52,7 @@ SRCS = bank-callback.c buf.c callback.c chkvalue.c client.c config.c conn.c dead
        form.c hex.c http.c json.c keyfile.c logstats.c readfile.c slice.c utf8.c \
        db/audit.c db/cache.c db/check.c db/libs.c db/pg.c \
        db/redis_address.c db/signatures.c db/support.c \
-       handlers/async.c handlers/common.c handlers/corpregister.c \
+       handlers/background.c handlers/ctx.c handlers/corpregister.c \
        handlers/health.c handlers/netsave.c handlers/page.c \
        handlers/refreshredis.c handlers/register.c
 OBJS = $(SRCS:%.c=build/$(MODE)/%.o)

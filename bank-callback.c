@@ -49,9 +49,9 @@ struct route {
 
 /* The query string plays no part in routing. */
 static const struct route routes[] = {
-	{ "/bank/register", "POST", handle_async, &user_register_async },
-	{ "/bank/CorpRegister", "POST", handle_async, &corp_register_async },
-	{ "/bank/netsave", "POST", handle_async, &netsave_async },
+	{ "/bank/register", "POST", handle_background, &user_register_background },
+	{ "/bank/CorpRegister", "POST", handle_background, &corp_register_background },
+	{ "/bank/netsave", "POST", handle_background, &netsave_background },
 	{ "/bank/RegisterCallback", "POST", handle_page_return, &user_register_page },
 	{ "/bank/NetSaveCallback", "POST", handle_page_return, &netsave_page },
 	{ "/bank/RefreshRedis", "POST", handle_refresh_redis, NULL },

@@ -204,4 +204,4 @@ static int cache(redisContext *r, const struct callback *cb, char *err,
 			  cust, err, errlen);
 }
 
-const struct async_callback corp_register_async = { &spec, store, cache };
+const struct background_callback corp_register_background = { &spec, store, cache };

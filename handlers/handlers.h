@@ -91,9 +91,9 @@ int ctx_audit_commit(const struct ctx *x, PGconn *c, const struct callback *cb,
 		     const struct signature *sig, const struct sighting *seen,
 		     char *err, size_t errlen);
 
-/* An asynchronous (BgRetUrl) callback: verified, stored in one
+/* A background (BgRetUrl) callback: verified, stored in one
  * transaction, cached, then acknowledged with RECV_ORD_ID_<TrxId>. */
-struct async_callback {
+struct background_callback {
 	const struct callback_spec *spec;
 	/* Writes this callback's rows inside the open transaction.  0 with
 	 * what it did in *verdict; a status (409) to refuse it with, having
@@ -113,7 +113,7 @@ struct page_return {
 	const char *page;            /* appended to the front-end URL */
 };
 
-void handle_async(struct ctx *x, const void *arg);       /* async_callback */
+void handle_background(struct ctx *x, const void *arg);  /* background_callback */
 void handle_page_return(struct ctx *x, const void *arg); /* page_return */
 void handle_refresh_redis(struct ctx *x, const void *arg);
 
@@ -124,10 +124,10 @@ int refresh_redis(const struct config *cfg, struct buf *body, char *err,
 		  size_t errlen);
 void handle_health(struct ctx *x, const void *arg);
 
-extern const struct async_callback user_register_async;
+extern const struct background_callback user_register_background;
 extern const struct page_return user_register_page;
-extern const struct async_callback corp_register_async;
-extern const struct async_callback netsave_async;
+extern const struct background_callback corp_register_background;
+extern const struct background_callback netsave_background;
 extern const struct page_return netsave_page;
 
 #endif

@@ -194,5 +194,5 @@ const char sql_netsave_insert[] =
 	"VALUES ($1, $2, $3, $4) "
 	"ON CONFLICT (ord_id) WHERE NOT deleted DO NOTHING";
 
-const struct async_callback netsave_async = { &spec, store, NULL };
+const struct background_callback netsave_background = { &spec, store, NULL };
 const struct page_return netsave_page = { &spec, "#/NetSaveCallback" };

@@ -123,7 +123,7 @@ static int cache(redisContext *r, const struct callback *cb, char *err,
 	return 0;
 }
 
-const struct async_callback user_register_async = { &spec, store, cache };
+const struct background_callback user_register_background = { &spec, store, cache };
 const struct page_return user_register_page = {
 	&spec, "#/BankUserRegisterCallback",
 };

@@ -756,14 +756,14 @@ struct cmd {
 	void (*generate)(struct draft *d, const struct rule_env *env);
 };
 
-/* The async specs; the page returns share them. */
+/* The background callbacks' specs; the page returns share them. */
 static struct cmd cmds[NCMDS];
 
 static void cmds_init(void)
 {
-	cmds[0] = (struct cmd){ "UserRegister", user_register_async.spec, gen_user_register };
-	cmds[1] = (struct cmd){ "NetSave", netsave_async.spec, gen_netsave };
-	cmds[2] = (struct cmd){ "CorpRegister", corp_register_async.spec, gen_corp_register };
+	cmds[0] = (struct cmd){ "UserRegister", user_register_background.spec, gen_user_register };
+	cmds[1] = (struct cmd){ "NetSave", netsave_background.spec, gen_netsave };
+	cmds[2] = (struct cmd){ "CorpRegister", corp_register_background.spec, gen_corp_register };
 }
 
 /* ---- the signed string, and the bank's signature ---- */
@@ -1593,8 +1593,8 @@ static bool run_reals(const struct rule_env *env, const char *key_path,
 
 	if (keyfile_load(key_path, &key, &format, err, sizeof err))
 		fatal("cannot load the bank's key (run from the top of the tree)", err);
-	ok = run_real(user_register_async.spec, real_register, env, &key, &t, o);
-	ok &= run_real(netsave_async.spec, real_netsave, env, &key, &t, o);
+	ok = run_real(user_register_background.spec, real_register, env, &key, &t, o);
+	ok &= run_real(netsave_background.spec, real_netsave, env, &key, &t, o);
 	printf("the bank's own callbacks (its key, a 5000-day window): %ld of %ld accepted, "
 	       "%ld re-cuts accepted, %ld echo-only re-cuts accepted\n",
 	       t.accepted, t.genuine, t.pinned_accepted, t.echo_accepted);

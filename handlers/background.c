@@ -1,4 +1,6 @@
-/* async: the flow every BgRetUrl callback follows.
+/* background: the flow every BgRetUrl callback follows: the bank's own
+ * notification, posted from its servers in the background (ChinaPNR calls
+ * it the "async callback"; nothing here is asynchronous to this process).
  *
  * The bank retries until it sees RECV_ORD_ID_<TrxId>, so that string is
  * written only after COMMIT returned: a crash anywhere before it means a
@@ -17,7 +19,7 @@
 
 #include <stdio.h>
 
-static void update_cache(struct ctx *x, const struct async_callback *a,
+static void update_cache(struct ctx *x, const struct background_callback *a,
 			 const struct callback *cb)
 {
 	char err[512];
@@ -60,9 +62,9 @@ static int refuse(PGconn *c, struct ctx *x, const struct callback *cb,
 	return ctx_audit_commit(x, c, cb, sig, seen, err, errlen);
 }
 
-void handle_async(struct ctx *x, const void *arg)
+void handle_background(struct ctx *x, const void *arg)
 {
-	const struct async_callback *a = arg;
+	const struct background_callback *a = arg;
 	struct callback cb;
 	struct refusal no;
 	const char *why, *verdict;

@@ -1,4 +1,5 @@
-/* common: the request context's helpers.  See handlers.h. */
+/* ctx: the request context every handler shares: one verification step,
+ * the audit row, the cache connection and the answers.  See handlers.h. */
 #include "handlers.h"
 #include "../db/audit.h"
 #include "../db/cache.h"
