@@ -1,5 +1,6 @@
 /* callback: the checks shared by every ChinaPNR callback.  See callback.h. */
 #include "callback.h"
+#include "ascii.h"
 #include "chkvalue.h"
 #include "form.h"
 #include "utf8.h"
@@ -18,7 +19,7 @@ enum {
 bool shape_cust_id(struct slice v, const struct rule_env *env)
 {
 	(void)env;
-	return v.len == 16 && slice_has_only(v, "d");
+	return v.len == 16 && slice_all(v, ascii_digit, "");
 }
 
 bool slice_matches(struct slice v, const regex_t *re)
@@ -37,7 +38,7 @@ bool slice_matches(struct slice v, const regex_t *re)
 bool shape_usr_id(struct slice v, const struct rule_env *env)
 {
 	/* The design's pnrid: at most 25 bytes, printable, no spaces. */
-	return v.len >= 1 && v.len <= 25 && slice_has_only(v, "a_-.@") &&
+	return v.len >= 1 && v.len <= 25 && slice_all(v, ascii_alnum, "_-.@") &&
 	       slice_matches(v, env->usr_id_pattern);
 }
 
@@ -46,13 +47,13 @@ bool shape_trx_id(struct slice v, const struct rule_env *env)
 	/* Every real TrxId is 18 digits; a fixed length pins its place in
 	 * the signed string. */
 	(void)env;
-	return v.len == 18 && slice_has_only(v, "d");
+	return v.len == 18 && slice_all(v, ascii_digit, "");
 }
 
 bool shape_resp_code(struct slice v, const struct rule_env *env)
 {
 	(void)env;
-	return v.len == 3 && slice_has_only(v, "a");
+	return v.len == 3 && slice_all(v, ascii_alnum, "");
 }
 
 bool shape_url(struct slice v, const struct rule_env *env)

@@ -6,6 +6,7 @@
  * Transfer-Encoding) is refused rather than interpreted, because a
  * proxy in front of us might interpret it differently. */
 #include "http.h"
+#include "ascii.h"
 
 #include <string.h>
 
@@ -18,9 +19,7 @@ static int refuse(struct http_request *req, int status, const char *why)
 
 static bool is_tchar(unsigned char c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
-	       (c >= 'a' && c <= 'z') ||
-	       (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+	return ascii_alnum(c) || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
 /* Field values: visible ASCII, space, tab, and obs-text; no controls. */
@@ -74,7 +73,7 @@ static int parse_request_line(const char *p, const char *eol,
 	    memcmp(p, "HTTP/", 5) != 0)
 		return refuse(req, 400, "no HTTP/1.x version in the request line");
 	if (p[5] != '1' || p[6] != '.')
-		return (p[5] >= '0' && p[5] <= '9')
+		return ascii_digit((unsigned char)p[5])
 		       ? refuse(req, 505, "an HTTP version other than 1")
 		       : refuse(req, 400, "no HTTP/1.x version in the request line");
 	/* Only 1.0 and 1.1 exist.  RFC 9112 would serve an unknown 1.x as
@@ -148,8 +147,8 @@ static int check_framing(struct http_request *req)
 	if (!ncl)
 		return 0;
 	cl = http_header(req, "Content-Length");
-	if (cl.len == 0 || cl.len > 9 || !slice_has_only(cl, "d"))
-		return cl.len > 9 && slice_has_only(cl, "d")
+	if (cl.len == 0 || cl.len > 9 || !slice_all(cl, ascii_digit, ""))
+		return cl.len > 9 && slice_all(cl, ascii_digit, "")
 		       ? refuse(req, 413, "Content-Length beyond any body we take")
 		       : refuse(req, 400, "a Content-Length that is not digits");
 	req->content_length = 0;

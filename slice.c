@@ -51,9 +51,3 @@ bool slice_all(struct slice s, bool (*in)(unsigned char), const char *also)
 	}
 	return true;
 }
-
-bool slice_has_only(struct slice s, const char *allowed_class)
-{
-	return slice_all(s, allowed_class[0] == 'd' ? ascii_digit : ascii_alnum,
-			 allowed_class + 1);
-}

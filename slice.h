@@ -24,10 +24,5 @@ bool slice_eq_nocase(struct slice a, const char *s);
  * predicates) or one of the bytes of also; a NUL byte never is.
  * slice_all(s, ascii_alnum, "_-"): letters, digits, '_' and '-'. */
 bool slice_all(struct slice s, bool (*in)(unsigned char), const char *also);
-/* The older spelling of slice_all, kept for its callers in callback.c,
- * http.c and handlers/: the first character picks the class, 'd'
- * ascii_digit or 'a' ascii_alnum, the rest is also.  "d" is
- * slice_all(s, ascii_digit, ""), "a_-" slice_all(s, ascii_alnum, "_-"). */
-bool slice_has_only(struct slice s, const char *allowed_class);
 
 #endif

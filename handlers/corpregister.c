@@ -6,6 +6,7 @@
  * optional, and a later call without it does not erase one already
  * known. */
 #include "handlers.h"
+#include "../ascii.h"
 #include "../db/statements.h"
 #include "../db/cache.h"
 #include "../db/pg.h"
@@ -53,11 +54,11 @@ static bool shape_audit_stat(struct slice v, const struct rule_env *env)
 static bool shape_usr_name(struct slice v, const struct rule_env *env)
 {
 	unsigned char first = (unsigned char)v.p[0];
-	bool letter = (first >= 'A' && first <= 'Z') || (first >= 'a' && first <= 'z');
+	bool letter = ascii_alpha(first);
 
 	return utf8_length(v) <= USR_NAME_MAX_CHARS &&
-	       !(v.p[v.len - 1] >= '0' && v.p[v.len - 1] <= '9') &&
-	       !slice_has_only((struct slice){ v.p, 1 }, "d_-.@") &&
+	       !ascii_digit((unsigned char)v.p[v.len - 1]) &&
+	       !slice_all((struct slice){ v.p, 1 }, ascii_digit, "_-.@") &&
 	       (!letter || env->usr_id_pattern);
 }
 
@@ -75,7 +76,7 @@ static bool shape_open_bank_id(struct slice v, const struct rule_env *env)
 static bool shape_card_id(struct slice v, const struct rule_env *env)
 {
 	(void)env;
-	return v.len <= 40 && slice_has_only(v, "d");
+	return v.len <= 40 && slice_all(v, ascii_digit, "");
 }
 
 /* UsrName is required: a company's registration always names it, and

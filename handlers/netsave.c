@@ -7,6 +7,7 @@
  * same OrdId adds nothing and never touches done.  Money stays a string.
  * Page (/bank/NetSaveCallback): back to #/NetSaveCallback. */
 #include "handlers.h"
+#include "../ascii.h"
 #include "../db/statements.h"
 #include "../db/pg.h"
 #include "../json.h"
@@ -33,7 +34,7 @@ static const struct signed_field signed_fields[] = {
 
 static bool shape_ord_id(struct slice v, const struct rule_env *env)
 {
-	return v.len >= 1 && v.len <= 30 && slice_has_only(v, "a_-") &&
+	return v.len >= 1 && v.len <= 30 && slice_all(v, ascii_alnum, "_-") &&
 	       slice_matches(v, env->ord_id_pattern);
 }
 
@@ -71,7 +72,7 @@ static bool shape_date(struct slice v, const struct rule_env *env)
 	unsigned y, m, d;
 	long day;
 
-	if (v.len != 8 || !slice_has_only(v, "d"))
+	if (v.len != 8 || !slice_all(v, ascii_digit, ""))
 		return false;
 	y = digits(v.p, 4);
 	m = digits(v.p + 4, 2);
@@ -92,8 +93,8 @@ static bool shape_money(struct slice v, const struct rule_env *env)
 	(void)env;
 	return v.len >= 4 && v.len <= 16 && v.p[v.len - 3] == '.' &&
 	       (v.p[0] != '0' || v.len == 4) &&
-	       slice_has_only((struct slice){ v.p, v.len - 3 }, "d") &&
-	       slice_has_only((struct slice){ v.p + v.len - 2, 2 }, "d");
+	       slice_all((struct slice){ v.p, v.len - 3 }, ascii_digit, "") &&
+	       slice_all((struct slice){ v.p + v.len - 2, 2 }, ascii_digit, "");
 }
 
 /* A failed top-up (RespCode 210, "user does not exist under the

@@ -72,6 +72,7 @@
  *
  * Run it from the top of the tree (it reads the bank's key from
  * tests/data/).  `make tests/recut` builds it; .ci/run runs it. */
+#include "../ascii.h"
 #include "../buf.h"
 #include "../callback.h"
 #include "../config.h"
@@ -1733,7 +1734,7 @@ static long parse_day(const char *v)
 {
 	unsigned n = 0;
 
-	if (strlen(v) != 8 || !slice_has_only(slice_from(v), "d"))
+	if (strlen(v) != 8 || !slice_all(slice_from(v), ascii_digit, ""))
 		fatal("--today is not YYYYMMDD", v);
 	for (const char *p = v; *p; p++)
 		n = n * 10 + (unsigned)(*p - '0');
