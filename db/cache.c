@@ -2,6 +2,7 @@
 #include "cache.h"
 #include "libs.h"
 #include "../config.h"
+#include "../hex.h"
 #include "../deadline.h"
 
 #include <errno.h>
@@ -422,8 +423,11 @@ int cache_rebuild_begin(struct cache_rebuild *b, redisContext *c,
 				 strerror(errno));
 			return -1;
 		}
-		for (size_t j = 0; j < sizeof id; j++)
-			snprintf(hex + 2 * j, 3, "%02x", id[j]);
+		for (size_t j = 0; j < sizeof id; j++) {
+			hex[2 * j] = hex_char(id[j] >> 4, true);
+			hex[2 * j + 1] = hex_char(id[j], true);
+		}
+		hex[2 * sizeof id] = '\0';
 		b->maps[i].key = keys[i];
 		snprintf(b->maps[i].tmp, sizeof b->maps[i].tmp, "%s.rebuild.%s",
 			 keys[i], hex);

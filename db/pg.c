@@ -222,6 +222,16 @@ static int next_result_keeping_first(PGconn *c, const char *step, long long end,
 	return next_result(c, step, end, r, later, sizeof later);
 }
 
+/* A connection a time-out left in pipeline mode has results of its own
+ * still to come: it is fit only for PQfinish(). */
+static bool usable(PGconn *c, char *err, size_t errlen)
+{
+	if (PQpipelineStatus(c) == PQ_PIPELINE_OFF)
+		return true;
+	set_err(err, errlen, "postgresql", "connection unusable after a time-out");
+	return false;
+}
+
 /* Runs n statements in one pipeline with one Sync: one round trip
  * instead of n, all of it by one deadline (PG_STEP_MS, or the request's
  * if sooner).  The result of statement `keep` goes to *kept (the caller
@@ -238,12 +248,8 @@ static int pipeline(PGconn *c, const struct stmt *s, size_t n, size_t keep,
 
 	*kept = NULL;
 	name_step(s, n, step, sizeof step);
-	/* A connection a time-out left in pipeline mode has results of
-	 * its own still to come: it is fit only for PQfinish(). */
-	if (PQpipelineStatus(c) != PQ_PIPELINE_OFF) {
-		set_err(err, errlen, "postgresql", "connection unusable after a time-out");
+	if (!usable(c, err, errlen))
 		return -1;
-	}
 	/* Too late to wait for an answer: better not to send at all than
 	 * to commit what we must then answer 503 for. */
 	if (end - now_ms() < PG_MIN_STEP_MS) {
@@ -342,8 +348,10 @@ PGresult *pg_exec(PGconn *c, const char *sql, int nparams,
 /* The statement timeout is local to the transaction: nothing leaks into
  * a pooled server connection. */
 static const char begin_sql[] = "BEGIN";
-static const char timeout_sql[] = "SELECT set_config('statement_timeout', '5000', true)";
-
+static const char timeout_sql[] = "SELECT set_config('statement_timeout', $1, true)";
+/* A request's statements: PG_STEP_MS, less the second for the server to
+ * say it gave up. */
+static const char *const request_timeout[] = { "5000" };
 
 int pg_begin(PGconn *c, const char *mode, long long timeout_ms, char *err,
 	     size_t errlen)
@@ -352,7 +360,7 @@ int pg_begin(PGconn *c, const char *mode, long long timeout_ms, char *err,
 	const char *params[] = { ms };
 	const struct stmt s[] = {
 		{ sql, 0, NULL },
-		{ "SELECT set_config('statement_timeout', $1, true)", 1, params },
+		{ timeout_sql, 1, params },
 	};
 	PGresult *r;
 
@@ -373,10 +381,8 @@ int pg_stream(PGconn *c, const char *sql, int nparams,
 	PGresult *r;
 
 	name_step(&s, 1, step, sizeof step);
-	if (PQpipelineStatus(c) != PQ_PIPELINE_OFF) {
-		set_err(err, errlen, "postgresql", "connection unusable after a time-out");
+	if (!usable(c, err, errlen))
 		return -1;
-	}
 	if (!PQsendQueryParams(c, sql, nparams, NULL, params, NULL, NULL, 0) ||
 	    !PQsetSingleRowMode(c)) {
 		set_err(err, errlen, "postgresql", PQerrorMessage(c));
@@ -414,7 +420,7 @@ PGresult *pg_begin_exec(PGconn *c, const char *sql, int nparams,
 {
 	const struct stmt s[] = {
 		{ begin_sql, 0, NULL },
-		{ timeout_sql, 0, NULL },
+		{ timeout_sql, 1, request_timeout },
 		{ sql, nparams, params },
 	};
 	PGresult *r;

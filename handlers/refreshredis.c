@@ -23,12 +23,9 @@
 #include "../db/pg.h"
 #include "../deadline.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
