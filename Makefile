@@ -49,7 +49,7 @@ HARDEN   = -fPIE
 endif
 
 SRCS = bank-callback.c buf.c callback.c chkvalue.c client.c config.c conn.c deadline.c \
-       form.c hex.c http.c json.c keyfile.c logstats.c readfile.c slice.c utf8.c \
+       form.c hex.c http.c json.c keyfile.c logstats.c readfile.c selfcheck.c slice.c utf8.c \
        db/audit.c db/cache.c db/check.c db/libs.c db/pg.c \
        db/redis_address.c db/signatures.c db/support.c \
        handlers/background.c handlers/ctx.c handlers/corpregister.c \

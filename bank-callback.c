@@ -7,13 +7,13 @@
 #include "conn.h"
 #include "config.h"
 #include "deadline.h"
-#include "db/check.h"
 #include "db/support.h"
 #include "form.h"
 #include "handlers/handlers.h"
 #include "http.h"
 #include "keyfile.h"
 #include "logstats.h"
+#include "selfcheck.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -68,14 +68,17 @@ static const struct route *find_route(struct slice path)
 
 /* Everything one request needs beyond the stack, in one place: the
  * bytes read, the parsed head, the decoded form, the handlers' context
- * and the answer as written.  One request per process, so one of each;
- * static because it is too large for the stack (over 160 KiB). */
+ * the handlers' memory and the answer as written.  One request per
+ * process, so one of each; static because it is too large for the stack
+ * (about 1.2 MiB, almost all of it for the worst case of a body's JSON;
+ * only what a request uses is ever touched). */
 struct request_storage {
 	char in[CONN_BUF];              /* head and body, as read */
 	struct http_request req;        /* slices into in */
 	char scratch[HTTP_MAX_BODY];    /* the form's decoded values: as many bytes as the body, at most */
 	struct form form;               /* slices into in and scratch */
 	struct ctx x;                   /* the handlers' context, and their answer */
+	struct handler_storage work;    /* the handlers' memory: the verified callback, a statement's parameters */
 	char out[HTTP_MAX_RESPONSE];    /* status line, headers and body, as written */
 };
 
@@ -326,7 +329,7 @@ static int serve(const struct config *cfg, const char *config_error)
 	rc = conn_read_request(0, rs.in, req, CONN_TIMEOUT_MS);
 	if (rc == 0)
 		arm_last_resort(req);
-	ctx_init(x, req, cfg);
+	ctx_init(x, req, cfg, &rs.work);
 	if (rc)
 		reply_error(x, rc, req->why ? req->why : "bad request");
 	else if (config_error)
@@ -355,144 +358,11 @@ static int serve(const struct config *cfg, const char *config_error)
 	return 0;
 }
 
-/* The settings the field rules read, as a request will read them. */
-static int check_rules(const struct config *cfg)
-{
-	struct rule_env env;
-	char err[512];
-
-	if (rule_env_init(cfg, &env, err, sizeof err)) {
-		printf("FAIL rules: %s\n", err);
-		return 1;
-	}
-	printf("ok rules: OrdDate from %d days before to %d after today (China); "
-	       "OrdId pattern %s; UsrId pattern %s\n",
-	       env.order_days_before, env.order_days_after,
-	       cfg->ord_id_pattern ? cfg->ord_id_pattern : "none",
-	       cfg->usr_id_pattern ? cfg->usr_id_pattern : "none");
-	return 0;
-}
-
-static void report_unknown(const char *name, const char *nearest)
-{
-	printf("FAIL settings: %s is not a setting of bank-callback%s%s%s\n", name,
-	       nearest ? " (did you mean " : "", nearest ? nearest : "",
-	       nearest ? "?)" : "");
-}
-
-/* The settings the routes need, as they will read them. */
-static int check_settings(const struct config *cfg)
-{
-	char tok[1024];
-	size_t len;
-	int failed = config_unknown(report_unknown) > 0, e;
-
-	if (!cfg->mer_cust_id || !config_mer_cust_id_ok(cfg->mer_cust_id)) {
-		printf("FAIL settings: BANK_CALLBACK_MER_CUST_ID %s\n",
-		       cfg->mer_cust_id ? "is not 16 digits" : "is not set");
-		failed = 1;
-	}
-	if (!cfg->frontend || !config_frontend_ok(cfg->frontend)) {
-		printf("FAIL settings: BANK_CALLBACK_FRONTEND %s\n", cfg->frontend
-		       ? "is not an http:// or https:// URL of printable ASCII"
-		       : "is not set (page returns answer 500)");
-		failed = 1;
-	}
-	if (!cfg->admin_token_file) {
-		printf("FAIL settings: BANK_CALLBACK_ADMIN_TOKEN_FILE is not set "
-		       "(RefreshRedis answers 500)\n");
-		failed = 1;
-	} else if ((e = config_read_first_line(cfg->admin_token_file, tok,
-					       sizeof tok, &len)) != 0) {
-		printf("FAIL settings: admin token file %s: %s\n",
-		       cfg->admin_token_file, strerror(e));
-		failed = 1;
-	} else if (len < 16) {
-		printf("FAIL settings: admin token file %s: its first line has %zu "
-		       "bytes, 16 at least are needed\n", cfg->admin_token_file, len);
-		failed = 1;
-	}
-	explicit_bzero(tok, sizeof tok);
-	if (cfg->trusted_proxies && !client_list_ok(cfg->trusted_proxies)) {
-		printf("FAIL settings: BANK_CALLBACK_TRUSTED_PROXIES is not a "
-		       "comma-separated list of IP addresses\n");
-		failed = 1;
-	}
-	if (!failed)
-		printf("ok settings: MerCustId %s, front end %s, admin token file %s\n",
-		       cfg->mer_cust_id, cfg->frontend, cfg->admin_token_file);
-	return failed;
-}
-
-/* The bank's key (or both, during a switch-over), one line each. */
-static int check_keys(const struct config *cfg)
-{
-	static struct rsa_pubkey key;
-	static char paths[BANK_KEYS_MAX][4096];
-	char err[512], desc[128];
-	enum key_format format;
-	int n, failed = 0;
-
-	if (!cfg->pubkey) {
-		printf("FAIL key: BANK_CALLBACK_PUBKEY is not set\n");
-		return 1;
-	}
-	n = bank_key_paths(cfg->pubkey, paths);
-	if (n <= 0) {
-		printf("FAIL key: BANK_CALLBACK_PUBKEY: one key file, or two "
-		       "separated by a comma\n");
-		return 1;
-	}
-	for (int i = 0; i < n; i++) {
-		const char *which = n == 1 ? "" : i == 0 ? " (first)" : " (second)";
-
-		if (keyfile_load(paths[i], &key, &format, err, sizeof err)) {
-			printf("FAIL key%s: %s\n", which, err);
-			failed = 1;
-		} else if (keyfile_describe(&key, desc, sizeof desc)) {
-			printf("FAIL key%s: cannot describe the key\n", which);
-			failed = 1;
-		} else {
-			printf("ok key: %s, read as %s%s\n", desc,
-			       keyfile_format_name(format), which);
-		}
-	}
-	return failed;
-}
-
-/* --check: every thing a request will need, one line each. */
-static int check(const struct config *cfg, const char *config_error)
-{
-	char err[512];
-	int failed = 0;
-	struct cache_settings cs;
-
-	if (config_error) {
-		printf("FAIL config: %s\n", config_error);
-		failed = 1;
-	}
-	failed |= check_settings(cfg);
-	failed |= check_keys(cfg);
-	failed |= check_rules(cfg);
-
-	failed |= check_postgresql();
-	if (cache_settings_init(&cs, cfg->redis, cfg->redis_password_file,
-				cfg->redis_sentinels, cfg->redis_master, err,
-				sizeof err)) {
-		printf("FAIL redis: %s\n", err);
-		failed = 1;
-	} else {
-		failed |= check_redis(&cs);
-	}
-	explicit_bzero(&cs, sizeof cs);
-	return failed;
-}
-
 /* --stats --log FILE: what the log says, which the database cannot
  * (forgeries, malformed requests, 503s). */
 static int stats_of_log(const char *path)
 {
-	static struct logstats s;
+	struct logstats s;   /* 41 KiB */
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	int rc;
 
@@ -545,7 +415,7 @@ int main(int argc, char **argv)
 	const char *config_file = NULL;
 	bool do_check = false, do_config = false, do_stats = false, do_refresh = false;
 	const char *show = NULL, *since = NULL, *log = NULL;
-	static char config_error[512];
+	char config_error[512] = "";
 	struct config cfg;
 
 	if (keep_stderr_off_the_client()) {
@@ -623,6 +493,6 @@ int main(int argc, char **argv)
 	if (do_refresh)
 		return refresh(&cfg);
 	if (do_check)
-		return check(&cfg, config_error[0] ? config_error : NULL);
+		return selfcheck(&cfg, config_error[0] ? config_error : NULL);
 	return serve(&cfg, config_error[0] ? config_error : NULL);
 }

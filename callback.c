@@ -3,18 +3,13 @@
 #include "ascii.h"
 #include "chkvalue.h"
 #include "form.h"
+#include "json.h"
 #include "utf8.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include <sodium/crypto_hash_sha256.h>
-
-enum {
-	SIGNED_MAX = 8192,
-	MAX_DECODED_AGAIN = 4,     /* fields per spec with two readings */
-	MAX_SIGNED_FIELDS = 16,
-};
 
 bool shape_cust_id(struct slice v, const struct rule_env *env)
 {
@@ -96,7 +91,8 @@ static struct form_field *field_named(struct form *f, const char *name)
 }
 
 /* Finds the key and the reading of raw that the ChkValue signs, into
- * cb->key and cb->reading, and the signed string into *str.
+ * cb->key and cb->reading, and the signed string into *str; values
+ * decoded once more go to decoded_mem.
  *
  * A field marked MAY_BE_DECODED_AGAIN was percent-encoded by the
  * merchant before the form encoded it again, and the bank (or the
@@ -106,10 +102,10 @@ static struct form_field *field_named(struct form *f, const char *name)
  * block a key opens: one RSA operation per key, the second key's only
  * when the first's did not verify. */
 static int verify(const struct callback_spec *spec, const struct form *raw,
-		  const struct rsa_pubkey *const *keys, int nkeys,
-		  struct slice chk, struct callback *cb, struct buf *str)
+		  const struct bank_keys *keys, struct slice chk,
+		  char decoded_mem[SIGNED_MAX], struct callback *cb,
+		  struct buf *str)
 {
-	static char decoded_mem[SIGNED_MAX];
 	struct buf decoded;
 	struct chkvalue cv;
 	struct form_field *twice[MAX_DECODED_AGAIN];
@@ -117,7 +113,7 @@ static int verify(const struct callback_spec *spec, const struct form *raw,
 	unsigned n = 0;
 
 	cb->reading = *raw;
-	buf_init(&decoded, decoded_mem, sizeof decoded_mem);
+	buf_init(&decoded, decoded_mem, SIGNED_MAX);
 	for (const struct signed_field *sf = spec->signed_fields;
 	     sf->name && n < MAX_DECODED_AGAIN; sf++) {
 		struct form_field *f = field_named(&cb->reading, sf->name);
@@ -137,8 +133,8 @@ static int verify(const struct callback_spec *spec, const struct form *raw,
 		again[n] = slice_trim((struct slice){ decoded.p + start, decoded.len - start });
 		n++;
 	}
-	for (int k = 0; k < nkeys; k++) {
-		if (chkvalue_open(keys[k], chk, &cv))
+	for (int k = 0; k < keys->n; k++) {
+		if (chkvalue_open(&keys->key[k], chk, &cv))
 			continue;
 		for (unsigned mask = (1u << n) - 1;; mask--) {
 			for (unsigned i = 0; i < n; i++)
@@ -180,18 +176,18 @@ static void hash_meaning(const struct callback_spec *spec,
 	crypto_hash_sha256_final(&h, out);
 }
 
-/* Converts every value to trimmed UTF-8 (GBK when the bank says so). */
-static int to_text(const struct form *in, struct form *text)
+/* Converts every value to trimmed UTF-8 (GBK when the bank says so),
+ * into mem. */
+static int to_text(const struct form *in, struct form *text,
+		   char mem[CALLBACK_TEXT_MAX])
 {
-	/* Worst case: each invalid byte becomes a 3-byte U+FFFD. */
-	static char mem[3 * 65536 + 64];
 	struct buf b;
 	bool gbk;
 	struct slice cs = slice_trim(form_get(in, "CharSet"));
 
 	gbk = slice_eq_nocase(cs, "GBK") || slice_eq_nocase(cs, "GB2312") ||
 	      slice_eq_nocase(cs, "GB18030");
-	buf_init(&b, mem, sizeof mem);
+	buf_init(&b, mem, CALLBACK_TEXT_MAX);
 	text->n = in->n;
 	for (size_t i = 0; i < in->n; i++) {
 		size_t start = b.len;
@@ -201,6 +197,19 @@ static int to_text(const struct form *in, struct form *text)
 		text->fields[i].value = (struct slice){ b.p + start, b.len - start };
 	}
 	return b.overflow ? -1 : 0;
+}
+
+/* text as one JSON object into mem, and each field's member in it:
+ * cb->json and cb->members. */
+static void to_json(const struct form *text, char mem[CALLBACK_JSON_MAX],
+		    struct callback *cb)
+{
+	struct buf b;
+
+	buf_init(&b, mem, CALLBACK_JSON_MAX);
+	json_form(&b, text, &cb->members);
+	if (!b.overflow)
+		cb->json = (struct slice){ b.p, b.len };
 }
 
 /* Sets the refusal: status, and why as what and detail glued. */
@@ -280,7 +289,7 @@ static const struct field_rule *rule_for(const struct callback_spec *spec,
 bool field_rule_shape_either_text(const struct field_rule *r, struct slice piece,
 				  const struct rule_env *env)
 {
-	static char mem[3 * SIGNED_MAX + 8];
+	char mem[3 * SIGNED_MAX + 8];   /* an invalid byte becomes a 3-byte U+FFFD */
 	struct buf b;
 	size_t i = 0;
 
@@ -364,12 +373,15 @@ static bool walk(struct cutting *c, size_t i, size_t pos)
 	return any;
 }
 
-int callback_meanings(const struct callback_spec *spec,
-		      const struct rule_env *env, struct slice signed_string,
-		      bool success)
+/* How many meanings signed_string has: the cuttings into spec's signed
+ * fields with every piece trimmed and passing its field's rule (CmdId
+ * the spec's, MerCustId ours), told apart by where they put the PINNED
+ * fields.  0, 1, or 2 for "more than one, or too costly to tell". */
+static int meanings(const struct callback_spec *spec,
+		    const struct rule_env *env, struct slice signed_string,
+		    bool success, unsigned char *dead)
 {
-	static unsigned char dead[(MAX_SIGNED_FIELDS + 1) * (SIGNED_MAX + 1)];
-	static struct cutting c;
+	struct cutting c;
 
 	memset(&c, 0, sizeof c);
 	c.spec = spec;
@@ -391,11 +403,10 @@ int callback_meanings(const struct callback_spec *spec,
 }
 
 int callback_check(const struct callback_spec *spec, const struct form *raw,
-		   const struct rsa_pubkey *const *keys, int nkeys,
-		   const struct rule_env *env, struct callback *cb,
+		   const struct bank_keys *keys, const struct rule_env *env,
+		   struct callback_storage *mem, struct callback *cb,
 		   struct refusal *no)
 {
-	static char str_mem[SIGNED_MAX];
 	struct slice chk = slice_trim(form_get(raw, "ChkValue"));
 	struct buf str;
 
@@ -406,25 +417,28 @@ int callback_check(const struct callback_spec *spec, const struct form *raw,
 	cb->success = false;
 	cb->reading.n = 0;
 	cb->text.n = 0;
+	cb->members.n = 0;
+	cb->json = (struct slice){ NULL, 0 };
 	if (!slice_eq(slice_trim(form_get(raw, "CmdId")), spec->cmd_id))
 		return set_refusal(no, 400, "CmdId does not match the route", "");
 	if (chk.len == 0)
 		return set_refusal(no, 403, "no ChkValue", "");
-	buf_init(&str, str_mem, sizeof str_mem);
-	if (verify(spec, raw, keys, nkeys, chk, cb, &str))
+	buf_init(&str, mem->signed_string, sizeof mem->signed_string);
+	if (verify(spec, raw, keys, chk, mem->decoded, cb, &str))
 		return set_refusal(no, 403, "bad ChkValue", "");
 	cb->verified = true;
 	crypto_hash_sha256(cb->signed_hash, (const unsigned char *)str.p, str.len);
 	hash_meaning(spec, &cb->reading, cb->meaning_hash);
-	if (to_text(&cb->reading, &cb->text))
+	if (to_text(&cb->reading, &cb->text, mem->text))
 		return set_refusal(no, 400, "values too long", "");
+	to_json(&cb->text, mem->json, cb);
 	if (!slice_eq(slice_trim(form_get(raw, "MerCustId")), env->mer_cust_id))
 		return set_refusal(no, 403, "MerCustId is not ours", "");
 	cb->success = slice_eq(form_get(&cb->text, "RespCode"), "000");
 	if (check_rules(spec, env, cb, no))
 		return no->status;
-	if (callback_meanings(spec, env, (struct slice){ str.p, str.len },
-			      cb->success) != 1) {
+	if (meanings(spec, env, (struct slice){ str.p, str.len }, cb->success,
+		     mem->dead) != 1) {
 		cb->ambiguous = true;
 		return set_refusal(no, 403, "signed string can be cut into "
 				   "fields more than one way", "");

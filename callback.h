@@ -8,7 +8,7 @@
 
 #include "buf.h"
 #include "form.h"
-
+#include "http.h"
 #include "keyfile.h"
 
 #include <regex.h>
@@ -19,6 +19,15 @@ enum {
 	PATTERN_SUBJECT_MAX = 64,     /* longest value a pattern is tried on */
 	URL_MAX = 1024,               /* longest RetUrl or BgRetUrl */
 	CALLBACK_HASH_BYTES = 32,
+	SIGNED_MAX = 8192,            /* longest signed string */
+	MAX_SIGNED_FIELDS = 16,       /* per spec */
+	MAX_DECODED_AGAIN = 4,        /* fields per spec with two readings */
+	BANK_KEYS_MAX = 2,            /* the bank's key, and its next during a switch-over */
+	/* Every value as UTF-8: an invalid byte becomes a 3-byte U+FFFD. */
+	CALLBACK_TEXT_MAX = 3 * HTTP_MAX_BODY + 64,
+	/* Every field as one JSON object: a control byte becomes \u00XX (6
+	 * bytes), and each member adds quotes, a colon and a comma. */
+	CALLBACK_JSON_MAX = 6 * HTTP_MAX_BODY + 6 * FORM_MAX_FIELDS + 2,
 };
 
 /* What the rules need beyond the value: our settings and the time. */
@@ -59,7 +68,7 @@ enum reading {
 };
 
 /* Whether the rules must pin where a field's value lies in the signed
- * string (see callback_meanings). */
+ * string (see "one signed string, one meaning" in callback.c). */
 enum boundary {
 	PINNED,
 	/* The merchant's own text, echoed back by the bank (RetUrl, BgRetUrl,
@@ -82,9 +91,29 @@ struct callback_spec {
 
 enum { REFUSAL_WHY_MAX = 512 };
 
+/* The keys a callback may be signed with: the bank's, or during a
+ * switch-over either of two, tried in order. */
+struct bank_keys {
+	struct rsa_pubkey key[BANK_KEYS_MAX];
+	int n;
+};
+
+/* The memory callback_check() works in, sized from the HTTP limits.  The
+ * caller owns it (bank-callback.c's request_storage holds the one a
+ * request uses); the verified callback points into it. */
+struct callback_storage {
+	char decoded[SIGNED_MAX];         /* values decoded once more */
+	char signed_string[SIGNED_MAX];   /* the bank's concatenation */
+	char text[CALLBACK_TEXT_MAX];     /* callback.text's values */
+	char json[CALLBACK_JSON_MAX];     /* callback.json */
+	/* the cutting walk's dead ends: a row per field and one more, a
+	 * column per position in the signed string */
+	unsigned char dead[(MAX_SIGNED_FIELDS + 1) * (SIGNED_MAX + 1)];
+};
+
 /* A callback as the bank signed it, filled as far as the checks got.
- * The values of reading and text point into the form checked and into
- * callback.c's scratch: good until the next callback_check(). */
+ * The values of reading, text and members point into the form checked
+ * and into the callback_storage given to callback_check(). */
 struct callback {
 	bool verified;           /* the bank signed it: audit it, whatever follows */
 	bool ambiguous;          /* ... but more than one cutting passes the rules */
@@ -93,6 +122,12 @@ struct callback {
 	int key;                 /* which of the keys verified it: 0, or 1 */
 	struct form reading;     /* the fields as signed: the reading that verified */
 	struct form text;        /* reading's values as trimmed UTF-8, for storage and display */
+	/* text as one JSON object, every field in order (the audit's
+	 * fields), NUL-terminated; and each field's member in it,
+	 * "name":"value", for a row that keeps some of them.  Each value
+	 * is escaped once.  json.p is NULL when it did not fit. */
+	struct slice json;
+	struct form members;
 	/* SHA-256 of the signed string, and of its fields as cut (name and
 	 * value each): one string, one meaning. */
 	unsigned char signed_hash[CALLBACK_HASH_BYTES];
@@ -106,34 +141,26 @@ struct refusal {
 };
 
 /* Verifies raw as spec's callback, every check in order: CmdId,
- * ChkValue present, signature under one of keys[0..nkeys) (each key's
- * RSA operation at most once, the next key's only when the one before
- * did not verify), our merchant, field rules, one cutting.  cb is filled as
+ * ChkValue present, signature under one of keys (each key's RSA
+ * operation at most once, the next key's only when the one before did
+ * not verify), our merchant, field rules, one cutting (see "one signed
+ * string, one meaning" in callback.c).  Works in mem.  cb is filled as
  * far as the checks got: cb->verified tells whether the signature held,
  * even when a later check fails; cb->ambiguous that the signed string
  * has another meaning the rules accept too.  Returns no->status: 0, or
  * 400 or 403 with no->why set. */
 int callback_check(const struct callback_spec *spec, const struct form *raw,
-		   const struct rsa_pubkey *const *keys, int nkeys,
-		   const struct rule_env *env, struct callback *cb,
+		   const struct bank_keys *keys, const struct rule_env *env,
+		   struct callback_storage *mem, struct callback *cb,
 		   struct refusal *no);
-
-/* How many meanings signed_string has: the cuttings into spec's signed
- * fields with every piece trimmed and passing its field's rule (CmdId
- * the spec's, MerCustId ours), told apart by where they put the PINNED
- * fields.  0, 1, or 2 for "more than one, or too costly to tell".
- * Pure apart from static scratch. */
-int callback_meanings(const struct callback_spec *spec,
-		      const struct rule_env *env, struct slice signed_string,
-		      bool success);
 
 /* Whether an empty value breaks r: REQUIRED, or REQUIRED_ON_SUCCESS on
  * a success. */
 bool field_rule_needed(const struct field_rule *r, bool success);
 
-/* r's shape (not NULL) over piece as the callback would store it: as
- * UTF-8, or as GBK when CharSet says so; CharSet is not signed, so
- * either reading passing is enough.  Static scratch. */
+/* r's shape (not NULL) over piece (at most SIGNED_MAX bytes) as the
+ * callback would store it: as UTF-8, or as GBK when CharSet says so;
+ * CharSet is not signed, so either reading passing is enough. */
 bool field_rule_shape_either_text(const struct field_rule *r, struct slice piece,
 				  const struct rule_env *env);
 
@@ -152,7 +179,7 @@ bool shape_url(struct slice v, const struct rule_env *env);       /* an http(s) 
  * "UsrId=alice&UsrCustId=1600..." sign the same string.  Strict shapes
  * (fixed-length digits, a URL that must start with "http", a real date
  * near today, an amount with no leading zero) leave the bank's cutting
- * almost always the only one; callback_meanings() refuses the rest, and
+ * almost always the only one; callback_check() refuses the rest, and
  * the store refuses a ChkValue seen before with another meaning. */
 
 #endif

@@ -138,6 +138,9 @@ static struct assignment {
 	int line;
 } assignments[FILE_KEYS_MAX * 4];
 static size_t nassignments;
+/* The file, as read and as config_parse cuts it, and an untouched copy
+ * for the line numbers of collect's assignments. */
+static char file_text[CONFIG_MAX + 1], file_copy[CONFIG_MAX + 1];
 static const char *parse_text, *parse_copy;
 static bool too_many;
 
@@ -185,7 +188,7 @@ static int apply(char *err, size_t errlen, const char *path)
 
 int config_load_file(const char *path, char *err, size_t errlen)
 {
-	static char text[CONFIG_MAX + 1], copy[CONFIG_MAX + 1];
+	char *text = file_text, *copy = file_copy;
 	size_t len;
 	int bad, e = read_file(path, text, CONFIG_MAX, &len);
 

@@ -46,21 +46,32 @@ void json_end(struct json *j)
 	buf_putc(j->out, '}');
 }
 
-static bool skipped(struct slice name, const char *const *skip)
+void json_put_member(struct json *j, struct slice member)
 {
-	for (; skip && *skip; skip++)
-		if (slice_eq(name, *skip))
-			return true;
-	return false;
+	if (!member.p)
+		return;
+	if (!j->first)
+		buf_putc(j->out, ',');
+	j->first = false;
+	buf_put_slice(j->out, member);
 }
 
-void json_form(struct buf *out, const struct form *f, const char *const *skip)
+void json_form(struct buf *out, const struct form *f, struct form *members)
 {
 	struct json j;
 
 	json_begin(&j, out);
-	for (size_t i = 0; i < f->n; i++)
-		if (!skipped(f->fields[i].name, skip))
-			json_member(&j, f->fields[i].name, f->fields[i].value);
+	for (size_t i = 0; i < f->n; i++) {
+		size_t start = out->len + (i > 0);   /* after the comma */
+		struct slice m = { NULL, 0 };
+
+		json_member(&j, f->fields[i].name, f->fields[i].value);
+		if (!out->overflow)
+			m = (struct slice){ out->p + start, out->len - start };
+		if (members)
+			members->fields[i] = (struct form_field){ f->fields[i].name, m };
+	}
+	if (members)
+		members->n = f->n;
 	json_end(&j);
 }

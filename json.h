@@ -1,4 +1,5 @@
-/* json: the writer for bank_netsave.data, a flat object of strings. */
+/* json: the writer for flat objects of strings: the audit's fields,
+ * bank_netsave's data and unsigned_data. */
 #ifndef JSON_H
 #define JSON_H
 
@@ -15,9 +16,15 @@ void json_begin(struct json *j, struct buf *out);
 void json_member(struct json *j, struct slice key, struct slice value);
 void json_end(struct json *j);
 
-/* A JSON object of every field of f (values already UTF-8) but those
- * named in skip (NULL-terminated; skip itself may be NULL), in order. */
-void json_form(struct buf *out, const struct form *f, const char *const *skip);
+/* A JSON object of every field of f (values already UTF-8), in order.
+ * When members is not NULL, it gets each field's name and the bytes of
+ * out that hold its member ("name":"value"), for json_put_member. */
+void json_form(struct buf *out, const struct form *f, struct form *members);
+
+/* Appends a member already written (one of json_form's members), so
+ * that an object of some fields costs no second escaping.  Nothing for
+ * an absent member (p NULL). */
+void json_put_member(struct json *j, struct slice member);
 
 /* A JSON string literal with its quotes. */
 void json_put_string(struct buf *out, struct slice s);

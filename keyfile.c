@@ -340,7 +340,7 @@ int keyfile_parse_pem(const char *buf, size_t len, struct rsa_pubkey *key,
 int keyfile_load(const char *path, struct rsa_pubkey *key,
 		 enum key_format *format, char *err, size_t errlen)
 {
-	static char buf[KEYFILE_MAX];
+	char buf[KEYFILE_MAX];
 	size_t len;
 	int e = read_file(path, buf, sizeof buf, &len);
 	const char *why;

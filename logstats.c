@@ -70,24 +70,21 @@ static int by_key(const void *a, const void *b)
 	return strcmp(a, b);   /* rows begin with their key */
 }
 
-void logstats_print(const struct logstats *s)
+void logstats_print(struct logstats *s)
 {
-	static struct logstats sorted;
-
-	sorted = *s;
-	qsort(sorted.rows, sorted.nrows, sizeof sorted.rows[0], by_key);
+	qsort(s->rows, s->nrows, sizeof s->rows[0], by_key);
 	printf("%-24s %-6s %-40s %s\n", "path", "status", "outcome", "requests");
-	for (size_t i = 0; i < sorted.nrows; i++) {
+	for (size_t i = 0; i < s->nrows; i++) {
 		char path[LOGSTATS_KEY], outcome[LOGSTATS_KEY];
-		const char *k = sorted.rows[i].key;
+		const char *k = s->rows[i].key;
 		size_t plen = strcspn(k, " ");
 
 		snprintf(path, sizeof path, "%.*s", (int)plen, k);
 		snprintf(outcome, sizeof outcome, "%s", k + plen + 5);
 		printf("%-24s %-6.3s %-40s %lu\n", path, k + plen + 1, outcome,
-		       sorted.rows[i].n);
+		       s->rows[i].n);
 	}
-	if (sorted.other)
+	if (s->other)
 		printf("(%lu lines that are not bank-callback's, or beyond %d kinds)\n",
-		       sorted.other, LOGSTATS_MAX);
+		       s->other, LOGSTATS_MAX);
 }

@@ -31,6 +31,6 @@ bool logstats_key(const char *line, char *key, size_t size);
 int logstats_read(FILE *f, struct logstats *s);
 
 /* Prints the counts, sorted, one per line. */
-void logstats_print(const struct logstats *s);
+void logstats_print(struct logstats *s);
 
 #endif

@@ -12,35 +12,32 @@ const char sql_audit_insert[] =
 	"signed_hash, meaning_hash) "
 	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 
-int audit_insert_commit(PGconn *c, const struct audit_row *row, char *err,
-			size_t errlen)
+int audit_insert_commit(PGconn *c, const struct audit_row *row,
+			struct buf *arena, char *err, size_t errlen)
 {
-	static char arena_mem[70 * 1024];
 	const struct slice ids[] = {
 		row->cmd_id, row->trx_id, row->ord_id, row->usr_id, row->usr_cust_id,
 	};
-	struct buf arena;
 	const char *params[12];
 	char signed_hex[2 * SIGNATURE_HASH_BYTES + 3];
 	char meaning_hex[2 * SIGNATURE_HASH_BYTES + 3];
 	char code[8];
 
-	buf_init(&arena, arena_mem, sizeof arena_mem);
-	params[0] = buf_cstr(&arena, row->route);
+	params[0] = buf_cstr(arena, row->route);
 	for (size_t i = 0; i < 5; i++)
-		params[1 + i] = ids[i].len ? buf_cstr(&arena, ids[i]) : NULL;
+		params[1 + i] = ids[i].len ? buf_cstr(arena, ids[i]) : NULL;
 	snprintf(code, sizeof code, "%d", row->status);
 	params[6] = code;
 	params[7] = row->verdict;
 	params[8] = row->fields;
 	/* A body that parsed as a form is printable ASCII: text keeps it
 	 * byte for byte. */
-	params[9] = buf_cstr(&arena, row->body);
+	params[9] = buf_cstr(arena, row->body);
 	params[10] = bytea_param(signed_hex, sizeof signed_hex, row->signed_hash,
 				 SIGNATURE_HASH_BYTES);
 	params[11] = bytea_param(meaning_hex, sizeof meaning_hex, row->meaning_hash,
 				 SIGNATURE_HASH_BYTES);
-	if (arena.overflow) {
+	if (arena->overflow) {
 		snprintf(err, errlen, "audit row too large");
 		return -1;
 	}

@@ -19,10 +19,11 @@ struct audit_row {
 	const unsigned char *meaning_hash;
 };
 
-/* Inserts row, then COMMITs c's open transaction, in one round trip.
- * 0 only when the server said it committed, else -1 with a message in
- * err. */
-int audit_insert_commit(PGconn *c, const struct audit_row *row, char *err,
-			size_t errlen);
+/* Inserts row, then COMMITs c's open transaction, in one round trip;
+ * the parameters are made C strings in arena (the body's length and
+ * some).  0 only when the server said it committed, else -1 with a
+ * message in err. */
+int audit_insert_commit(PGconn *c, const struct audit_row *row,
+			struct buf *arena, char *err, size_t errlen);
 
 #endif

@@ -158,7 +158,8 @@ int check_postgresql(void)
 	return failed;
 }
 
-int check_redis(const struct cache_settings *cs)
+/* Redis is reached and logged in to as cs says, and is a master. */
+static int check_cache(const struct cache_settings *cs)
 {
 	char err[512], where[1024], role[32];
 	redisContext *r = cache_connect(cs, err, sizeof err);
@@ -175,5 +176,23 @@ int check_redis(const struct cache_settings *cs)
 	if (!failed)
 		printf("ok redis: %s, a master\n", where);
 	redisFree(r);
+	return failed;
+}
+
+int check_redis(const char *address, const char *password_file,
+		const char *sentinels, const char *master)
+{
+	char err[512];
+	struct cache_settings cs;
+	int failed;
+
+	if (cache_settings_init(&cs, address, password_file, sentinels, master,
+				err, sizeof err)) {
+		printf("FAIL redis: %s\n", err);
+		failed = 1;
+	} else {
+		failed = check_cache(&cs);
+	}
+	explicit_bzero(&cs, sizeof cs);   /* the password, if in the address */
 	return failed;
 }

@@ -18,7 +18,10 @@ enum { SCHEMA_VERSION_NEEDED = 9 };
  * every statement of statements.h. */
 int check_postgresql(void);
 
-/* Redis is reached and logged in to as cs says, and is a master. */
-int check_redis(const struct cache_settings *cs);
+/* The Redis settings (BANK_CALLBACK_REDIS and its kin, see
+ * cache_settings_init) are sound, and Redis is reached and logged in to
+ * as they say, and is a master. */
+int check_redis(const char *address, const char *password_file,
+		const char *sentinels, const char *master);
 
 #endif

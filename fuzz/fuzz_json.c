@@ -10,8 +10,9 @@
  *   - the object json_begin/json_member/json_end wrote is one jsmn
  *     (strict) object of string members, and every key and value,
  *     unescaped, is exactly the UTF-8 that was written;
- *   - json_form over the same fields as a struct form gives the same,
- *     minus the names in its skip list. */
+ *   - json_form over the same fields as a struct form gives the same
+ *     object, and its members, picked with json_put_member, make an
+ *     object of just those fields. */
 #define JSMN_STATIC
 #define JSMN_STRICT
 #include <jsmn.h>
@@ -87,7 +88,7 @@ struct field {
 
 static struct field keys[MAX_FIELDS], vals[MAX_FIELDS];
 static char conv_mem[4 * 65536 + 64];   /* 3 bytes per input byte at most */
-static char json_mem[6 * 4 * 65536 + 4096];
+static char json_mem[6 * 4 * 65536 + 4096], pick_mem[6 * 4 * 65536 + 4096];
 static char back_mem[4 * 65536];
 static jsmntok_t toks[1 + 2 * MAX_FIELDS];
 
@@ -241,13 +242,13 @@ static void round_trip(size_t n, bool gbk)
 		check_string(out.p, &toks[2 + 2 * i], vals[i].text);
 	}
 
-	/* json_form: the same members from a struct form, those named in
-	 * skip left out (the first key and "ChkValue" here), order kept. */
+	/* json_form: the same object from a struct form, byte for byte, and
+	 * its members; an object of some members (the first key's and
+	 * "ChkValue" left out here, order kept) through json_put_member. */
 	if (n <= FORM_MAX_FIELDS) {
-		static struct form f;
-		static char first[64];
-		const char *skip[] = { "ChkValue", first, NULL };
-		struct buf fb;
+		static struct form f, members;
+		struct buf fb, pb;
+		struct json pj;
 		size_t kept = 0, t = 1;
 
 		f.n = n;
@@ -255,30 +256,34 @@ static void round_trip(size_t n, bool gbk)
 			f.fields[i].name = keys[i].text;
 			f.fields[i].value = vals[i].text;
 		}
-		first[0] = '\0';
-		if (n && keys[0].text.len < sizeof first &&
-		    !memchr(keys[0].text.p, '\0', keys[0].text.len)) {
-			memcpy(first, keys[0].text.p, keys[0].text.len);
-			first[keys[0].text.len] = '\0';
-		}
-		buf_init(&fb, json_mem, sizeof json_mem);
-		json_form(&fb, &f, (n & 1) ? skip : NULL);
+		buf_init(&fb, pick_mem, sizeof pick_mem);
+		json_form(&fb, &f, &members);
 		CHECK(!fb.overflow);
-		for (size_t i = 0; i < n; i++)
-			kept += !((n & 1) && (slice_eq(keys[i].text, "ChkValue") ||
-					      slice_eq(keys[i].text, first)));
+		CHECK(fb.len == out.len && memcmp(fb.p, out.p, out.len) == 0);
+		CHECK(members.n == n);
+		buf_init(&pb, json_mem, sizeof json_mem);   /* out is done with */
+		json_begin(&pj, &pb);
+		for (size_t i = 0; i < n; i++) {
+			CHECK(members.fields[i].value.p >= fb.p &&
+			      members.fields[i].value.p + members.fields[i].value.len <= fb.p + fb.len);
+			if (i == 0 || slice_eq(keys[i].text, "ChkValue"))
+				continue;
+			json_put_member(&pj, members.fields[i].value);
+			kept++;
+		}
+		json_end(&pj);
+		CHECK(!pb.overflow);
 		jsmn_init(&parser);
-		ntok = jsmn_parse(&parser, fb.p, fb.len, toks,
+		ntok = jsmn_parse(&parser, pb.p, pb.len, toks,
 				  sizeof toks / sizeof toks[0]);
 		CHECK(ntok == (int)(1 + 2 * kept));
-		CHECK(parser.pos == fb.len);
+		CHECK(parser.pos == pb.len);
 		CHECK(toks[0].type == JSMN_OBJECT && toks[0].size == (int)kept);
-		for (size_t i = 0; i < n; i++) {
-			if ((n & 1) && (slice_eq(keys[i].text, "ChkValue") ||
-					slice_eq(keys[i].text, first)))
+		for (size_t i = 1; i < n; i++) {
+			if (slice_eq(keys[i].text, "ChkValue"))
 				continue;
-			check_string(fb.p, &toks[t++], keys[i].text);
-			check_string(fb.p, &toks[t++], vals[i].text);
+			check_string(pb.p, &toks[t++], keys[i].text);
+			check_string(pb.p, &toks[t++], vals[i].text);
 		}
 		CHECK(t == 1 + 2 * kept);
 	}

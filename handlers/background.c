@@ -71,6 +71,7 @@ void handle_background(struct ctx *x, const void *arg)
 	char err[512];
 	struct signature sig;
 	struct sighting seen;
+	struct buf params;
 	PGconn *c;
 	int rc;
 
@@ -106,7 +107,8 @@ void handle_background(struct ctx *x, const void *arg)
 		PQfinish(c);
 		return;
 	}
-	rc = a->store(c, &cb, &verdict, err, sizeof err);
+	buf_init(&params, x->mem->params, sizeof x->mem->params);
+	rc = a->store(c, &cb, &params, &verdict, err, sizeof err);
 	if (rc < 0)
 		goto unavailable;
 	if (rc) {

@@ -158,22 +158,20 @@ static int current(PGconn *c, const char *usr_id, char *cust, size_t custlen,
 	return found;
 }
 
-static int store(PGconn *c, const struct callback *cb, const char **verdict,
-		 char *err, size_t errlen)
+static int store(PGconn *c, const struct callback *cb, struct buf *arena,
+		 const char **verdict, char *err, size_t errlen)
 {
 	static const char *const columns[] = {
 		"UsrId", "UsrName", "UsrCustId", "AuditStat", "TrxId",
 		"OpenBankId", "CardId",
 	};
-	char mem[1024], cust[32], state = 0;
-	struct buf arena;
+	char cust[32], state = 0;
 	const char *params[7];
 	PGresult *r;
 	int found;
 
-	buf_init(&arena, mem, sizeof mem);
 	for (size_t i = 0; i < 7; i++)
-		params[i] = param_or_null(&arena, form_get(&cb->text, columns[i]));
+		params[i] = param_or_null(arena, form_get(&cb->text, columns[i]));
 	found = current(c, params[0], cust, sizeof cust, &state, err, errlen);
 	if (found < 0)
 		return -1;

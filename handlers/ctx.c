@@ -5,7 +5,6 @@
 #include "../db/cache.h"
 #include "../db/pg.h"
 #include "../db/signatures.h"
-#include "../json.h"
 #include "../keyfile.h"
 
 #include <regex.h>
@@ -14,11 +13,12 @@
 #include <time.h>
 
 void ctx_init(struct ctx *x, const struct http_request *req,
-	      const struct config *cfg)
+	      const struct config *cfg, struct handler_storage *mem)
 {
 	memset(x, 0, sizeof *x);
 	x->req = req;
 	x->cfg = cfg;
+	x->mem = mem;
 	x->prio = LOG_INFO;
 	x->outcome = "-";
 	buf_init(&x->resp.headers, x->resp.headers_mem, sizeof x->resp.headers_mem);
@@ -92,29 +92,28 @@ int bank_key_paths(const char *setting, char paths[BANK_KEYS_MAX][4096])
 	return n;
 }
 
-/* BANK_CALLBACK_PUBKEY's keys into key: 1, or 2 during a switch-over;
- * 0 with why when they are not configured or do not load. */
-static int bank_keys(const struct config *cfg, struct rsa_pubkey key[BANK_KEYS_MAX],
+/* BANK_CALLBACK_PUBKEY's keys: 0, or -1 with why when they are not
+ * configured or do not load. */
+static int bank_keys(const struct config *cfg, struct bank_keys *keys,
 		     char *why, size_t whylen)
 {
 	char paths[BANK_KEYS_MAX][4096];
 	enum key_format format;
-	int n;
 
 	if (!cfg->pubkey) {
 		snprintf(why, whylen, "BANK_CALLBACK_PUBKEY is not set");
-		return 0;
+		return -1;
 	}
-	n = bank_key_paths(cfg->pubkey, paths);
-	if (n <= 0) {
+	keys->n = bank_key_paths(cfg->pubkey, paths);
+	if (keys->n <= 0) {
 		snprintf(why, whylen, "BANK_CALLBACK_PUBKEY: one key file, or two "
 			 "separated by a comma");
-		return 0;
+		return -1;
 	}
-	for (int i = 0; i < n; i++)
-		if (keyfile_load(paths[i], &key[i], &format, why, whylen))
-			return 0;
-	return n;
+	for (int i = 0; i < keys->n; i++)
+		if (keyfile_load(paths[i], &keys->key[i], &format, why, whylen))
+			return -1;
+	return 0;
 }
 
 /* A setting the route needs is missing or broken: 500, nothing checked. */
@@ -128,11 +127,9 @@ static int setting_broken(struct refusal *no, const char *why)
 int ctx_verify(struct ctx *x, const struct callback_spec *spec,
 	       struct callback *cb, struct refusal *no)
 {
-	struct rsa_pubkey key[BANK_KEYS_MAX];
-	const struct rsa_pubkey *keys[BANK_KEYS_MAX] = { &key[0], &key[1] };
+	struct bank_keys keys;
 	struct rule_env env;
 	char err[512];
-	int n;
 
 	x->trx_id = form_get(x->form, "TrxId");
 	x->ord_id = form_get(x->form, "OrdId");
@@ -142,10 +139,9 @@ int ctx_verify(struct ctx *x, const struct callback_spec *spec,
 		return setting_broken(no, "BANK_CALLBACK_MER_CUST_ID is not set");
 	if (rule_env_init(x->cfg, &env, err, sizeof err))
 		return setting_broken(no, err);
-	n = bank_keys(x->cfg, key, err, sizeof err);
-	if (n == 0)
+	if (bank_keys(x->cfg, &keys, err, sizeof err))
 		return setting_broken(no, err);
-	callback_check(spec, x->form, keys, n, &env, cb, no);
+	callback_check(spec, x->form, &keys, &env, &x->mem->callback, cb, no);
 	/* A switch-over: the bank signs with one key or the other. */
 	if (cb->verified && cb->key == 1)
 		ctx_note(x, LOG_INFO, "verified with the second key of "
@@ -165,9 +161,7 @@ int ctx_audit_insert_commit(const struct ctx *x, PGconn *c,
 			    const struct callback *cb, int status,
 			    const char *verdict, char *err, size_t errlen)
 {
-	/* Worst case: every byte of the body escaped as \u00XX. */
-	static char fields_mem[6 * 65536 + 1024];
-	struct buf fields;
+	struct buf params;
 	struct audit_row row = {
 		.route = x->req->path,
 		.cmd_id = form_get(&cb->text, "CmdId"),
@@ -182,14 +176,13 @@ int ctx_audit_insert_commit(const struct ctx *x, PGconn *c,
 		.meaning_hash = cb->meaning_hash,
 	};
 
-	buf_init(&fields, fields_mem, sizeof fields_mem);
-	json_form(&fields, &cb->text, NULL);
-	if (fields.overflow) {
+	if (!cb->json.p) {
 		snprintf(err, errlen, "audit row too large");
 		return -1;
 	}
-	row.fields = fields.p;
-	return audit_insert_commit(c, &row, err, errlen);
+	row.fields = cb->json.p;
+	buf_init(&params, x->mem->params, sizeof x->mem->params);
+	return audit_insert_commit(c, &row, &params, err, errlen);
 }
 
 int ctx_audit_commit(const struct ctx *x, PGconn *c, const struct callback *cb,

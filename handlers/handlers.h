@@ -21,11 +21,27 @@ struct response {
 	char body_mem[4096];
 };
 
+enum {
+	/* One statement's parameters as C strings: a row's JSON (at most
+	 * the callback's) and its ids, or the audit row's body and ids. */
+	PARAMS_MAX = CALLBACK_JSON_MAX + 1024,
+};
+_Static_assert(HTTP_MAX_BODY + 4096 <= PARAMS_MAX,
+	       "the audit row's body and ids fit in the parameters' storage");
+
+/* The memory a handler works in beyond its stack, sized from the HTTP
+ * limits.  bank-callback.c's request_storage holds the one instance. */
+struct handler_storage {
+	struct callback_storage callback;  /* the verified callback points here */
+	char params[PARAMS_MAX];           /* one statement's at a time: a store()'s, then the audit row's */
+};
+
 /* One request's context: its input, its answer and its log line. */
 struct ctx {
 	const struct http_request *req;
 	const struct form *form;     /* the decoded body of a POST */
 	const struct config *cfg;
+	struct handler_storage *mem;
 	struct response resp;
 	int prio;                    /* the log line's priority */
 	struct slice trx_id, ord_id; /* for the log line */
@@ -35,7 +51,7 @@ struct ctx {
 };
 
 void ctx_init(struct ctx *x, const struct http_request *req,
-	      const struct config *cfg);
+	      const struct config *cfg, struct handler_storage *mem);
 /* A text/plain answer. */
 void reply_text(struct ctx *x, int status, const char *text);
 /* An error answer, "<code> <reason>\n"; why goes to the log only.  4xx
@@ -43,8 +59,6 @@ void reply_text(struct ctx *x, int status, const char *text);
 void reply_error(struct ctx *x, int status, const char *why);
 /* Adds to the log line's note and raises its priority to prio. */
 void ctx_note(struct ctx *x, int prio, const char *what, const char *detail);
-enum { BANK_KEYS_MAX = 2 };
-
 /* BANK_CALLBACK_PUBKEY's key files (one, or two separated by a comma
  * while the bank switches keys) into paths.  Pure.  How many, or -1. */
 int bank_key_paths(const char *setting, char paths[BANK_KEYS_MAX][4096]);
@@ -95,12 +109,14 @@ int ctx_audit_commit(const struct ctx *x, PGconn *c, const struct callback *cb,
  * transaction, cached, then acknowledged with RECV_ORD_ID_<TrxId>. */
 struct background_callback {
 	const struct callback_spec *spec;
-	/* Writes this callback's rows inside the open transaction.  0 with
-	 * what it did in *verdict; a status (409) to refuse it with, having
-	 * written nothing, why in *verdict; or -1 with a message in err.
-	 * *verdict is a string literal: the log line outlives the handler. */
-	int (*store)(PGconn *c, const struct callback *cb, const char **verdict,
-		     char *err, size_t errlen);
+	/* Writes this callback's rows inside the open transaction, its
+	 * statements' parameters built in params (empty, PARAMS_MAX).  0
+	 * with what it did in *verdict; a status (409) to refuse it with,
+	 * having written nothing, why in *verdict; or -1 with a message in
+	 * err.  *verdict is a string literal: the log line outlives the
+	 * handler. */
+	int (*store)(PGconn *c, const struct callback *cb, struct buf *params,
+		     const char **verdict, char *err, size_t errlen);
 	/* After COMMIT: brings Redis up to date.  NULL when there is nothing
 	 * to cache.  0, or -1 with a message in err. */
 	int (*cache)(redisContext *r, const struct callback *cb, char *err,

@@ -130,55 +130,45 @@ static const char *const unsigned_fields[] = {
 };
 
 /* data: the bank's word, every signed field but the two that have
- * columns of their own. */
-static void json_signed(struct buf *out, const struct form *text)
+ * columns of their own.  Then a NUL, for libpq. */
+static void json_signed(struct buf *out, const struct form *members)
 {
 	struct json j;
 
 	json_begin(&j, out);
-	for (const struct signed_field *f = signed_fields; f->name; f++) {
-		struct slice v = form_get(text, f->name);
-
-		if (v.p && strcmp(f->name, "UsrCustId") != 0 && strcmp(f->name, "OrdId") != 0)
-			json_member(&j, slice_from(f->name), v);
-	}
+	for (const struct signed_field *f = signed_fields; f->name; f++)
+		if (strcmp(f->name, "UsrCustId") != 0 && strcmp(f->name, "OrdId") != 0)
+			json_put_member(&j, form_get(members, f->name));
 	json_end(&j);
+	buf_putc(out, '\0');
 }
 
-static void json_unsigned(struct buf *out, const struct form *text)
+/* unsigned_data: the known unsigned fields.  Then a NUL. */
+static void json_unsigned(struct buf *out, const struct form *members)
 {
 	struct json j;
 
 	json_begin(&j, out);
-	for (const char *const *name = unsigned_fields; *name; name++) {
-		struct slice v = form_get(text, *name);
-
-		if (v.p)
-			json_member(&j, slice_from(*name), v);
-	}
+	for (const char *const *name = unsigned_fields; *name; name++)
+		json_put_member(&j, form_get(members, *name));
 	json_end(&j);
+	buf_putc(out, '\0');
 }
 
-static int store(PGconn *c, const struct callback *cb, const char **verdict,
-		 char *err, size_t errlen)
+static int store(PGconn *c, const struct callback *cb, struct buf *arena,
+		 const char **verdict, char *err, size_t errlen)
 {
-	/* Worst case: every byte of the body escaped as \u00XX. */
-	static char json_mem[6 * 65536 + 1024];
-	char arena_mem[256];
-	struct buf json, arena;
 	const char *params[4];
 	PGresult *r;
 
-	buf_init(&json, json_mem, sizeof json_mem);
-	json_signed(&json, &cb->text);
-	buf_putc(&json, '\0');
-	params[2] = json.p;
-	params[3] = json.p + json.len;
-	json_unsigned(&json, &cb->text);
-	buf_init(&arena, arena_mem, sizeof arena_mem);
-	params[0] = buf_cstr(&arena, form_get(&cb->text, "UsrCustId"));
-	params[1] = buf_cstr(&arena, form_get(&cb->text, "OrdId"));
-	if (json.overflow || arena.overflow) {
+	/* the fields' members, escaped once by callback_check(), picked */
+	params[0] = buf_cstr(arena, form_get(&cb->text, "UsrCustId"));
+	params[1] = buf_cstr(arena, form_get(&cb->text, "OrdId"));
+	params[2] = arena->p + arena->len;
+	json_signed(arena, &cb->members);
+	params[3] = arena->p + arena->len;
+	json_unsigned(arena, &cb->members);
+	if (arena->overflow) {
 		snprintf(err, errlen, "netsave data too large");
 		return -1;
 	}

@@ -93,9 +93,9 @@ static bool token_matches(struct slice given, const char *tok, size_t len)
  * token file is not set or not usable. */
 static int authorised(const struct ctx *x, char *why, size_t whylen)
 {
-	static char tok[TOKEN_MAX];
+	char tok[TOKEN_MAX];
 	size_t len;
-	int e;
+	int e, status;
 	struct slice auth = http_header(x->req, "Authorization");
 	static const char scheme[] = "Bearer ";
 
@@ -112,16 +112,19 @@ static int authorised(const struct ctx *x, char *why, size_t whylen)
 	}
 	if (sodium_init() < 0) {
 		snprintf(why, whylen, "libsodium did not initialise");
-		return 500;
+		status = 500;
+	} else if (auth.len > sizeof scheme - 1 &&
+		   slice_eq_nocase((struct slice){ auth.p, sizeof scheme - 1 }, scheme) &&
+		   token_matches((struct slice){ auth.p + sizeof scheme - 1,
+						 auth.len - (sizeof scheme - 1) },
+				 tok, len)) {
+		status = 0;
+	} else {
+		snprintf(why, whylen, "%s", auth.len ? "wrong token" : "no token");
+		status = 401;
 	}
-	if (auth.len > sizeof scheme - 1 &&
-	    slice_eq_nocase((struct slice){ auth.p, sizeof scheme - 1 }, scheme) &&
-	    token_matches((struct slice){ auth.p + sizeof scheme - 1,
-					  auth.len - (sizeof scheme - 1) },
-			  tok, len))
-		return 0;
-	snprintf(why, whylen, "%s", auth.len ? "wrong token" : "no token");
-	return 401;
+	explicit_bzero(tok, sizeof tok);
+	return status;
 }
 
 /* Where pg_stream's rows go: one map of a rebuild. */

@@ -69,11 +69,9 @@ static int bound_to(PGconn *c, const char *const params[2], char *err,
 	return same;
 }
 
-static int store(PGconn *c, const struct callback *cb, const char **verdict,
-		 char *err, size_t errlen)
+static int store(PGconn *c, const struct callback *cb, struct buf *arena,
+		 const char **verdict, char *err, size_t errlen)
 {
-	char mem[128];
-	struct buf arena;
 	const char *params[2];
 	PGresult *r;
 	bool inserted;
@@ -84,9 +82,8 @@ static int store(PGconn *c, const struct callback *cb, const char **verdict,
 		*verdict = "not opened";
 		return 0;
 	}
-	buf_init(&arena, mem, sizeof mem);
-	params[0] = buf_cstr(&arena, form_get(&cb->text, "UsrId"));
-	params[1] = buf_cstr(&arena, form_get(&cb->text, "UsrCustId"));
+	params[0] = buf_cstr(arena, form_get(&cb->text, "UsrId"));
+	params[1] = buf_cstr(arena, form_get(&cb->text, "UsrCustId"));
 	r = pg_exec(c, sql_customer_insert, 2, params, err, errlen);
 	if (!r)
 		return -1;

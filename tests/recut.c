@@ -1031,7 +1031,7 @@ struct options {
 struct run {
 	const struct callback_spec *spec;
 	const struct rule_env *env;
-	const struct rsa_pubkey *key;
+	struct bank_keys keys;        /* the one key that signed */
 	const struct form *genuine;
 	struct slice s;
 	const struct span *cut;       /* the genuine cutting */
@@ -1056,7 +1056,8 @@ static void run_init(struct run *r, const struct callback_spec *spec,
 	memset(r, 0, sizeof *r);
 	r->spec = spec;
 	r->env = env;
-	r->key = key;
+	r->keys.key[0] = *key;
+	r->keys.n = 1;
 	r->genuine = genuine;
 	r->cut = cut;
 	r->nfields = count_fields(spec);
@@ -1104,15 +1105,20 @@ struct verdict {
 	const char *why;
 };
 
+/* callback_check()'s memory and results: v.why points into no. */
+static struct callback_storage check_mem;
+static struct callback check_cb;
+static struct refusal check_no;
+
 static struct verdict check(const struct run *r, const struct form *f)
 {
-	static struct callback cb;
-	static struct refusal no;
+	struct callback *cb = &check_cb;
+	struct refusal *no = &check_no;
 	struct verdict v = { 0, false, "" };
 
-	v.rc = callback_check(r->spec, f, &r->key, 1, r->env, &cb, &no);
-	v.ambiguous = cb.ambiguous;
-	v.why = no.why;
+	v.rc = callback_check(r->spec, f, &r->keys, r->env, &check_mem, cb, no);
+	v.ambiguous = cb->ambiguous;
+	v.why = no->why;
 	return v;
 }
 

@@ -1,0 +1,135 @@
+/* selfcheck: --check, everything a request will need, read the way a
+ * request reads it: the settings, the bank's key, the rules' settings,
+ * then PostgreSQL and Redis (db/check.c).  One "ok WHAT: ..." or
+ * "FAIL WHAT: ..." line each on stdout, never a secret. */
+#include "selfcheck.h"
+#include "client.h"
+#include "db/check.h"
+#include "handlers/handlers.h"
+#include "keyfile.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The settings the field rules read, as a request will read them. */
+static int check_rules(const struct config *cfg)
+{
+	struct rule_env env;
+	char err[512];
+
+	if (rule_env_init(cfg, &env, err, sizeof err)) {
+		printf("FAIL rules: %s\n", err);
+		return 1;
+	}
+	printf("ok rules: OrdDate from %d days before to %d after today (China); "
+	       "OrdId pattern %s; UsrId pattern %s\n",
+	       env.order_days_before, env.order_days_after,
+	       cfg->ord_id_pattern ? cfg->ord_id_pattern : "none",
+	       cfg->usr_id_pattern ? cfg->usr_id_pattern : "none");
+	return 0;
+}
+
+static void report_unknown(const char *name, const char *nearest)
+{
+	printf("FAIL settings: %s is not a setting of bank-callback%s%s%s\n", name,
+	       nearest ? " (did you mean " : "", nearest ? nearest : "",
+	       nearest ? "?)" : "");
+}
+
+/* The settings the routes need, as they will read them. */
+static int check_settings(const struct config *cfg)
+{
+	char tok[1024];
+	size_t len;
+	int failed = config_unknown(report_unknown) > 0, e;
+
+	if (!cfg->mer_cust_id || !config_mer_cust_id_ok(cfg->mer_cust_id)) {
+		printf("FAIL settings: BANK_CALLBACK_MER_CUST_ID %s\n",
+		       cfg->mer_cust_id ? "is not 16 digits" : "is not set");
+		failed = 1;
+	}
+	if (!cfg->frontend || !config_frontend_ok(cfg->frontend)) {
+		printf("FAIL settings: BANK_CALLBACK_FRONTEND %s\n", cfg->frontend
+		       ? "is not an http:// or https:// URL of printable ASCII"
+		       : "is not set (page returns answer 500)");
+		failed = 1;
+	}
+	if (!cfg->admin_token_file) {
+		printf("FAIL settings: BANK_CALLBACK_ADMIN_TOKEN_FILE is not set "
+		       "(RefreshRedis answers 500)\n");
+		failed = 1;
+	} else if ((e = config_read_first_line(cfg->admin_token_file, tok,
+					       sizeof tok, &len)) != 0) {
+		printf("FAIL settings: admin token file %s: %s\n",
+		       cfg->admin_token_file, strerror(e));
+		failed = 1;
+	} else if (len < 16) {
+		printf("FAIL settings: admin token file %s: its first line has %zu "
+		       "bytes, 16 at least are needed\n", cfg->admin_token_file, len);
+		failed = 1;
+	}
+	explicit_bzero(tok, sizeof tok);
+	if (cfg->trusted_proxies && !client_list_ok(cfg->trusted_proxies)) {
+		printf("FAIL settings: BANK_CALLBACK_TRUSTED_PROXIES is not a "
+		       "comma-separated list of IP addresses\n");
+		failed = 1;
+	}
+	if (!failed)
+		printf("ok settings: MerCustId %s, front end %s, admin token file %s\n",
+		       cfg->mer_cust_id, cfg->frontend, cfg->admin_token_file);
+	return failed;
+}
+
+/* The bank's key (or both, during a switch-over), one line each. */
+static int check_keys(const struct config *cfg)
+{
+	struct rsa_pubkey key;
+	char paths[BANK_KEYS_MAX][4096];
+	char err[512], desc[128];
+	enum key_format format;
+	int n, failed = 0;
+
+	if (!cfg->pubkey) {
+		printf("FAIL key: BANK_CALLBACK_PUBKEY is not set\n");
+		return 1;
+	}
+	n = bank_key_paths(cfg->pubkey, paths);
+	if (n <= 0) {
+		printf("FAIL key: BANK_CALLBACK_PUBKEY: one key file, or two "
+		       "separated by a comma\n");
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *which = n == 1 ? "" : i == 0 ? " (first)" : " (second)";
+
+		if (keyfile_load(paths[i], &key, &format, err, sizeof err)) {
+			printf("FAIL key%s: %s\n", which, err);
+			failed = 1;
+		} else if (keyfile_describe(&key, desc, sizeof desc)) {
+			printf("FAIL key%s: cannot describe the key\n", which);
+			failed = 1;
+		} else {
+			printf("ok key: %s, read as %s%s\n", desc,
+			       keyfile_format_name(format), which);
+		}
+	}
+	return failed;
+}
+
+int selfcheck(const struct config *cfg, const char *config_error)
+{
+	int failed = 0;
+
+	if (config_error) {
+		printf("FAIL config: %s\n", config_error);
+		failed = 1;
+	}
+	failed |= check_settings(cfg);
+	failed |= check_keys(cfg);
+	failed |= check_rules(cfg);
+
+	failed |= check_postgresql();
+	failed |= check_redis(cfg->redis, cfg->redis_password_file,
+			      cfg->redis_sentinels, cfg->redis_master);
+	return failed;
+}
