@@ -1,4 +1,6 @@
-/* signatures: see signatures.h. */
+/* signatures: the replay lookup (has this signed string been here, with
+ * which meaning) and the count of a callback answered again.  See
+ * signatures.h. */
 #include "signatures.h"
 #include "statements.h"
 #include "pg.h"

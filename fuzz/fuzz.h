@@ -1,4 +1,4 @@
-/* Shared by the libFuzzer targets in fuzz/: the entry point's prototype
+/* fuzz: what the libFuzzer targets in fuzz/ share: the entry point's prototype
  * and CHECK, an assertion that stays on whatever NDEBUG says and makes
  * libFuzzer save the input as a crash. */
 #ifndef FUZZ_H

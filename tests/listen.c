@@ -1,7 +1,9 @@
-/* listen CHANNEL SECONDS: LISTEN on CHANNEL (libpq's environment says
+/* listen: the LISTEN client of tests/notify.bats.
+ *
+ * listen CHANNEL SECONDS: LISTEN on CHANNEL (libpq's environment says
  * where), print "listening" once it is, then each notification's payload
  * on a line of its own as it arrives; exit 0 after the payload "end" or
- * after SECONDS.  The LISTEN client of tests/notify.bats. */
+ * after SECONDS. */
 #include <libpq-fe.h>
 #include <poll.h>
 #include <stdio.h>

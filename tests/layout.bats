@@ -1,0 +1,44 @@
+#!/usr/bin/env bats
+# The tree as a newcomer meets it: the README's Layout names every part of it, and every
+# C file opens with one sentence saying what it holds. Needs git only, no services.
+
+REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+
+# The README's Layout section, up to the next heading.
+layout() { sed -n '/^## Layout$/,/^## /p' "$REPO/README.md"; }
+
+# Tracked files (a tarball has no .git: the files on disk then).
+tracked() {
+	if git -C "$REPO" rev-parse --git-dir >/dev/null 2>&1; then
+		git -C "$REPO" ls-files
+	else
+		(cd "$REPO" && find . -type f ! -path './build/*' | sed 's|^\./||')
+	fi
+}
+
+@test "layout: the README's Layout names every top-level entry and every program source" {
+	local text entry missing=()
+	text=$(layout)
+	[ -n "$text" ] || { echo "no ## Layout section"; return 1; }
+	# top-level files and directories, and the C files of the program itself
+	while read -r entry; do
+		[[ $entry == .gitignore || $entry == README.md ]] && continue
+		# a header goes with its .c file
+		[[ $entry == *.h && -e $REPO/${entry%.h}.c ]] && continue
+		grep -qF "\`$entry" <<<"$text" || grep -qF "\`${entry##*/}\`" <<<"$text" || missing+=("$entry")
+	done < <(tracked | awk -F/ '{ print (NF > 1 ? $1 "/" : $1) }' | sort -u
+		 tracked | grep -E '^(handlers/|db/)?[a-z0-9_-]+\.c$' | sed 's|^\(handlers\|db\)/||' | sort -u)
+	[ ${#missing[@]} -eq 0 ] || { printf 'not in the Layout: %s\n' "${missing[@]}"; return 1; }
+}
+
+@test "layout: every .c and .h opens with a comment naming it and saying what it holds" {
+	local f name first bad=()
+	while read -r f; do
+		name=${f##*/}
+		name=${name%.*}
+		first=$(head -n 1 "$REPO/$f")
+		# "/* name: what it holds" (words, not only a pointer elsewhere)
+		[[ $first =~ ^/\*\ ${name}:\ [^\ ]+\ [^\ ]+ ]] || bad+=("$f: $first")
+	done < <(tracked | grep -E '\.(c|h)$' | grep -v '^fuzz/corpus/')
+	[ ${#bad[@]} -eq 0 ] || { printf '%s\n' "${bad[@]}"; return 1; }
+}
