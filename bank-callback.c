@@ -410,13 +410,64 @@ static void usage(FILE *f)
 		"See bank-callback(8).\n");
 }
 
+/* What the command line asks for. */
+struct options {
+	const char *config_file;             /* -c FILE */
+	bool check, config, stats, refresh;  /* --check, --config, --stats, --refresh-redis */
+	const char *show, *since, *log;      /* --show ID, --since TIME, --log FILE */
+};
+
+/* The options into o: -1 to go on, else the exit status (--help and
+ * --version print and say 0; a bad option is reported, and 2). */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	memset(o, 0, sizeof *o);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool more = i + 1 < argc;
+
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(a, "--version") == 0) {
+			printf("bank-callback %s\n", VERSION);
+			return 0;
+		} else if (strcmp(a, "--check") == 0) {
+			o->check = true;
+		} else if (strcmp(a, "--config") == 0) {
+			o->config = true;
+		} else if (strcmp(a, "--refresh-redis") == 0) {
+			o->refresh = true;
+		} else if (strcmp(a, "--stats") == 0) {
+			o->stats = true;
+		} else if (strcmp(a, "--show") == 0 && more) {
+			o->show = argv[++i];
+		} else if (strcmp(a, "--since") == 0 && more) {
+			o->since = argv[++i];
+		} else if (strcmp(a, "--log") == 0 && more) {
+			o->log = argv[++i];
+		} else if (strcmp(a, "-c") == 0 && more) {
+			o->config_file = argv[++i];
+		} else {
+			fprintf(stderr, "bank-callback: %s: %s\n", a,
+				strcmp(a, "-c") == 0 || strcmp(a, "--show") == 0 ||
+				strcmp(a, "--since") == 0 ||
+				strcmp(a, "--log") == 0 ? "needs an argument"
+							: "unknown option");
+			usage(stderr);
+			return 2;
+		}
+	}
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
-	const char *config_file = NULL;
-	bool do_check = false, do_config = false, do_stats = false, do_refresh = false;
-	const char *show = NULL, *since = NULL, *log = NULL;
+	struct options o;
 	char config_error[512] = "";
+	const char *broken;
 	struct config cfg;
+	int rc;
 
 	if (keep_stderr_off_the_client()) {
 		/* No answer at all beats one a library may have garbled:
@@ -424,75 +475,46 @@ int main(int argc, char **argv)
 		syslog(LOG_ERR, "cannot point stderr away from the client: %m");
 		return 1;
 	}
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
-			return 0;
-		} else if (strcmp(argv[i], "--version") == 0) {
-			printf("bank-callback %s\n", VERSION);
-			return 0;
-		} else if (strcmp(argv[i], "--check") == 0) {
-			do_check = true;
-		} else if (strcmp(argv[i], "--config") == 0) {
-			do_config = true;
-		} else if (strcmp(argv[i], "--refresh-redis") == 0) {
-			do_refresh = true;
-		} else if (strcmp(argv[i], "--show") == 0 && i + 1 < argc) {
-			show = argv[++i];
-		} else if (strcmp(argv[i], "--stats") == 0) {
-			do_stats = true;
-		} else if (strcmp(argv[i], "--since") == 0 && i + 1 < argc) {
-			since = argv[++i];
-		} else if (strcmp(argv[i], "--log") == 0 && i + 1 < argc) {
-			log = argv[++i];
-		} else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
-			config_file = argv[++i];
-		} else {
-			fprintf(stderr, "bank-callback: %s: %s\n", argv[i],
-				strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--show") == 0 ||
-				strcmp(argv[i], "--since") == 0 ||
-				strcmp(argv[i], "--log") == 0 ? "needs an argument"
-								: "unknown option");
-			usage(stderr);
-			return 2;
-		}
-	}
+	rc = parse_options(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
 
 	/* A vanished client must not kill us between COMMIT and the log. */
 	signal(SIGPIPE, SIG_IGN);
-	if (!do_check && !do_config && !show && !do_stats && !do_refresh) {
+	if (!o.check && !o.config && !o.show && !o.stats && !o.refresh) {
 		deadline_start(REQUEST_BUDGET_MS);
 		arm_last_resort(NULL);
 	}
 
-	if (config_file &&
-	    config_load_file(config_file, config_error, sizeof config_error) == 0)
+	if (o.config_file &&
+	    config_load_file(o.config_file, config_error, sizeof config_error) == 0)
 		config_error[0] = '\0';
+	broken = config_error[0] ? config_error : NULL;
 	config_from_env(&cfg);
-	if (do_config) {
-		if (config_error[0])
-			printf("# FAIL config: %s\n", config_error);
+	if (o.config) {
+		if (broken)
+			printf("# FAIL config: %s\n", broken);
 		config_print(&cfg);
-		return config_error[0] ? 1 : 0;
+		return broken ? 1 : 0;
 	}
-	if ((since || log) && !do_stats) {
+	if ((o.since || o.log) && !o.stats) {
 		fprintf(stderr, "bank-callback: --since and --log go with --stats\n");
 		usage(stderr);
 		return 2;
 	}
-	if (do_stats && log)
-		return stats_of_log(log);
-	if ((show || do_stats || do_refresh) && config_error[0]) {
-		printf("FAIL config: %s\n", config_error);
+	if (o.stats && o.log)
+		return stats_of_log(o.log);
+	if ((o.show || o.stats || o.refresh) && broken) {
+		printf("FAIL config: %s\n", broken);
 		return 1;
 	}
-	if (show)
-		return support_show(show);
-	if (do_stats)
-		return support_stats(since);
-	if (do_refresh)
+	if (o.show)
+		return support_show(o.show);
+	if (o.stats)
+		return support_stats(o.since);
+	if (o.refresh)
 		return refresh(&cfg);
-	if (do_check)
-		return selfcheck(&cfg, config_error[0] ? config_error : NULL);
-	return serve(&cfg, config_error[0] ? config_error : NULL);
+	if (o.check)
+		return selfcheck(&cfg, broken);
+	return serve(&cfg, broken);
 }
