@@ -377,9 +377,9 @@ static bool walk(struct cutting *c, size_t i, size_t pos)
  * fields with every piece trimmed and passing its field's rule (CmdId
  * the spec's, MerCustId ours), told apart by where they put the PINNED
  * fields.  0, 1, or 2 for "more than one, or too costly to tell". */
-static int meanings(const struct callback_spec *spec,
-		    const struct rule_env *env, struct slice signed_string,
-		    bool success, unsigned char *dead)
+static int callback_meanings(const struct callback_spec *spec,
+			     const struct rule_env *env, struct slice signed_string,
+			     bool success, unsigned char *dead)
 {
 	struct cutting c;
 
@@ -437,8 +437,8 @@ int callback_check(const struct callback_spec *spec, const struct form *raw,
 	cb->success = slice_eq(form_get(&cb->text, "RespCode"), "000");
 	if (check_rules(spec, env, cb, no))
 		return no->status;
-	if (meanings(spec, env, (struct slice){ str.p, str.len }, cb->success,
-		     mem->dead) != 1) {
+	if (callback_meanings(spec, env, (struct slice){ str.p, str.len }, cb->success,
+			      mem->dead) != 1) {
 		cb->ambiguous = true;
 		return set_refusal(no, 403, "signed string can be cut into "
 				   "fields more than one way", "");

@@ -172,6 +172,10 @@ static int store(PGconn *c, const struct callback *cb, struct buf *arena,
 
 	for (size_t i = 0; i < 7; i++)
 		params[i] = param_or_null(arena, form_get(&cb->text, columns[i]));
+	if (arena->overflow) {
+		snprintf(err, errlen, "company row too large");
+		return -1;
+	}
 	found = current(c, params[0], cust, sizeof cust, &state, err, errlen);
 	if (found < 0)
 		return -1;

@@ -26,8 +26,8 @@ enum {
 	 * the callback's) and its ids, or the audit row's body and ids. */
 	PARAMS_MAX = CALLBACK_JSON_MAX + 1024,
 };
-_Static_assert(HTTP_MAX_BODY + 4096 <= PARAMS_MAX,
-	       "the audit row's body and ids fit in the parameters' storage");
+_Static_assert(2 * HTTP_MAX_BODY + 1024 <= PARAMS_MAX,
+	       "the audit row's body and ids (no longer than the body) fit in the parameters' storage");
 
 /* The memory a handler works in beyond its stack, sized from the HTTP
  * limits.  bank-callback.c's request_storage holds the one instance. */

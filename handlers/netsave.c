@@ -161,6 +161,10 @@ static int store(PGconn *c, const struct callback *cb, struct buf *arena,
 	const char *params[4];
 	PGresult *r;
 
+	if (!cb->json.p) {   /* a member missing would read as a field absent */
+		snprintf(err, errlen, "netsave data too large");
+		return -1;
+	}
 	/* the fields' members, escaped once by callback_check(), picked */
 	params[0] = buf_cstr(arena, form_get(&cb->text, "UsrCustId"));
 	params[1] = buf_cstr(arena, form_get(&cb->text, "OrdId"));

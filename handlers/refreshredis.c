@@ -108,9 +108,8 @@ static int authorised(const struct ctx *x, char *why, size_t whylen)
 		snprintf(why, whylen, "admin token file %s: %s",
 			 x->cfg->admin_token_file,
 			 e ? strerror(e) : "its first line is shorter than 16 bytes");
-		return 500;
-	}
-	if (sodium_init() < 0) {
+		status = 500;
+	} else if (sodium_init() < 0) {
 		snprintf(why, whylen, "libsodium did not initialise");
 		status = 500;
 	} else if (auth.len > sizeof scheme - 1 &&

@@ -84,6 +84,10 @@ static int store(PGconn *c, const struct callback *cb, struct buf *arena,
 	}
 	params[0] = buf_cstr(arena, form_get(&cb->text, "UsrId"));
 	params[1] = buf_cstr(arena, form_get(&cb->text, "UsrCustId"));
+	if (arena->overflow) {
+		snprintf(err, errlen, "customer row too large");
+		return -1;
+	}
 	r = pg_exec(c, sql_customer_insert, 2, params, err, errlen);
 	if (!r)
 		return -1;
