@@ -87,16 +87,11 @@ static int check_keys(const struct config *cfg)
 	char paths[BANK_KEYS_MAX][4096];
 	char err[512], desc[128];
 	enum key_format format;
-	int n, failed = 0;
+	const char *bad;
+	int n = bank_key_paths(cfg->pubkey, paths, &bad), failed = 0;
 
-	if (!cfg->pubkey) {
-		printf("FAIL key: BANK_CALLBACK_PUBKEY is not set\n");
-		return 1;
-	}
-	n = bank_key_paths(cfg->pubkey, paths);
-	if (n <= 0) {
-		printf("FAIL key: BANK_CALLBACK_PUBKEY: one key file, or two "
-		       "separated by a comma\n");
+	if (n < 0) {
+		printf("FAIL key: %s\n", bad);
 		return 1;
 	}
 	for (int i = 0; i < n; i++) {

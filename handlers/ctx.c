@@ -76,11 +76,16 @@ void ctx_note(struct ctx *x, int prio, const char *what, const char *detail)
 		 what, detail ? ": " : "", detail ? detail : "");
 }
 
-int bank_key_paths(const char *setting, char paths[BANK_KEYS_MAX][4096])
+int bank_key_paths(const char *setting, char paths[BANK_KEYS_MAX][4096],
+		   const char **why)
 {
 	int n = 0;
 
-	for (const char *p = setting; p && *p; n++) {
+	*why = "BANK_CALLBACK_PUBKEY is not set";
+	if (!setting)
+		return -1;
+	*why = "BANK_CALLBACK_PUBKEY: one key file, or two separated by a comma";
+	for (const char *p = setting; *p; n++) {
 		size_t len = strcspn(p, ",");
 
 		if (n == BANK_KEYS_MAX || len == 0 || len >= sizeof paths[0])
@@ -89,7 +94,7 @@ int bank_key_paths(const char *setting, char paths[BANK_KEYS_MAX][4096])
 		paths[n][len] = '\0';
 		p += len + (p[len] == ',');
 	}
-	return n;
+	return n > 0 ? n : -1;
 }
 
 /* BANK_CALLBACK_PUBKEY's keys: 0, or -1 with why when they are not
@@ -99,15 +104,11 @@ static int bank_keys(const struct config *cfg, struct bank_keys *keys,
 {
 	char paths[BANK_KEYS_MAX][4096];
 	enum key_format format;
+	const char *bad;
 
-	if (!cfg->pubkey) {
-		snprintf(why, whylen, "BANK_CALLBACK_PUBKEY is not set");
-		return -1;
-	}
-	keys->n = bank_key_paths(cfg->pubkey, paths);
-	if (keys->n <= 0) {
-		snprintf(why, whylen, "BANK_CALLBACK_PUBKEY: one key file, or two "
-			 "separated by a comma");
+	keys->n = bank_key_paths(cfg->pubkey, paths, &bad);
+	if (keys->n < 0) {
+		snprintf(why, whylen, "%s", bad);
 		return -1;
 	}
 	for (int i = 0; i < keys->n; i++)

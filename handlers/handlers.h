@@ -60,8 +60,10 @@ void reply_error(struct ctx *x, int status, const char *why);
 /* Adds to the log line's note and raises its priority to prio. */
 void ctx_note(struct ctx *x, int prio, const char *what, const char *detail);
 /* BANK_CALLBACK_PUBKEY's key files (one, or two separated by a comma
- * while the bank switches keys) into paths.  Pure.  How many, or -1. */
-int bank_key_paths(const char *setting, char paths[BANK_KEYS_MAX][4096]);
+ * while the bank switches keys) into paths.  Pure.  How many, or -1
+ * with why (not set, or not one or two files). */
+int bank_key_paths(const char *setting, char paths[BANK_KEYS_MAX][4096],
+		   const char **why);
 
 /* The one verification of a callback post: puts its TrxId and OrdId in
  * the log line, reads the settings the rules need and the bank's key (or
