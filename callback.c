@@ -73,6 +73,86 @@ bool shape_url(struct slice v, const struct rule_env *env)
 	return false;
 }
 
+static unsigned digits(const char *p, size_t n)
+{
+	unsigned v = 0;
+
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (unsigned)(p[i] - '0');
+	return v;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+ * days_from_civil). */
+static long days_from_civil(long y, unsigned m, unsigned d)
+{
+	long era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long)doe - 719468;
+}
+
+/* The calendar, not just eight digits, is what stops an OrdId's digits
+ * from being signed as OrdDate's (see callback.h). */
+bool shape_date(struct slice v, const struct rule_env *env)
+{
+	static const unsigned char mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	unsigned y, m, d;
+
+	(void)env;
+	if (v.len != 8 || !slice_all(v, ascii_digit, ""))
+		return false;
+	y = digits(v.p, 4);
+	m = digits(v.p + 4, 2);
+	d = digits(v.p + 6, 2);
+	if (y < ORD_DATE_FIRST_YEAR || y > ORD_DATE_LAST_YEAR || m < 1 || m > 12 ||
+	    d < 1 || d > mdays[m - 1])
+		return false;
+	return !(m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)));
+}
+
+bool arrival_in_order_window(struct slice v, const struct rule_env *env)
+{
+	long day;
+
+	if (!shape_date(v, env))
+		return false;
+	day = days_from_civil(digits(v.p, 4), digits(v.p + 4, 2), digits(v.p + 6, 2));
+	return day >= env->today - env->order_days_before &&
+	       day <= env->today + env->order_days_after;
+}
+
+/* "100.00": two decimals, as the bank sends it, and no leading zero, so
+ * that a date's last digit cannot be signed as the amount's first. */
+bool shape_money(struct slice v, const struct rule_env *env)
+{
+	(void)env;
+	return v.len >= 4 && v.len <= 16 && v.p[v.len - 3] == '.' &&
+	       (v.p[0] != '0' || v.len == 4) &&
+	       slice_all((struct slice){ v.p, v.len - 3 }, ascii_digit, "") &&
+	       slice_all((struct slice){ v.p + v.len - 2, 2 }, ascii_digit, "");
+}
+
+bool spec_signs(const struct callback_spec *spec, struct slice name)
+{
+	for (const struct signed_field *sf = spec->signed_fields; sf->name; sf++)
+		if (slice_eq(name, sf->name))
+			return true;
+	return false;
+}
+
+struct slice callback_signed_text(const struct callback *cb, const char *name)
+{
+	if (!cb->spec || !spec_signs(cb->spec, slice_from(name)))
+		return (struct slice){ "", 0 };
+	return form_get(&cb->text, name);
+}
+
 /* The bank's plain concatenation of the trimmed signed fields. */
 static void build_signed(const struct callback_spec *spec,
 			 const struct form *f, struct buf *out)
@@ -226,7 +306,8 @@ bool field_rule_needed(const struct field_rule *r, bool success)
 	return r->need == REQUIRED || (r->need == REQUIRED_ON_SUCCESS && success);
 }
 
-/* The field rules over cb->text: 0, or 400 with no->why set. */
+/* The field rules over cb->text, and each max_bytes over the value as
+ * signed (the bound the cutting walk uses): 0, or 400 with no->why set. */
 static int check_rules(const struct callback_spec *spec,
 		       const struct rule_env *env, const struct callback *cb,
 		       struct refusal *no)
@@ -239,8 +320,26 @@ static int check_rules(const struct callback_spec *spec,
 				return set_refusal(no, 400, "missing ", r->name);
 			continue;
 		}
+		if (r->max_bytes &&
+		    slice_trim(form_get(&cb->reading, r->name)).len > r->max_bytes)
+			return set_refusal(no, 400, "too long: ", r->name);
 		if (r->shape && !r->shape(v, env))
 			return set_refusal(no, 400, "bad ", r->name);
+	}
+	return 0;
+}
+
+/* The arrival checks, on the one cutting: 0, or 400 with no->why set. */
+static int check_arrival(const struct callback_spec *spec,
+			 const struct rule_env *env, const struct callback *cb,
+			 struct refusal *no)
+{
+	for (const struct field_rule *r = spec->rules; r->name; r++) {
+		struct slice v = form_get(&cb->text, r->name);
+
+		if (r->arrival && v.len && !r->arrival(v, env))
+			return set_refusal(no, 400, "outside BANK_CALLBACK_ORDER_DAYS: ",
+					   r->name);
 	}
 	return 0;
 }
@@ -376,10 +475,12 @@ static bool walk(struct cutting *c, size_t i, size_t pos)
 /* How many meanings signed_string has: the cuttings into spec's signed
  * fields with every piece trimmed and passing its field's rule (CmdId
  * the spec's, MerCustId ours), told apart by where they put the PINNED
- * fields.  0, 1, or 2 for "more than one, or too costly to tell". */
+ * fields.  0, 1, or 2 for "more than one, or too costly to tell"; with
+ * 1, the spans of that meaning's first cutting in first. */
 static int callback_meanings(const struct callback_spec *spec,
 			     const struct rule_env *env, struct slice signed_string,
-			     bool success, unsigned char *dead)
+			     bool success, unsigned char *dead,
+			     struct span first[MAX_SIGNED_FIELDS])
 {
 	struct cutting c;
 
@@ -399,7 +500,29 @@ static int callback_meanings(const struct callback_spec *spec,
 		return 2;
 	memset(dead, 0, (c.nfields + 1) * (signed_string.len + 1));
 	walk(&c, 0, 0);
+	memcpy(first, c.first, sizeof c.first);
 	return c.meanings;
+}
+
+/* Whether the posted reading puts every PINNED field where the walk's
+ * one meaning does.  The rules accepted the posted cutting, so the walk
+ * must have found it: a difference is a bound the walk and the rules
+ * do not share, and the callback is refused rather than trusted. */
+static bool posted_is_the_meaning(const struct callback_spec *spec,
+				  const struct form *reading,
+				  const struct span first[MAX_SIGNED_FIELDS])
+{
+	size_t pos = 0, i = 0;
+
+	for (const struct signed_field *sf = spec->signed_fields; sf->name; sf++, i++) {
+		size_t len = slice_trim(form_get(reading, sf->name)).len;
+
+		if (sf->boundary == PINNED &&
+		    (first[i].start != pos || first[i].end != pos + len))
+			return false;
+		pos += len;
+	}
+	return true;
 }
 
 int callback_check(const struct callback_spec *spec, const struct form *raw,
@@ -408,10 +531,13 @@ int callback_check(const struct callback_spec *spec, const struct form *raw,
 		   struct refusal *no)
 {
 	struct slice chk = slice_trim(form_get(raw, "ChkValue"));
+	struct span first[MAX_SIGNED_FIELDS];
 	struct buf str;
+	int meanings;
 
 	no->status = 0;
 	no->why[0] = '\0';
+	cb->spec = spec;
 	cb->verified = false;
 	cb->ambiguous = false;
 	cb->success = false;
@@ -437,11 +563,15 @@ int callback_check(const struct callback_spec *spec, const struct form *raw,
 	cb->success = slice_eq(form_get(&cb->text, "RespCode"), "000");
 	if (check_rules(spec, env, cb, no))
 		return no->status;
-	if (callback_meanings(spec, env, (struct slice){ str.p, str.len }, cb->success,
-			      mem->dead) != 1) {
+	meanings = callback_meanings(spec, env, (struct slice){ str.p, str.len },
+				     cb->success, mem->dead, first);
+	if (meanings == 2) {
 		cb->ambiguous = true;
 		return set_refusal(no, 403, "signed string can be cut into "
 				   "fields more than one way", "");
 	}
-	return 0;
+	if (meanings == 0 || !posted_is_the_meaning(spec, &cb->reading, first))
+		return set_refusal(no, 403, "the posted cutting is not the one the "
+				   "rules allow", "");
+	return check_arrival(spec, env, cb, no);
 }

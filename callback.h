@@ -48,13 +48,22 @@ enum need {
 	REQUIRED_ON_SUCCESS,
 };
 
+/* A field's rule.  shape and max_bytes never read the clock: which
+ * cuttings of a signed string pass them is the same on every day, so
+ * what a signed string means never depends on when it arrives. */
 struct field_rule {
 	const char *name;
 	enum need need;
 	bool (*shape)(struct slice utf8_value, const struct rule_env *env);  /* NULL: any text */
-	/* The longest value the shape accepts, in bytes as received (0: no
-	 * bound): where the ambiguity walk stops trying longer pieces. */
+	/* The longest value in bytes as signed (0: no bound), whatever the
+	 * charset: the rules refuse a longer value and the cutting walk
+	 * tries no longer piece, so both use the one bound. */
 	size_t max_bytes;
+	/* NULL, or a check against the day the callback arrives (OrdDate
+	 * within BANK_CALLBACK_ORDER_DAYS).  Applied to the one cutting once
+	 * it is known: it may refuse a callback, never choose between
+	 * cuttings. */
+	bool (*arrival)(struct slice utf8_value, const struct rule_env *env);
 };
 
 /* How the bank may have signed a field's value. */
@@ -115,6 +124,7 @@ struct callback_storage {
  * The values of reading, text and members point into the form checked
  * and into the callback_storage given to callback_check(). */
 struct callback {
+	const struct callback_spec *spec;   /* what it was checked as */
 	bool verified;           /* the bank signed it: audit it, whatever follows */
 	bool ambiguous;          /* ... but more than one cutting passes the rules */
 	bool success;            /* RespCode == "000" */
@@ -143,8 +153,9 @@ struct refusal {
 /* Verifies raw as spec's callback, every check in order: CmdId,
  * ChkValue present, signature under one of keys (each key's RSA
  * operation at most once, the next key's only when the one before did
- * not verify), our merchant, field rules, one cutting (see "one signed
- * string, one meaning" in callback.c).  Works in mem.  cb is filled as
+ * not verify), our merchant, field rules, one cutting and that it is
+ * the one posted (see "one signed string, one meaning" in callback.c),
+ * and last the arrival checks (the OrdDate window).  Works in mem.  cb is filled as
  * far as the checks got: cb->verified tells whether the signature held,
  * even when a later check fails; cb->ambiguous that the signed string
  * has another meaning the rules accept too.  Returns no->status: 0, or
@@ -153,6 +164,15 @@ int callback_check(const struct callback_spec *spec, const struct form *raw,
 		   const struct bank_keys *keys, const struct rule_env *env,
 		   struct callback_storage *mem, struct callback *cb,
 		   struct refusal *no);
+
+/* Whether spec signs the field called name. */
+bool spec_signs(const struct callback_spec *spec, struct slice name);
+
+/* A verified callback's value of name as text, when its CmdId signs
+ * name; else empty.  Anything that identifies a callback (the audit's
+ * ids, the log line's) is taken this way: an unsigned field is
+ * whatever the poster wrote. */
+struct slice callback_signed_text(const struct callback *cb, const char *name);
 
 /* Whether an empty value breaks r: REQUIRED, or REQUIRED_ON_SUCCESS on
  * a success. */
@@ -173,13 +193,30 @@ bool shape_usr_id(struct slice v, const struct rule_env *env);    /* 1..25 bytes
 bool shape_trx_id(struct slice v, const struct rule_env *env);    /* 18 digits */
 bool shape_resp_code(struct slice v, const struct rule_env *env); /* 3 of [A-Za-z0-9] */
 bool shape_url(struct slice v, const struct rule_env *env);       /* an http(s) URL, maybe still encoded */
+/* YYYYMMDD, a real day of the years ORD_DATE_FIRST_YEAR to
+ * ORD_DATE_LAST_YEAR: a fixed range, never the clock. */
+bool shape_date(struct slice v, const struct rule_env *env);
+bool shape_money(struct slice v, const struct rule_env *env);     /* 100.00: no leading zero */
+/* An arrival check: v (a shape_date) lies within the order window
+ * around the day the callback arrives. */
+bool arrival_in_order_window(struct slice v, const struct rule_env *env);
+
+enum {
+	/* Every OrdDate the bank has sent lies in 20xx.  Pinning the
+	 * century keeps an OrdId's digits from reading as a date of 7079,
+	 * which a window of +-7 days once hid, and which would make a real
+	 * top-up ambiguous once no window chose between cuttings. */
+	ORD_DATE_FIRST_YEAR = 2000,
+	ORD_DATE_LAST_YEAR = 2099,
+};
 
 /* Why the shapes are strict: the bank signs its fields glued together
  * with no separator, so "UsrId=alice1&UsrCustId=600..." and
  * "UsrId=alice&UsrCustId=1600..." sign the same string.  Strict shapes
  * (fixed-length digits, a URL that must start with "http", a real date
- * near today, an amount with no leading zero) leave the bank's cutting
- * almost always the only one; callback_check() refuses the rest, and
- * the store refuses a ChkValue seen before with another meaning. */
+ * of this century, an amount with no leading zero) leave the bank's
+ * cutting almost always the only one; callback_check() refuses the
+ * rest, and the store refuses a ChkValue seen before with another
+ * meaning. */
 
 #endif

@@ -38,65 +38,6 @@ static bool shape_ord_id(struct slice v, const struct rule_env *env)
 	       slice_matches(v, env->ord_id_pattern);
 }
 
-static unsigned digits(const char *p, size_t n)
-{
-	unsigned v = 0;
-
-	for (size_t i = 0; i < n; i++)
-		v = v * 10 + (unsigned)(p[i] - '0');
-	return v;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
- * days_from_civil). */
-static long days_from_civil(long y, unsigned m, unsigned d)
-{
-	long era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long)doe - 719468;
-}
-
-/* YYYYMMDD, a real calendar day, within the order window around the
- * day the callback arrives (BANK_CALLBACK_ORDER_DAYS).  The calendar and
- * the window, not just eight digits, are what stop OrdId's digits from
- * being signed as OrdDate's (see callback.h). */
-static bool shape_date(struct slice v, const struct rule_env *env)
-{
-	static const unsigned char mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	unsigned y, m, d;
-	long day;
-
-	if (v.len != 8 || !slice_all(v, ascii_digit, ""))
-		return false;
-	y = digits(v.p, 4);
-	m = digits(v.p + 4, 2);
-	d = digits(v.p + 6, 2);
-	if (y < 2000 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-		return false;
-	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
-		return false;
-	day = days_from_civil(y, m, d);
-	return day >= env->today - env->order_days_before &&
-	       day <= env->today + env->order_days_after;
-}
-
-/* "100.00": two decimals, as the bank sends it, and no leading zero, so
- * that OrdDate's last digit cannot be signed as the amount's first. */
-static bool shape_money(struct slice v, const struct rule_env *env)
-{
-	(void)env;
-	return v.len >= 4 && v.len <= 16 && v.p[v.len - 3] == '.' &&
-	       (v.p[0] != '0' || v.len == 4) &&
-	       slice_all((struct slice){ v.p, v.len - 3 }, ascii_digit, "") &&
-	       slice_all((struct slice){ v.p + v.len - 2, 2 }, ascii_digit, "");
-}
-
 /* A failed top-up (RespCode 210, "user does not exist under the
  * merchant", say) comes signed with an empty TrxId and empty GateBusiId,
  * GateBankId and Fee* fields: it is stored and acknowledged like any
@@ -109,7 +50,7 @@ static const struct field_rule rules[] = {
 	{ "RespCode", REQUIRED, shape_resp_code, 3 },
 	{ "UsrCustId", REQUIRED, shape_cust_id, 16 },
 	{ "OrdId", REQUIRED, shape_ord_id, 30 },
-	{ "OrdDate", REQUIRED, shape_date, 8 },
+	{ "OrdDate", REQUIRED, shape_date, 8, arrival_in_order_window },
 	{ "TransAmt", REQUIRED, shape_money, 16 },
 	{ "TrxId", REQUIRED_ON_SUCCESS, shape_trx_id, 18 },
 	{ "RetUrl", OPTIONAL, shape_url, URL_MAX },
