@@ -19,16 +19,25 @@
 
 #include <stdio.h>
 
-static void update_cache(struct ctx *x, const struct background_callback *a,
-			 const struct callback *cb)
+/* After COMMIT: the pairs the rows hold now, to Redis. */
+static void update_cache(struct ctx *x, const struct stored *st)
 {
 	char err[512];
 	redisContext *r;
 
-	if (!a->cache)
+	if (st->npairs == 0)
 		return;
 	r = cache_open(x->cfg, err, sizeof err);
-	if (!r || a->cache(r, cb, err, sizeof err))
+	for (size_t i = 0; r && i < st->npairs; i++) {
+		const struct cache_pair *p = &st->pair[i];
+
+		if (cache_hset(r, p->key, slice_from(p->field), slice_from(p->value),
+			       err, sizeof err)) {
+			redisFree(r);
+			r = NULL;
+		}
+	}
+	if (!r)
 		ctx_note(x, LOG_WARNING, "cache not updated (RefreshRedis repairs it)",
 			 err);
 	redisFree(r);
@@ -67,7 +76,8 @@ void handle_background(struct ctx *x, const void *arg)
 	const struct background_callback *a = arg;
 	struct callback cb;
 	struct refusal no;
-	const char *why, *verdict;
+	struct stored st = { NULL, 0 };
+	const char *why;
 	char err[512];
 	struct signature sig;
 	struct sighting seen;
@@ -108,23 +118,24 @@ void handle_background(struct ctx *x, const void *arg)
 		return;
 	}
 	buf_init(&params, x->mem->params, sizeof x->mem->params);
-	rc = a->store(c, &cb, &params, &verdict, err, sizeof err);
+	rc = a->store(c, &cb, &params, &st, err, sizeof err);
 	if (rc < 0)
 		goto unavailable;
 	if (rc) {
 		/* refused by what is stored already (409): nothing written */
-		if (refuse(c, x, &cb, &sig, &seen, rc, verdict, err, sizeof err))
+		if (refuse(c, x, &cb, &sig, &seen, rc, st.verdict, err, sizeof err))
 			goto unavailable;
 		PQfinish(c);
 		return;
 	}
-	x->outcome = verdict;
+	x->outcome = st.verdict;
 	/* The audit row shares the transaction: it says 200 only when the
-	 * rows it describes are committed with it. */
+	 * rows it describes are committed with it.  A signed string is
+	 * accepted here once (its retries took the branch above). */
 	if (ctx_audit_insert_commit(x, c, &cb, 200, x->outcome, err, sizeof err))
 		goto unavailable;
 	PQfinish(c);
-	update_cache(x, a, &cb);
+	update_cache(x, &st);
 	acknowledge(x, &cb);
 	return;
 

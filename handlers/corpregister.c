@@ -8,7 +8,6 @@
 #include "handlers.h"
 #include "../ascii.h"
 #include "../db/statements.h"
-#include "../db/cache.h"
 #include "../db/pg.h"
 #include "../utf8.h"
 
@@ -137,7 +136,8 @@ const char sql_corp_upsert[] =
 	"trx_id = EXCLUDED.trx_id, "
 	"open_bank_id = COALESCE(EXCLUDED.open_bank_id, bank_mer_customers.open_bank_id), "
 	"card_id = COALESCE(EXCLUDED.card_id, bank_mer_customers.card_id), "
-	"updated_at = now()";
+	"updated_at = now() "
+	"RETURNING coalesce(usr_cust_id, '')";
 
 /* The live row's UsrCustId and AuditStat, locked.  1 found, 0 none, -1
  * error. */
@@ -158,14 +158,22 @@ static int current(PGconn *c, const char *usr_id, char *cust, size_t custlen,
 	return found;
 }
 
+/* The company's pair, as its row holds it: none until it has a
+ * UsrCustId. */
+static void cache_row(struct stored *out, const char *usr_id, const char *cust)
+{
+	if (cust[0])
+		stored_pair(out, "bank-mer-customers", usr_id, cust);
+}
+
 static int store(PGconn *c, const struct callback *cb, struct buf *arena,
-		 const char **verdict, char *err, size_t errlen)
+		 struct stored *out, char *err, size_t errlen)
 {
 	static const char *const columns[] = {
 		"UsrId", "UsrName", "UsrCustId", "AuditStat", "TrxId",
 		"OpenBankId", "CardId",
 	};
-	char cust[32], state = 0;
+	char cust[CACHE_VALUE_MAX], state = 0;
 	const char *params[7];
 	PGresult *r;
 	int found;
@@ -181,30 +189,22 @@ static int store(PGconn *c, const struct callback *cb, struct buf *arena,
 		return -1;
 	/* An account never silently rebinds. */
 	if (found && cust[0] && params[2] && strcmp(cust, params[2]) != 0) {
-		*verdict = "UsrId already bound to another UsrCustId";
+		out->verdict = "UsrId already bound to another UsrCustId";
 		return 409;
 	}
 	if (found && !may_follow(state, params[3][0])) {
-		*verdict = "older audit state, kept the newer";
+		/* the row stays as it is, and so does what the cache says */
+		cache_row(out, params[0], cust);
+		out->verdict = "older audit state, kept the newer";
 		return 0;
 	}
 	r = pg_exec(c, sql_corp_upsert, 7, params, err, errlen);
 	if (!r)
 		return -1;
+	cache_row(out, params[0], PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "");
 	PQclear(r);
-	*verdict = "audit state stored";
+	out->verdict = "audit state stored";
 	return 0;
 }
 
-static int cache(redisContext *r, const struct callback *cb, char *err,
-		 size_t errlen)
-{
-	struct slice cust = form_get(&cb->text, "UsrCustId");
-
-	if (cust.len == 0)
-		return 0;
-	return cache_hset(r, "bank-mer-customers", form_get(&cb->text, "UsrId"),
-			  cust, err, errlen);
-}
-
-const struct background_callback corp_register_background = { &spec, store, cache };
+const struct background_callback corp_register_background = { &spec, store };

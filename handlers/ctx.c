@@ -196,6 +196,20 @@ int ctx_audit_commit(const struct ctx *x, PGconn *c, const struct callback *cb,
 				       err, errlen);
 }
 
+void stored_pair(struct stored *out, const char *key, const char *field,
+		 const char *value)
+{
+	struct cache_pair *p = &out->pair[out->npairs];
+
+	if (out->npairs == CACHE_PAIRS_MAX || strlen(field) >= sizeof p->field ||
+	    strlen(value) >= sizeof p->value)
+		return;
+	p->key = key;
+	memcpy(p->field, field, strlen(field) + 1);
+	memcpy(p->value, value, strlen(value) + 1);
+	out->npairs++;
+}
+
 /* A pattern must match the whole value: "^(" PATTERN ")$". */
 static int compile_pattern(const char *name, const char *pattern, regex_t *re,
 			   const regex_t **out, char *err, size_t errlen)

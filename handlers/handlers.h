@@ -100,12 +100,36 @@ int ctx_audit_insert_commit(const struct ctx *x, PGconn *c,
 			    const struct callback *cb, int status,
 			    const char *verdict, char *err, size_t errlen);
 
-/* Audits a verified callback's post with the answer in x, unless that
- * answer was audited for it already (then only counted), and COMMITs.
- * 0, or -1 with a message in err. */
+/* Audits a verified callback's post with the answer in x, unless its
+ * signed string was so answered on this route already (then only
+ * counted: what one signed string costs is bounded, however often and
+ * however cut it is posted), and COMMITs.  0, or -1 with a message in
+ * err. */
 int ctx_audit_commit(const struct ctx *x, PGconn *c, const struct callback *cb,
 		     const struct signature *sig, const struct sighting *seen,
 		     char *err, size_t errlen);
+
+enum { CACHE_PAIRS_MAX = 2, CACHE_VALUE_MAX = 64 };
+
+/* What a store did: its verdict, and the Redis pairs its rows hold now,
+ * read back from them, so that the cache only ever says what the
+ * database does. */
+struct stored {
+	/* a string literal: the log line outlives the handler */
+	const char *verdict;
+	size_t npairs;
+	struct cache_pair {
+		const char *key;                 /* the hash */
+		char field[CACHE_VALUE_MAX];
+		char value[CACHE_VALUE_MAX];
+	} pair[CACHE_PAIRS_MAX];
+};
+
+/* Adds key's field => value to out, as the row read back says (both
+ * NUL-terminated, from PQgetvalue).  A value too long for the cache is
+ * left out: RefreshRedis writes it. */
+void stored_pair(struct stored *out, const char *key, const char *field,
+		 const char *value);
 
 /* A background (BgRetUrl) callback: verified, stored in one
  * transaction, cached, then acknowledged with RECV_ORD_ID_<TrxId>. */
@@ -113,16 +137,11 @@ struct background_callback {
 	const struct callback_spec *spec;
 	/* Writes this callback's rows inside the open transaction, its
 	 * statements' parameters built in params (empty, PARAMS_MAX).  0
-	 * with what it did in *verdict; a status (409) to refuse it with,
-	 * having written nothing, why in *verdict; or -1 with a message in
-	 * err.  *verdict is a string literal: the log line outlives the
-	 * handler. */
+	 * with what it did in *out; a status (409) to refuse it with, having
+	 * written nothing, why in out->verdict; or -1 with a message in
+	 * err.  After COMMIT, out's pairs go to Redis. */
 	int (*store)(PGconn *c, const struct callback *cb, struct buf *params,
-		     const char **verdict, char *err, size_t errlen);
-	/* After COMMIT: brings Redis up to date.  NULL when there is nothing
-	 * to cache.  0, or -1 with a message in err. */
-	int (*cache)(redisContext *r, const struct callback *cb, char *err,
-		     size_t errlen);
+		     struct stored *out, char *err, size_t errlen);
 };
 
 /* A page return (RetUrl): verified, then the browser is sent on. */

@@ -97,7 +97,7 @@ static void json_unsigned(struct buf *out, const struct form *members)
 }
 
 static int store(PGconn *c, const struct callback *cb, struct buf *arena,
-		 const char **verdict, char *err, size_t errlen)
+		 struct stored *out, char *err, size_t errlen)
 {
 	const char *params[4];
 	PGresult *r;
@@ -120,7 +120,7 @@ static int store(PGconn *c, const struct callback *cb, struct buf *arena,
 	r = pg_exec(c, sql_netsave_insert, 4, params, err, errlen);
 	if (!r)
 		return -1;
-	*verdict = PQcmdTuples(r)[0] == '1' ? "stored" : "duplicate, kept the first";
+	out->verdict = PQcmdTuples(r)[0] == '1' ? "stored" : "duplicate, kept the first";
 	PQclear(r);
 	return 0;
 }
@@ -130,5 +130,5 @@ const char sql_netsave_insert[] =
 	"VALUES ($1, $2, $3, $4) "
 	"ON CONFLICT (ord_id) WHERE NOT deleted DO NOTHING";
 
-const struct background_callback netsave_background = { &spec, store, NULL };
+const struct background_callback netsave_background = { &spec, store };
 const struct page_return netsave_page = { &spec, "#/NetSaveCallback" };

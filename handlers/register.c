@@ -6,7 +6,6 @@
  * Page (/bank/RegisterCallback): back to #/BankUserRegisterCallback. */
 #include "handlers.h"
 #include "../db/statements.h"
-#include "../db/cache.h"
 #include "../db/pg.h"
 
 #include <stdio.h>
@@ -44,15 +43,25 @@ static const struct callback_spec spec = {
 };
 
 const char sql_customer_bound[] =
-	"SELECT cust_id = $2 FROM bank_customers WHERE pnrid = $1 AND NOT deleted";
+	"SELECT cust_id = $2, rtrim(pnrid), rtrim(cust_id) FROM bank_customers "
+	"WHERE pnrid = $1 AND NOT deleted";
 const char sql_customer_insert[] =
 	"INSERT INTO bank_customers (pnrid, cust_id) VALUES ($1, $2) "
-	"ON CONFLICT (pnrid) WHERE NOT deleted DO NOTHING";
+	"ON CONFLICT (pnrid) WHERE NOT deleted DO NOTHING "
+	"RETURNING rtrim(pnrid), rtrim(cust_id)";
 
-/* Whether pnrid's live row is bound to cust_id: 1 yes, 0 to another, -1
- * no live row or an error (err says which). */
-static int bound_to(PGconn *c, const char *const params[2], char *err,
-		    size_t errlen)
+/* The row's pnrid and cust_id, both ways, as the cache holds them
+ * (RefreshRedis reads them the same way). */
+static void cache_row(struct stored *out, const PGresult *r, int pnrid, int cust)
+{
+	stored_pair(out, "bank-customers", PQgetvalue(r, 0, pnrid), PQgetvalue(r, 0, cust));
+	stored_pair(out, "customers-pnrid", PQgetvalue(r, 0, cust), PQgetvalue(r, 0, pnrid));
+}
+
+/* Whether pnrid's live row is bound to cust_id: 1 yes (its pairs in
+ * out), 0 to another, -1 no live row or an error (err says which). */
+static int bound_to(PGconn *c, const char *const params[2], struct stored *out,
+		    char *err, size_t errlen)
 {
 	PGresult *r = pg_exec(c, sql_customer_bound, 2, params, err, errlen);
 	int same;
@@ -65,21 +74,22 @@ static int bound_to(PGconn *c, const char *const params[2], char *err,
 		return -1;
 	}
 	same = PQgetvalue(r, 0, 0)[0] == 't';
+	if (same)
+		cache_row(out, r, 1, 2);
 	PQclear(r);
 	return same;
 }
 
 static int store(PGconn *c, const struct callback *cb, struct buf *arena,
-		 const char **verdict, char *err, size_t errlen)
+		 struct stored *out, char *err, size_t errlen)
 {
 	const char *params[2];
 	PGresult *r;
-	bool inserted;
 	int same;
 
 	if (!cb->success) {
 		/* The account was not opened: nothing to keep yet. */
-		*verdict = "not opened";
+		out->verdict = "not opened";
 		return 0;
 	}
 	params[0] = buf_cstr(arena, form_get(&cb->text, "UsrId"));
@@ -91,40 +101,27 @@ static int store(PGconn *c, const struct callback *cb, struct buf *arena,
 	r = pg_exec(c, sql_customer_insert, 2, params, err, errlen);
 	if (!r)
 		return -1;
-	inserted = PQcmdTuples(r)[0] == '1';
-	PQclear(r);
-	if (inserted) {
-		*verdict = "opened";
+	if (PQntuples(r) == 1) {
+		cache_row(out, r, 0, 1);
+		PQclear(r);
+		out->verdict = "opened";
 		return 0;
 	}
+	PQclear(r);
 	/* An account never silently rebinds: a pnrid that has a cust_id
 	 * keeps it, and a callback naming another is refused. */
-	same = bound_to(c, params, err, errlen);
+	same = bound_to(c, params, out, err, errlen);
 	if (same < 0)
 		return -1;
 	if (!same) {
-		*verdict = "UsrId already bound to another UsrCustId";
+		out->verdict = "UsrId already bound to another UsrCustId";
 		return 409;
 	}
-	*verdict = "already opened";
+	out->verdict = "already opened";
 	return 0;
 }
 
-static int cache(redisContext *r, const struct callback *cb, char *err,
-		 size_t errlen)
-{
-	struct slice pnrid = form_get(&cb->text, "UsrId");
-	struct slice custid = form_get(&cb->text, "UsrCustId");
-
-	if (!cb->success)
-		return 0;
-	if (cache_hset(r, "bank-customers", pnrid, custid, err, errlen) ||
-	    cache_hset(r, "customers-pnrid", custid, pnrid, err, errlen))
-		return -1;
-	return 0;
-}
-
-const struct background_callback user_register_background = { &spec, store, cache };
+const struct background_callback user_register_background = { &spec, store };
 const struct page_return user_register_page = {
 	&spec, "#/BankUserRegisterCallback",
 };

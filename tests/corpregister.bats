@@ -26,6 +26,23 @@ load lib/common
 	assert_eq "$(redis_cmd hget bank-mer-customers corp_acme)" 6000060000777777
 }
 
+@test "CorpRegister: the cache says what the row says: a late K naming a UsrCustId after a Y without one caches nothing" {
+	post_form /bank/CorpRegister "$(corp_body AuditStat=Y)"
+	assert_ack "$CR_TRX"
+	# the bank's delayed "opening" step, older than the stored Y: kept out of the row
+	post_form /bank/CorpRegister "$(corp_body AuditStat=K UsrCustId=6000060000777777 TrxId=201611180000000009)"
+	assert_ack 201611180000000009
+	assert_eq "$(psql_val "SELECT audit_stat || '|' || coalesce(usr_cust_id, 'NULL') FROM bank_mer_customers")" "Y|NULL"
+	assert_redis_empty
+	# once the row has a UsrCustId, a late older step caches the row's, not its own
+	post_form /bank/CorpRegister "$(corp_body AuditStat=Y UsrCustId=6000060000888888 TrxId=201611200000000010)"
+	assert_ack 201611200000000010
+	redis_cmd flushall >/dev/null
+	post_form /bank/CorpRegister "$(corp_body AuditStat=P TrxId=201611180000000011)"
+	assert_ack 201611180000000011
+	assert_eq "$(redis_cmd hget bank-mer-customers corp_acme)" 6000060000888888
+}
+
 @test "CorpRegister: the same callback twice gives one row" {
 	local body
 	body=$(corp_body AuditStat=Y UsrCustId=6000060000777777)
