@@ -12,8 +12,10 @@ static const struct {
 	const char *name, *sql;
 	int nparams;
 } statements[] = {
+	{ "signature lock", sql_signature_lock, 1 },
 	{ "signature lookup", sql_signature_lookup, 3 },
-	{ "replay count", sql_replay_count, 3 },
+	{ "answer count", sql_signature_count_answer, 4 },
+	{ "retry count", sql_signature_count_retry, 3 },
 	{ "audit insert", sql_audit_insert, 12 },
 	{ "customer insert", sql_customer_insert, 2 },
 	{ "customer binding", sql_customer_bound, 2 },

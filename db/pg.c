@@ -100,16 +100,10 @@ PGconn *pg_connect(char *err, size_t errlen)
 	return c;
 }
 
-/* One statement of a pipeline. */
-struct stmt {
-	const char *sql;
-	int nparams;
-	const char *const *params;
-};
 
 /* Whether r says this statement did what it should: COMMIT must say
  * COMMIT (a COMMIT of a failed transaction "succeeds" as ROLLBACK). */
-static bool stmt_ok(const struct stmt *s, PGresult *r)
+static bool stmt_ok(const struct pg_stmt *s, PGresult *r)
 {
 	ExecStatusType st = PQresultStatus(r);
 
@@ -140,7 +134,7 @@ static int wait_socket(PGconn *c, short events, long long end)
 /* The step a pipeline is, for messages: its statements' first words,
  * "INSERT+COMMIT".  The server answers a pipeline at its Sync, all at
  * once, so a time-out cannot say which statement it was stuck in. */
-static void name_step(const struct stmt *s, size_t n, char *out, size_t size)
+static void name_step(const struct pg_stmt *s, size_t n, char *out, size_t size)
 {
 	size_t len = 0;
 
@@ -238,7 +232,7 @@ static bool usable(PGconn *c, char *err, size_t errlen)
  * PQclear()s it).  0, or -1 with a message in err naming what failed;
  * statements after a failed one are not run.  After a time-out the
  * connection is fit only for PQfinish(). */
-static int pipeline(PGconn *c, const struct stmt *s, size_t n, size_t keep,
+static int pipeline(PGconn *c, const struct pg_stmt *s, size_t n, size_t keep,
 		    PGresult **kept, char *err, size_t errlen)
 {
 	long long end = deadline_for(PG_STEP_MS);
@@ -339,7 +333,7 @@ int pg_takes_writes(PGconn *c, char *err, size_t errlen)
 PGresult *pg_exec(PGconn *c, const char *sql, int nparams,
 		  const char *const *params, char *err, size_t errlen)
 {
-	const struct stmt s[] = { { sql, nparams, params } };
+	const struct pg_stmt s[] = { { sql, nparams, params } };
 	PGresult *r;
 
 	return pipeline(c, s, 1, 0, &r, err, errlen) ? NULL : r;
@@ -358,7 +352,7 @@ int pg_begin(PGconn *c, const char *mode, long long timeout_ms, char *err,
 {
 	char sql[160], ms[24];
 	const char *params[] = { ms };
-	const struct stmt s[] = {
+	const struct pg_stmt s[] = {
 		{ sql, 0, NULL },
 		{ timeout_sql, 1, params },
 	};
@@ -376,7 +370,7 @@ int pg_stream(PGconn *c, const char *sql, int nparams,
 	      const char *const *params, pg_row_fn *row, void *arg,
 	      char *err, size_t errlen)
 {
-	const struct stmt s = { sql, nparams, params };
+	const struct pg_stmt s = { sql, nparams, params };
 	char step[64];
 	PGresult *r;
 
@@ -415,23 +409,27 @@ int pg_stream(PGconn *c, const char *sql, int nparams,
 	}
 }
 
-PGresult *pg_begin_exec(PGconn *c, const char *sql, int nparams,
-			const char *const *params, char *err, size_t errlen)
+PGresult *pg_begin_exec(PGconn *c, const struct pg_stmt *s, size_t n, char *err,
+			size_t errlen)
 {
-	const struct stmt s[] = {
+	struct pg_stmt all[2 + PG_BEGIN_STMTS_MAX] = {
 		{ begin_sql, 0, NULL },
 		{ timeout_sql, 1, request_timeout },
-		{ sql, nparams, params },
 	};
 	PGresult *r;
 
-	return pipeline(c, s, 3, 2, &r, err, errlen) ? NULL : r;
+	if (n == 0 || n > PG_BEGIN_STMTS_MAX) {
+		set_err(err, errlen, "postgresql", "pg_begin_exec: bad statement count");
+		return NULL;
+	}
+	memcpy(all + 2, s, n * sizeof *s);
+	return pipeline(c, all, 2 + n, 1 + n, &r, err, errlen) ? NULL : r;
 }
 
 int pg_exec_commit(PGconn *c, const char *sql, int nparams,
 		   const char *const *params, char *err, size_t errlen)
 {
-	const struct stmt s[] = {
+	const struct pg_stmt s[] = {
 		{ sql, nparams, params },
 		{ "COMMIT", 0, NULL },
 	};
@@ -444,7 +442,7 @@ int pg_exec_commit(PGconn *c, const char *sql, int nparams,
 
 int pg_commit(PGconn *c, char *err, size_t errlen)
 {
-	const struct stmt s[] = { { "COMMIT", 0, NULL } };
+	const struct pg_stmt s[] = { { "COMMIT", 0, NULL } };
 	PGresult *r;
 
 	if (pipeline(c, s, 1, 0, &r, err, errlen))

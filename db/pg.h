@@ -64,11 +64,21 @@ int pg_stream(PGconn *c, const char *sql, int nparams,
 PGresult *pg_exec(PGconn *c, const char *sql, int nparams,
 		  const char *const *params, char *err, size_t errlen);
 
-/* BEGIN, the transaction's statement timeout and one parameterised
- * statement, in one round trip (a libpq pipeline).  Returns the
- * statement's result, or NULL with a message in err. */
-PGresult *pg_begin_exec(PGconn *c, const char *sql, int nparams,
-			const char *const *params, char *err, size_t errlen);
+/* One statement of a pipeline: its text and parameters. */
+struct pg_stmt {
+	const char *sql;
+	int nparams;
+	const char *const *params;
+};
+
+enum { PG_BEGIN_STMTS_MAX = 2 };
+
+/* BEGIN, the transaction's statement timeout and n (at most
+ * PG_BEGIN_STMTS_MAX) parameterised statements, in one round trip (a
+ * libpq pipeline).  Returns the last statement's result, or NULL with
+ * a message in err. */
+PGresult *pg_begin_exec(PGconn *c, const struct pg_stmt *s, size_t n, char *err,
+			size_t errlen);
 
 /* One parameterised statement and COMMIT, in one round trip; 0 only
  * when the server said it committed, else -1 with a message in err. */

@@ -1,6 +1,6 @@
-/* signatures: the replay lookup (has this signed string been here, with
- * which meaning) and the count of a callback answered again.  See
- * signatures.h. */
+/* signatures: the registry of signed strings (has this one been here,
+ * with which meaning, answered how) and the count of a post not audited
+ * again.  See signatures.h. */
 #include "signatures.h"
 #include "statements.h"
 #include "pg.h"
@@ -19,10 +19,12 @@ const char *bytea_param(char *out, size_t outlen, const unsigned char *p, size_t
 	return b.overflow ? NULL : b.p;
 }
 
-/* $1 signed_hash, $2 route, $3 meaning_hash, with their storage. */
+/* $1 signed_hash, $2 route, $3 meaning_hash, then $4 status and $5
+ * verdict, with their storage. */
 struct sig_params {
 	char signed_hex[2 * SIGNATURE_HASH_BYTES + 3];
 	char meaning_hex[2 * SIGNATURE_HASH_BYTES + 3];
+	char status[8];
 	const char *params[3];
 };
 
@@ -37,38 +39,44 @@ static const char *const *sig_params(struct sig_params *sp,
 	return sp->params;
 }
 
-/* Accepted: acknowledged (200), or forwarded with the bank's RespCode
- * (a page return's "redirected"). */
+/* Posts of one signed string take turns, so that two at once cannot
+ * both be its first (both audited in full, or two meanings stored).
+ * The lock is keyed by the hash's first four bytes, in a class of our
+ * own ("bcb1"); a rare collision only makes two posts take turns. */
+const char sql_signature_lock[] =
+	"SELECT pg_advisory_xact_lock(1650680369, "
+	"('x' || encode(substring($1::bytea FROM 1 FOR 4), 'hex'))::bit(32)::int)";
+/* Accepted: acknowledged (200), or forwarded with the bank's RespCode.
+ * A signed string has at most one row per route and answer. */
 const char sql_signature_lookup[] =
 	"WITH post AS ("
-	" SELECT route = $2 AND meaning_hash = $3 AS here, "
-	"  meaning_hash <> $3 AS other, status, verdict, "
-	"  status = 200 OR verdict = 'redirected' AS accepted "
+	" SELECT route = $2 AS here, meaning_hash = $3 AS same, status, verdict, "
+	"  status = 200 OR verdict = '" VERDICT_REDIRECTED "' AS accepted "
 	" FROM bank_callback_signatures WHERE signed_hash = $1) "
-	"SELECT coalesce(bool_or(here AND accepted), false), "
-	" coalesce(bool_or(other AND accepted), false), "
-	" coalesce(string_agg(DISTINCT status || ' ' || verdict, E'\\n') "
-	"  FILTER (WHERE here), '') "
+	"SELECT coalesce(bool_or(here AND same AND accepted), false), "
+	" coalesce(bool_or(NOT same AND accepted), false), "
+	" coalesce(bool_or(verdict = '" VERDICT_AMBIGUOUS "'), false), "
+	" coalesce(string_agg(status || ' ' || verdict, E'\\n') FILTER (WHERE here), '') "
 	"FROM post";
-const char sql_replay_count[] =
-	"INSERT INTO bank_callback_replays AS r "
-	" (signed_hash, route, meaning_hash) VALUES ($1, $2, $3) "
-	"ON CONFLICT (signed_hash, route, meaning_hash) DO UPDATE "
-	" SET seen = r.seen + 1, last_seen = clock_timestamp()";
 
 int signature_begin(PGconn *c, const struct signature *sig,
 		    struct sighting *out, char *err, size_t errlen)
 {
 	struct sig_params sp;
 	const char *const *params = sig_params(&sp, sig);
+	const struct pg_stmt s[] = {
+		{ sql_signature_lock, 1, params },
+		{ sql_signature_lookup, 3, params },
+	};
 	PGresult *r;
 
-	r = pg_begin_exec(c, sql_signature_lookup, 3, params, err, errlen);
+	r = pg_begin_exec(c, s, 2, err, errlen);
 	if (!r)
 		return -1;
 	out->accepted = PQgetvalue(r, 0, 0)[0] == 't';
 	out->other_meaning = PQgetvalue(r, 0, 1)[0] == 't';
-	snprintf(out->answers, sizeof out->answers, "%s", PQgetvalue(r, 0, 2));
+	out->ambiguous = PQgetvalue(r, 0, 2)[0] == 't';
+	snprintf(out->answers, sizeof out->answers, "%s", PQgetvalue(r, 0, 3));
 	PQclear(r);
 	return 0;
 }
@@ -93,11 +101,24 @@ bool sighting_audited(const struct sighting *s, int status, const char *verdict)
 	}
 }
 
-int signature_replayed_commit(PGconn *c, const struct signature *sig,
-			      char *err, size_t errlen)
+const char sql_signature_count_answer[] =
+	"UPDATE bank_callback_signatures SET seen = seen + 1, last_seen = clock_timestamp() "
+	"WHERE signed_hash = $1 AND route = $2 AND status = $3 AND verdict = $4";
+const char sql_signature_count_retry[] =
+	"UPDATE bank_callback_signatures SET seen = seen + 1, last_seen = clock_timestamp() "
+	"WHERE signed_hash = $1 AND route = $2 AND meaning_hash = $3 "
+	"AND (status = 200 OR verdict = '" VERDICT_REDIRECTED "')";
+
+int signature_counted_commit(PGconn *c, const struct signature *sig,
+			     int status, const char *verdict, char *err,
+			     size_t errlen)
 {
 	struct sig_params sp;
-	const char *const *params = sig_params(&sp, sig);
+	const char *const *p = sig_params(&sp, sig);
+	const char *params[4] = { p[0], p[1], sp.status, verdict };
 
-	return pg_exec_commit(c, sql_replay_count, 3, params, err, errlen);
+	if (!verdict)
+		return pg_exec_commit(c, sql_signature_count_retry, 3, p, err, errlen);
+	snprintf(sp.status, sizeof sp.status, "%d", status);
+	return pg_exec_commit(c, sql_signature_count_answer, 4, params, err, errlen);
 }

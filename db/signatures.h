@@ -1,7 +1,7 @@
 /* signatures: has this signed string been here before, and with which
- * meaning?  Looked up in bank_callback_signatures (kept from the audit
- * by a trigger, sql/008-audit-partitions.sql), retries counted in
- * bank_callback_replays (sql/004-replays.sql). */
+ * meaning and answers?  Looked up in bank_callback_signatures, one row
+ * per signed string, route and answer (sql/010-signed-strings.sql): its
+ * first post so answered is audited in full, every later one counted. */
 #ifndef DB_SIGNATURES_H
 #define DB_SIGNATURES_H
 
@@ -9,35 +9,45 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum { SIGNATURE_HASH_BYTES = 32, SIGHTING_ANSWERS_MAX = 512 };
+enum { SIGNATURE_HASH_BYTES = 32, SIGHTING_ANSWERS_MAX = 2048 };
 
-/* A signed callback as the audit knows it. */
+/* The verdicts the lookup reads: an accepted page return, and a signed
+ * string refused because it can be cut more than one way (an accepted
+ * background callback is any 200). */
+#define VERDICT_REDIRECTED "redirected"
+#define VERDICT_AMBIGUOUS "refused, more than one meaning"
+
+/* A signed callback as the registry knows it. */
 struct signature {
 	const char *route;
 	const unsigned char *signed_hash;    /* SIGNATURE_HASH_BYTES */
 	const unsigned char *meaning_hash;   /* SIGNATURE_HASH_BYTES */
 };
 
-/* What the audit knew before this post. */
+/* What the registry knew before this post. */
 struct sighting {
 	bool accepted;         /* acknowledged or forwarded here with this meaning */
 	bool other_meaning;    /* accepted before, anywhere, with another meaning */
-	/* "<status> <verdict>" lines already audited here with this meaning */
+	bool ambiguous;        /* refused before, anywhere, as cut more than one way */
+	/* "<status> <verdict>" lines already audited here, whatever the meaning */
 	char answers[SIGHTING_ANSWERS_MAX];
 };
 
-/* Begins a transaction on c and looks sig up, in one round trip.  0, or
- * -1 with a message in err. */
+/* Begins a transaction on c, takes the signed string's lock (so posts of
+ * one signed string take turns) and looks sig up, in one round trip.
+ * 0, or -1 with a message in err. */
 int signature_begin(PGconn *c, const struct signature *sig,
 		    struct sighting *out, char *err, size_t errlen);
 
-/* Whether this answer was audited for sig already. */
+/* Whether this answer was audited for sig's signed string on its route. */
 bool sighting_audited(const struct sighting *s, int status, const char *verdict);
 
-/* Counts a post that adds no audit row (seen, last_seen), then COMMIT,
- * in one round trip.  0, or -1 with a message in err. */
-int signature_replayed_commit(PGconn *c, const struct signature *sig,
-			      char *err, size_t errlen);
+/* Counts a post that adds no audit row on the row of its answer (a
+ * retry of an accepted callback: on its acceptance; verdict NULL), then
+ * COMMIT, in one round trip.  0, or -1 with a message in err. */
+int signature_counted_commit(PGconn *c, const struct signature *sig,
+			     int status, const char *verdict, char *err,
+			     size_t errlen);
 
 /* "\x<hex>": a hash as a bytea parameter, into out (2 * n + 3 bytes). */
 const char *bytea_param(char *out, size_t outlen, const unsigned char *p, size_t n);

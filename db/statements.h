@@ -7,8 +7,10 @@
 #ifndef DB_STATEMENTS_H
 #define DB_STATEMENTS_H
 
-extern const char sql_signature_lookup[];   /* db/signatures.c */
-extern const char sql_replay_count[];
+extern const char sql_signature_lock[];     /* db/signatures.c */
+extern const char sql_signature_lookup[];
+extern const char sql_signature_count_answer[];
+extern const char sql_signature_count_retry[];
 extern const char sql_audit_insert[];       /* db/audit.c */
 extern const char sql_customer_insert[];    /* handlers/register.c */
 extern const char sql_customer_bound[];

@@ -7,11 +7,13 @@
  * retry, never a lost top-up.  The signature is checked before anything
  * is connected to, so forgeries cost us no database work.
  *
- * Every signed callback is first looked up in the audit (see
- * sql/004-replays.sql), in the same transaction as its rows: a retry of
- * one already stored is acknowledged without touching its rows again (a
- * soft-deleted row stays deleted) and without another audit row; a
- * ChkValue already accepted with another meaning is refused. */
+ * Every signed callback is first looked up in the registry of signed
+ * strings (sql/010-signed-strings.sql), in the same transaction as its
+ * rows and under its signed string's lock: a retry of one already stored
+ * is acknowledged without touching its rows again (a soft-deleted row
+ * stays deleted); a ChkValue already accepted with another meaning, or
+ * once refused as cut more than one way, is refused.  The first post of
+ * a signed string with an answer is audited in full, later ones counted. */
 #include "handlers.h"
 #include "../db/cache.h"
 #include "../db/pg.h"
@@ -63,9 +65,9 @@ static int refuse(PGconn *c, struct ctx *x, const struct callback *cb,
 	reply_error(x, rc, why);
 	if (seen->other_meaning || rc == 409) {
 		x->outcome = why;
-	} else if (cb->ambiguous) {
+	} else if (cb->ambiguous || seen->ambiguous) {
 		/* the bank's own callback, refused: an operator must look */
-		x->outcome = "refused, more than one meaning";
+		x->outcome = VERDICT_AMBIGUOUS;
 		ctx_note(x, LOG_ERR, NULL, NULL);
 	}
 	return ctx_audit_commit(x, c, cb, sig, seen, err, errlen);
@@ -104,12 +106,17 @@ void handle_background(struct ctx *x, const void *arg)
 		why = "signature reused with other fields";
 	} else if (seen.accepted) {
 		/* A retry or replay of a callback already stored. */
-		if (signature_replayed_commit(c, &sig, err, sizeof err))
+		if (signature_counted_commit(c, &sig, 200, NULL, err, sizeof err))
 			goto unavailable;
 		PQfinish(c);
 		x->outcome = "duplicate, answered again";
 		acknowledge(x, &cb);
 		return;
+	} else if (seen.ambiguous) {
+		/* Once refused as cut more than one way, refused for ever:
+		 * whatever the day, the settings or the cutting. */
+		rc = 403;
+		why = "refused before: the signed string can be cut more than one way";
 	}
 	if (rc) {
 		if (refuse(c, x, &cb, &sig, &seen, rc, why, err, sizeof err))

@@ -191,7 +191,8 @@ int ctx_audit_commit(const struct ctx *x, PGconn *c, const struct callback *cb,
 		     char *err, size_t errlen)
 {
 	if (sighting_audited(seen, x->resp.status, x->outcome))
-		return signature_replayed_commit(c, sig, err, errlen);
+		return signature_counted_commit(c, sig, x->resp.status, x->outcome,
+						err, errlen);
 	return ctx_audit_insert_commit(x, c, cb, x->resp.status, x->outcome,
 				       err, errlen);
 }

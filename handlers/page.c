@@ -87,7 +87,7 @@ void handle_page_return(struct ctx *x, const void *arg)
 	const char *why;
 	struct buf *h = &x->resp.headers;
 	struct signature sig;
-	struct sighting seen = { false, false, "" };
+	struct sighting seen = { false, false, false, "" };
 	PGconn *c;
 	int rc;
 
@@ -109,12 +109,19 @@ void handle_page_return(struct ctx *x, const void *arg)
 	if (seen.other_meaning) {
 		rc = 403;
 		why = "signature reused with other fields";
+	} else if (seen.ambiguous && !seen.accepted) {
+		/* once refused as cut more than one way, refused for ever */
+		rc = 403;
+		why = "refused before: the signed string can be cut more than one way";
 	}
 	if (rc == 403) {
+		bool ambiguous = cb.ambiguous || seen.ambiguous;
+
 		code = slice_from("ERR_SIGNATURE");
 		desc = slice_from("signature check failed");
-		ctx_note(x, cb.ambiguous ? LOG_ERR : LOG_WARNING, why, NULL);
+		ctx_note(x, ambiguous ? LOG_ERR : LOG_WARNING, why, NULL);
 		x->outcome = seen.other_meaning ? "redirected, not forwarded: signature reused with other fields"
+			     : ambiguous ? VERDICT_AMBIGUOUS
 			     : "redirected, not forwarded";
 	} else if (rc) {
 		reply_error(x, rc, why);

@@ -77,7 +77,7 @@ assert_not_the_alarm() {
 	kill -STOP $STOPPED
 	post_form /bank/netsave "$(netsave_body)"
 	assert_error 503
-	assert_log "<3>POST /bank/netsave status=503 *note=\"postgresql: $PGBOUNCER_HOST:6432: no answer to BEGIN+SELECT+WITH in time\""
+	assert_log "<3>POST /bank/netsave status=503 *note=\"postgresql: $PGBOUNCER_HOST:6432: no answer to BEGIN+SELECT+SELECT+WITH in time\""
 	assert_not_the_alarm
 	# shellcheck disable=SC2086 # a list of pids
 	kill -CONT $STOPPED

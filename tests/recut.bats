@@ -76,6 +76,24 @@ TODAY=$NS_DATE
 	assert_no_ack
 }
 
+@test "recut: once refused as cut more than one way, a signed string stays refused, whatever the settings" {
+	local body
+	body=$(netsave_body "OrdId=ORD$TODAY")
+	post_form /bank/netsave "$body"
+	assert_error 403
+	# a pattern that would read it one way does not reopen it, on either route
+	BIN_CMD=(env 'BANK_CALLBACK_ORD_ID_PATTERN=ORD[0-9]{8}' "$BIN")
+	post_form /bank/netsave "$body"
+	assert_error 403
+	post_form /bank/NetSaveCallback "$body"
+	assert_status 303
+	assert_header Location "${BANK_CALLBACK_FRONTEND}#/NetSaveCallback?RespCode=ERR_SIGNATURE&RespDesc=signature%20check%20failed"
+	assert_nothing_written
+	# a new top-up (another signed string) with the pattern is stored
+	post_form /bank/netsave "$(netsave_body "OrdId=ORD$TODAY" TrxId=201611190000000077)"
+	assert_ack 201611190000000077
+}
+
 @test "recut: a re-cut whose URL is over 1,024 bytes as signed but not as GBK text is refused, whatever CharSet says" {
 	# BgRetUrl holds 4-byte GB18030 characters (3 bytes each in UTF-8); RetUrl carries digits
 	# then a URL. The re-cut moves the TrxId and the start of RetUrl into BgRetUrl: 1,041

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # shellcheck disable=SC2034 # BIN_CMD is read by lib/common.bash
-# A signed string is handled once (sql/004-replays.sql). A retry or replay is answered again
-# but never stores again (a soft-deleted row stays deleted), never adds another audit row (it
-# is counted in bank_callback_replays), and the same ChkValue with another meaning is refused.
+# A signed string is handled once (sql/010-signed-strings.sql). A retry or replay is answered
+# again but never stores again (a soft-deleted row stays deleted), never adds another audit row
+# (it is counted in bank_callback_signatures), and the same ChkValue with another meaning is
+# refused.
 
 load lib/common
 
@@ -52,8 +53,42 @@ load lib/common
 		assert_ack "$NS_TRX"
 	done
 	assert_rows bank_callback_audit 1
-	assert_eq "$(psql_val "SELECT seen FROM bank_callback_replays")" 20 "replays counted"
+	assert_eq "$(psql_val "SELECT seen - 1 FROM bank_callback_signatures")" 20 "replays counted"
 	assert_eq "$(psql_val "SELECT length(body) < 2000 FROM bank_callback_audit")" t "the first body is the one kept"
+}
+
+@test "replay: 120 padded cuttings of one genuine top-up on two routes add a few audit rows, all counted" {
+	# Every other way to cut UsrCustId+OrdId+OrdDate+TransAmt carries the bank's ChkValue; each
+	# posted with 60 KiB of padding. What one signed string costs is bounded whatever is posted.
+	local body ids pad cut a b c n=0 posts=0
+	local genuine="UsrCustId=6000060000123456&OrdId=$NS_ORD&OrdDate=$NS_DATE&TransAmt=100.00"
+	body=$(netsave_body)
+	[[ $body == *"$genuine"* ]] || fail "no $genuine in $body"
+	ids="6000060000123456${NS_ORD}${NS_DATE}100.00"
+	pad=$(head -c 61440 /dev/zero | tr '\0' x)
+	post_form /bank/netsave "$body"
+	assert_ack "$NS_TRX"
+	for ((a = 10; a < 22 && n < 120; a++)); do
+		for ((b = a + 1; b < 44 && n < 120; b += 2)); do
+			c=$((b + 8))
+			cut="UsrCustId=${ids:0:a}&OrdId=${ids:a:b-a}&OrdDate=${ids:b:c-b}&TransAmt=${ids:c}"
+			[[ $cut != "$genuine" ]] || continue
+			n=$((n + 1))
+			post_form "$( ((n % 2)) && echo /bank/netsave || echo /bank/NetSaveCallback)" \
+				"${body/"$genuine"/"$cut"}&Pad$n=$pad"
+			assert_no_ack
+			posts=$((posts + 1))
+		done
+	done
+	assert_eq "$n" 120 "cuttings posted"
+	assert_eq "$(psql_val "SELECT (data->>'TransAmt') FROM bank_netsave")" 100.00 "the one row"
+	# the genuine, and the first refusal of each answer on each route: at most a handful
+	[[ $(psql_val "SELECT count(*) FROM bank_callback_audit") -le 5 ]] ||
+		fail "audit rows:" "$(psql_val "SELECT route, status, verdict FROM bank_callback_audit")"
+	[[ $(psql_val "SELECT sum(pg_column_size(body) + pg_column_size(fields)) FROM bank_callback_audit") -lt 400000 ]] ||
+		fail "audit bytes: $(psql_val "SELECT sum(pg_column_size(body) + pg_column_size(fields)) FROM bank_callback_audit")"
+	# every post is counted once
+	assert_eq "$(psql_val "SELECT sum(seen) FROM bank_callback_signatures")" $((posts + 1)) "posts counted"
 }
 
 @test "replay: the same ChkValue with another meaning is refused (403) and audited once, before and after the bank's" {

@@ -83,6 +83,36 @@ partition_of() { # ID: the partition holding audit row ID
 	[[ $(audit_row "now()") -gt $id ]] || fail "identity went back"
 }
 
+@test "retention: dropping old months never reopens an accepted signed string, nor one refused as ambiguous" {
+	local body recut ambiguous today=$NS_DATE out
+	# accepted with the platform's OrdId pattern; its other cutting: ORD / <today> / <today>100.00
+	body=$(netsave_body "OrdId=ORD$today")
+	recut=${body/"OrdId=ORD$today&OrdDate=$today&TransAmt=100.00"/"OrdId=ORD&OrdDate=$today&TransAmt=${today}100.00"}
+	BIN_CMD=(env 'BANK_CALLBACK_ORD_ID_PATTERN=ORD[0-9]{8}' "$BIN")
+	post_form /bank/netsave "$body"
+	assert_ack "$NS_TRX"
+	# another one refused as ambiguous, without the pattern
+	ambiguous=$(netsave_body "OrdId=ORD$today" TrxId=201611190000000055)
+	BIN_CMD=("$BIN")
+	post_form /bank/netsave "$ambiguous"
+	assert_error 403
+	# years pass: the registry's rows are as old as a month the command drops
+	audit_row "now() - interval '6 years'" >/dev/null
+	psql_val "UPDATE bank_callback_signatures SET received_at = now() - interval '6 years 1 month',
+		last_seen = now() - interval '6 years 1 month'" >/dev/null
+	out=$(retire '5 years') || fail "$out"
+	[[ $out == *dropped* ]] || fail "nothing dropped: $out"
+	assert_rows bank_callback_signatures 2
+	# the other cutting, under settings that would read it alone, is still the signed string's
+	BIN_CMD=(env 'BANK_CALLBACK_ORD_ID_PATTERN=ORD[0-9]*' "$BIN")
+	post_form /bank/netsave "$recut"
+	assert_error 403
+	BIN_CMD=(env 'BANK_CALLBACK_ORD_ID_PATTERN=ORD[0-9]{8}' "$BIN")
+	post_form /bank/netsave "$ambiguous"
+	assert_error 403
+	assert_eq "$(psql_val "SELECT rtrim(ord_id) || '|' || (data->>'TransAmt') FROM bank_netsave")" "ORD$today|100.00"
+}
+
 @test "retention: only the retention role may retire; the handler's role cannot, nor remove a row" {
 	local out month sql
 	post_form /bank/netsave "$(netsave_body)"
