@@ -111,6 +111,31 @@ void buf_put_safe(struct buf *b, struct slice s, size_t max)
 		buf_puts(b, "...");
 }
 
+static void put_escape(struct buf *b, unsigned char c)
+{
+	buf_puts(b, "\\x");
+	buf_putc(b, hex_char(c >> 4, false));
+	buf_putc(b, hex_char(c, false));
+}
+
+void buf_put_visible(struct buf *b, struct slice s)
+{
+	for (size_t i = 0; i < s.len; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+
+		if (c == 0xC2 && i + 1 < s.len && (unsigned char)s.p[i + 1] >= 0x80 &&
+		    (unsigned char)s.p[i + 1] <= 0x9F) {
+			/* U+0080..U+009F: CSI (U+009B) and its kind */
+			put_escape(b, c);
+			put_escape(b, (unsigned char)s.p[++i]);
+		} else if (c < 0x20 || c == 0x7f || c == '\\') {
+			put_escape(b, c);
+		} else {
+			buf_putc(b, (char)c);
+		}
+	}
+}
+
 const char *buf_cstr(struct buf *b, struct slice s)
 {
 	size_t start = b->len;

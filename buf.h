@@ -39,6 +39,10 @@ void buf_put_hex(struct buf *b, const unsigned char *s, size_t n);
 void buf_put_pct(struct buf *b, struct slice s);
 /* For logs: keep [A-Za-z0-9._:/-], replace the rest with '?', at most max bytes. */
 void buf_put_safe(struct buf *b, struct slice s, size_t max);
+/* For a terminal: every byte but a control one (C0, DEL, and the C1
+ * controls as UTF-8 encodes them) and the backslash as it is; those as
+ * \xNN, so that no stored value can move the cursor or forge a line. */
+void buf_put_visible(struct buf *b, struct slice s);
 
 /* Appends s and a NUL; returns where the C string starts, or NULL when it
  * did not fit.  Turns slices into parameters for libpq. */

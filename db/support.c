@@ -1,18 +1,24 @@
 /* support: the audit trail for support.  See support.h. */
 #include "support.h"
 #include "pg.h"
+#include "signatures.h"
 #include "statements.h"
+#include "../buf.h"
 
 #include <stdio.h>
+#include <string.h>
 
-/* Times in China, where the bank and the platform's users are. */
+/* Times in China, where the bank and the platform's users are.  A post
+ * answered as an earlier one of its signed string was is not audited
+ * again but counted on that answer's row (sql/010-signed-strings.sql):
+ * seen - 1 of them. */
 const char sql_support_show[] =
 	"SELECT to_char(a.received_at AT TIME ZONE 'Asia/Shanghai', "
-	"'YYYY-MM-DD HH24:MI:SS'), a.route, a.status, a.verdict, "
+	"'YYYY-MM-DD HH24:MI:SS'), a.route, a.status::text, a.verdict, "
 	"coalesce(a.cmd_id, '-'), coalesce(a.trx_id, '-'), coalesce(a.ord_id, '-'), "
-	"coalesce(r.seen, 0) "
-	"FROM bank_callback_audit a LEFT JOIN bank_callback_replays r "
-	"USING (signed_hash, route, meaning_hash) "
+	"coalesce(s.seen - 1, 0)::text "
+	"FROM bank_callback_audit a LEFT JOIN bank_callback_signatures s "
+	"USING (signed_hash, route, status, verdict) "
 	"WHERE a.trx_id = $1 OR a.ord_id = $1 OR a.usr_id = $1 OR a.usr_cust_id = $1 "
 	"ORDER BY a.received_at";
 /* Written out twice, not a CTE: a constant bound in the WHERE clause is
@@ -22,9 +28,35 @@ const char sql_support_show[] =
 const char sql_support_stats[] =
 	"SELECT route, status::text, verdict, count(*)::text FROM bank_callback_audit "
 	"WHERE received_at >= " SINCE " GROUP BY 1, 2, 3 "
-	"UNION ALL SELECT route, '-', 'callbacks answered again', count(*)::text "
-	"FROM bank_callback_replays WHERE last_seen >= " SINCE " GROUP BY 1 "
-	"ORDER BY 1, 2, 3";
+	"UNION ALL SELECT route, '-', CASE WHEN status = 200 OR verdict = '"
+	VERDICT_REDIRECTED "' THEN 'callbacks answered again' "
+	"ELSE 'refusals answered again' END, sum(seen - 1)::text "
+	"FROM bank_callback_signatures WHERE last_seen >= " SINCE " AND seen > 1 "
+	"GROUP BY 1, 3 ORDER BY 1, 2, 3";
+
+/* Prints a line of what the database holds, each value shown by
+ * buf_put_visible: a stored id came from a post, and once from an
+ * unsigned field, so it may hold anything a terminal would obey. */
+static void print_line(const char *fmt, const char *const *values, size_t n)
+{
+	char mem[2048];
+	struct buf b;
+	size_t v = 0;
+
+	buf_init(&b, mem, sizeof mem);
+	for (const char *p = fmt; *p; p++) {
+		if (*p == '%' && v < n)
+			buf_put_visible(&b, slice_from(values[v++]));
+		else
+			buf_putc(&b, *p);
+	}
+	if (b.overflow) {
+		buf_truncate(&b, sizeof mem - 5);
+		buf_puts(&b, "...");
+	}
+	buf_putc(&b, '\n');
+	fwrite(b.p, 1, b.len, stdout);
+}
 
 /* Runs sql with one parameter; prints the failure.  NULL on failure. */
 static PGresult *query(PGconn **c, const char *sql, const char *param)
@@ -54,19 +86,36 @@ int support_show(const char *id)
 		return 1;
 	}
 	n = PQntuples(r);
-	for (int i = 0; i < n; i++)
-		printf("%s  %s  %s  %s  %s trx=%s ord=%s%s%s\n", PQgetvalue(r, i, 0),
-		       PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
-		       PQgetvalue(r, i, 4), PQgetvalue(r, i, 5), PQgetvalue(r, i, 6),
-		       PQgetvalue(r, i, 7)[0] != '0' ? "  answered again: " : "",
-		       PQgetvalue(r, i, 7)[0] != '0' ? PQgetvalue(r, i, 7) : "");
+	for (int i = 0; i < n; i++) {
+		const char *v[8];
+
+		for (int k = 0; k < 8; k++)
+			v[k] = PQgetvalue(r, i, k);
+		if (strcmp(v[7], "0") == 0)
+			print_line("%  %  %  %  % trx=% ord=%", v, 7);
+		else
+			print_line("%  %  %  %  % trx=% ord=%  answered again: %", v, 8);
+	}
 	if (n == 0)
-		printf("no audited post names %s (as TrxId, OrdId, UsrId or UsrCustId)\n", id);
+		print_line("no audited post names % (as TrxId, OrdId, UsrId or UsrCustId)",
+			   &id, 1);
 	printf("(times in China; posts refused before their signature verified, "
 	       "and 503s, are in the log only)\n");
 	PQclear(r);
 	PQfinish(c);
 	return 0;
+}
+
+/* in as buf_put_visible shows it, NUL-terminated in out (cut short if
+ * it does not fit). */
+static const char *visible(char *out, size_t size, const char *in)
+{
+	struct buf b;
+
+	buf_init(&b, out, size - 1);
+	buf_put_visible(&b, slice_from(in));
+	out[b.len] = '\0';
+	return out;
 }
 
 int support_stats(const char *since)
@@ -79,9 +128,15 @@ int support_stats(const char *since)
 		return 1;
 	}
 	printf("%-24s %-6s %-40s %s\n", "route", "status", "verdict", "posts");
-	for (int i = 0; i < PQntuples(r); i++)
-		printf("%-24s %-6s %-40s %s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
-		       PQgetvalue(r, i, 2), PQgetvalue(r, i, 3));
+	for (int i = 0; i < PQntuples(r); i++) {
+		char route[256], status[32], verdict[256];
+
+		printf("%-24s %-6s %-40s %s\n",
+		       visible(route, sizeof route, PQgetvalue(r, i, 0)),
+		       visible(status, sizeof status, PQgetvalue(r, i, 1)),
+		       visible(verdict, sizeof verdict, PQgetvalue(r, i, 2)),
+		       PQgetvalue(r, i, 3));
+	}
 	printf("(since %s; posts refused before their signature verified, and "
 	       "503s, are counted in the log only: e.g. journalctl -t bank-callback "
 	       "--since today | grep -c ' status=503 ')\n",

@@ -132,8 +132,12 @@ int ctx_verify(struct ctx *x, const struct callback_spec *spec,
 	struct rule_env env;
 	char err[512];
 
-	x->trx_id = form_get(x->form, "TrxId");
-	x->ord_id = form_get(x->form, "OrdId");
+	/* The log line's ids, as posted (a forgery's too), but only fields
+	 * this CmdId signs: another is whatever the poster wrote. */
+	if (spec_signs(spec, slice_from("TrxId")))
+		x->trx_id = form_get(x->form, "TrxId");
+	if (spec_signs(spec, slice_from("OrdId")))
+		x->ord_id = form_get(x->form, "OrdId");
 	cb->verified = false;
 	cb->ambiguous = false;
 	if (!x->cfg->mer_cust_id)
@@ -165,11 +169,12 @@ int ctx_audit_insert_commit(const struct ctx *x, PGconn *c,
 	struct buf params;
 	struct audit_row row = {
 		.route = x->req->path,
-		.cmd_id = form_get(&cb->text, "CmdId"),
-		.trx_id = form_get(&cb->text, "TrxId"),
-		.ord_id = form_get(&cb->text, "OrdId"),
-		.usr_id = form_get(&cb->text, "UsrId"),
-		.usr_cust_id = form_get(&cb->text, "UsrCustId"),
+		/* the support trail's ids: only what the bank signed */
+		.cmd_id = callback_signed_text(cb, "CmdId"),
+		.trx_id = callback_signed_text(cb, "TrxId"),
+		.ord_id = callback_signed_text(cb, "OrdId"),
+		.usr_id = callback_signed_text(cb, "UsrId"),
+		.usr_cust_id = callback_signed_text(cb, "UsrCustId"),
 		.status = status,
 		.verdict = verdict,
 		.body = x->req->body,

@@ -29,6 +29,38 @@ load lib/common
 	[[ $status -eq 0 && $output == *"no audited post names NOSUCHID"* ]] || fail "unknown id:" "$output"
 }
 
+@test "support: the trail's ids are only those the CmdId signs: a user cannot write into another's trail" {
+	post_form /bank/netsave "$(netsave_body)"
+	assert_ack "$NS_TRX"
+	# a user's own page return (UserRegister signs no OrdId) naming the victim's order
+	post_form /bank/RegisterCallback "$(register_body "OrdId=$NS_ORD")"
+	assert_status 303
+	[[ $(cat "$BATS_TEST_TMPDIR/stderr") != *"ord=$NS_ORD"* ]] || fail "the log line names the order:" \
+		"$(cat "$BATS_TEST_TMPDIR/stderr")"
+	run "$BIN" --show "$NS_ORD"
+	assert_eq "$(grep -c '/bank/' <<<"$output")" 1 "posts of the order ($output)"
+	[[ $output != *RegisterCallback* ]] || fail "the user's post is in the trail:" "$output"
+	assert_eq "$(psql_val "SELECT count(*) FROM bank_callback_audit WHERE route = '/bank/RegisterCallback'
+		AND ord_id IS NULL AND usr_id = 'pnr_alice'")" 1 "the page return's row, by its signed ids"
+}
+
+@test "support: --show and --stats print no control byte, whatever a stored row holds" {
+	local evil=$'X1\n2026-11-27 00:00:00  /bank/netsave  200  stored\e[2K\e[1A\xc2\x9b'
+	# an audit row as an older binary could have stored it, from an unsigned OrdId
+	psql_val "INSERT INTO bank_callback_audit (route, cmd_id, ord_id, status, verdict, fields, body)
+		VALUES ('/bank/RegisterCallback', 'UserRegister', \$e\$$evil\$e\$, 303,
+		\$v\$redirected$(printf '\e')[31m\$v\$, '{}', 'x')" >/dev/null
+	run "$BIN" --show "$evil"
+	assert_eq "$status" 0 "--show exit status ($output)"
+	[[ $output != *[$'\x01'-$'\x09'$'\x0b'-$'\x1f'$'\x7f']* && $output != *$'\xc2\x9b'* ]] ||
+		fail "a control byte reached the terminal:" "$(printf '%q' "$output")"
+	[[ $output == *'ord=X1\x0A2026-11-27'*'stored\x1B[2K\x1B[1A\xC2\x9B'* ]] || fail "not shown escaped:" "$output"
+	assert_eq "$(grep -c '/bank/' <<<"$output")" 1 "lines naming a route"
+	run "$BIN" --stats
+	[[ $output != *[$'\x01'-$'\x09'$'\x0b'-$'\x1f'$'\x7f']* ]] || fail "a control byte in --stats:" "$(printf '%q' "$output")"
+	[[ $output == *'redirected\x1B[31m'* ]] || fail "verdict not shown escaped:" "$output"
+}
+
 @test "support: --stats counts today's posts by route, status and verdict" {
 	store_each_async
 	post_form /bank/netsave "$(netsave_body)"
@@ -38,6 +70,7 @@ load lib/common
 	[[ $output =~ /bank/netsave\ +200\ +stored\ +1 ]] || fail "stored netsave:" "$output"
 	[[ $output =~ /bank/register\ +200\ +opened\ +1 ]] || fail "register:" "$output"
 	[[ $output =~ /bank/netsave\ +-\ +callbacks\ answered\ again\ +1 ]] || fail "retries:" "$output"
+	[[ $output =~ /bank/netsave\ +403\ +rejected\ +1 ]] || fail "the other merchant's:" "$output"
 	run "$BIN" --stats --since '2099-01-01'
 	[[ $status -eq 0 && $output != */bank/* ]] || fail "posts from the future:" "$output"
 	run "$BIN" --stats --since 'not a time'
