@@ -5,41 +5,37 @@
  * Otherwise the front end is told the check failed, never "000".
  *
  * RespDesc is not signed: anyone replaying a genuine body can write in
- * it ("failed, call 400-000-0000").  It is passed on only for a failure,
- * and only when it is short Chinese text: CJK ideographs and Chinese
- * punctuation, no digit, no Latin letter, so no number, address or link
- * can reach our front end under the bank's RespCode.  The front end shows
- * its own text for each RespCode and RespDesc at most as a detail. */
+ * it ("failed, call 400-000-0000", in digits or in Chinese numerals).
+ * So the front end never gets the bank's text: it gets the RespCode and
+ * a message of ours for that code, from the table below. */
 #include "handlers.h"
 #include "../db/pg.h"
 #include "../db/signatures.h"
-#include "../utf8.h"
 
 #include <string.h>
 
-enum { RESP_DESC_MAX_CHARS = 32 };
+/* Our words for the bank's RespCodes (the ones the bank's documents
+ * and real callbacks showed); any other code is a failure of some kind. */
+static const struct {
+	const char *code, *desc;
+} resp_descs[] = {
+	{ "000", "" },                        /* success: the RespCode says it all */
+	{ "999", "处理中" },                  /* accepted, still being processed */
+	{ "100", "参数错误" },                /* a parameter was wrong */
+	{ "203", "用户不存在" },              /* no such user */
+	{ "210", "用户在商户下不存在" },      /* the user is not the merchant's */
+	{ "415", "记录不存在" },              /* no such withdrawal */
+	{ "419", "无可解冻金额" },            /* nothing to unfreeze */
+};
+static const char resp_desc_other[] = "处理失败";   /* failed */
 
-static bool chinese_text(unsigned cp)
+/* What the front end may show for code: see the top of this file. */
+static struct slice resp_desc_for(struct slice code)
 {
-	static const unsigned punctuation[] = {
-		0x3001, 0x3002, 0xFF0C, 0xFF1A, 0xFF1B, 0xFF01, 0xFF1F, 0xFF08, 0xFF09,
-	};
-
-	if ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF))
-		return true;
-	for (size_t i = 0; i < sizeof punctuation / sizeof punctuation[0]; i++)
-		if (cp == punctuation[i])
-			return true;
-	return false;
-}
-
-/* The RespDesc the front end may show: see the top of this file. */
-static struct slice resp_desc_to_forward(struct slice code, struct slice desc)
-{
-	if (slice_eq(code, "000") || utf8_length(desc) > RESP_DESC_MAX_CHARS ||
-	    !utf8_each(desc, chinese_text))
-		return slice_from("");
-	return desc;
+	for (size_t i = 0; i < sizeof resp_descs / sizeof resp_descs[0]; i++)
+		if (slice_eq(code, resp_descs[i].code))
+			return slice_from(resp_descs[i].desc);
+	return slice_from(resp_desc_other);
 }
 
 /* Looks this page return up in the audit (so a replay adds no audit
@@ -129,8 +125,8 @@ void handle_page_return(struct ctx *x, const void *arg)
 		return;
 	} else {
 		code = form_get(&cb.text, "RespCode");
-		desc = resp_desc_to_forward(code, form_get(&cb.text, "RespDesc"));
-		x->outcome = "redirected";
+		desc = resp_desc_for(code);
+		x->outcome = VERDICT_REDIRECTED;
 	}
 	buf_puts(h, "Location: ");
 	buf_puts(h, x->cfg->frontend);

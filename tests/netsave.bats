@@ -122,11 +122,11 @@ failed_netsave_body() {
 	assert_nothing_written
 }
 
-@test "netsave: a failed top-up's page return redirects with its RespCode and RespDesc" {
+@test "netsave: a failed top-up's page return redirects with its RespCode and our words for it" {
 	post_form /bank/NetSaveCallback "$(failed_netsave_body)"
 	assert_status 303
 	assert_header Location \
-		"http://front.example/#/NetSaveCallback?RespCode=210&RespDesc=%E5%95%86%E6%88%B7%E4%B8%8B%E4%B8%8D%E5%AD%98%E5%9C%A8%E8%AF%A5%E7%94%A8%E6%88%B7"
+		"http://front.example/#/NetSaveCallback?RespCode=210&RespDesc=%E7%94%A8%E6%88%B7%E5%9C%A8%E5%95%86%E6%88%B7%E4%B8%8B%E4%B8%8D%E5%AD%98%E5%9C%A8"
 	assert_nothing_written
 }
 

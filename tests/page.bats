@@ -24,33 +24,32 @@ assert_redirect() { # EXPECTED-LOCATION
 	assert_redirect "${FRONT}#/NetSaveCallback?RespCode=000&RespDesc="
 }
 
-@test "page: text put in the unsigned RespDesc never reaches the front end under the bank's RespCode" {
+@test "page: the front end gets our words for the RespCode, never the bank's unsigned RespDesc" {
 	local text='开户失败，请拨打客服 400-000-0000'
 	# a genuine success, its RespDesc rewritten by whoever replays it
 	post_form /bank/RegisterCallback "$(register_body "RespDesc=$text")"
 	assert_redirect "${FRONT}#/BankUserRegisterCallback?RespCode=000&RespDesc="
-	# a failure: only short Chinese text without digits or Latin letters is passed on
+	# a failure: whatever RespDesc says, the front end gets our text for its code
 	post_form /bank/RegisterCallback "$(register_body RespCode=101 "RespDesc=$text" -UsrCustId)"
-	assert_redirect "${FRONT}#/BankUserRegisterCallback?RespCode=101&RespDesc="
+	assert_redirect "${FRONT}#/BankUserRegisterCallback?RespCode=101&RespDesc=%E5%A4%84%E7%90%86%E5%A4%B1%E8%B4%A5"
 	post_form /bank/RegisterCallback "$(register_body RespCode=101 'RespDesc=see http://evil.example' -UsrCustId)"
-	assert_redirect "${FRONT}#/BankUserRegisterCallback?RespCode=101&RespDesc="
-	post_form /bank/RegisterCallback "$(register_body RespCode=101 "RespDesc=$(printf '失%.0s' {1..33})" -UsrCustId)"
-	assert_redirect "${FRONT}#/BankUserRegisterCallback?RespCode=101&RespDesc="
+	assert_redirect "${FRONT}#/BankUserRegisterCallback?RespCode=101&RespDesc=%E5%A4%84%E7%90%86%E5%A4%B1%E8%B4%A5"
 	post_form /bank/RegisterCallback "$(register_body RespCode=101 'RespDesc=开户失败，请重试。' -UsrCustId)"
-	assert_redirect "${FRONT}#/BankUserRegisterCallback?RespCode=101&RespDesc=%E5%BC%80%E6%88%B7%E5%A4%B1%E8%B4%A5%EF%BC%8C%E8%AF%B7%E9%87%8D%E8%AF%95%E3%80%82"
+	assert_redirect "${FRONT}#/BankUserRegisterCallback?RespCode=101&RespDesc=%E5%A4%84%E7%90%86%E5%A4%B1%E8%B4%A5"
+}
+
+@test "page: a phone number in Chinese numerals in a signed failure's RespDesc never reaches the front end" {
+	post_form /bank/NetSaveCallback "$(netsave_body RespCode=210 TrxId= \
+		'RespDesc=支付失败，请致电客服四零零八二零八八八八或加微信')"
+	assert_redirect "${FRONT}#/NetSaveCallback?RespCode=210&RespDesc=%E7%94%A8%E6%88%B7%E5%9C%A8%E5%95%86%E6%88%B7%E4%B8%8B%E4%B8%8D%E5%AD%98%E5%9C%A8"
 }
 
 @test "page: RespDesc with CR LF never splits the head" {
 	# parse_response already fails on a bare CR or LF in any header
 	post_form /bank/NetSaveCallback "$(netsave_body RespCode=351 \
 		$'RespDesc=no money & more+x=1\r\nSet-Cookie: a=b')"
-	assert_redirect "${FRONT}#/NetSaveCallback?RespCode=351&RespDesc="
+	assert_redirect "${FRONT}#/NetSaveCallback?RespCode=351&RespDesc=%E5%A4%84%E7%90%86%E5%A4%B1%E8%B4%A5"
 	assert_eq "$(header Set-Cookie)" '' "Set-Cookie"
-}
-
-@test "page: a UTF-8 Chinese RespDesc is percent-encoded byte by byte" {
-	post_form /bank/RegisterCallback "$(register_body RespCode=101 RespDesc=用户取消 -UsrCustId)"
-	assert_redirect "${FRONT}#/BankUserRegisterCallback?RespCode=101&RespDesc=%E7%94%A8%E6%88%B7%E5%8F%96%E6%B6%88"
 }
 
 @test "page: an unsigned post with RespCode=000 does not forward 000" {
