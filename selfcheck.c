@@ -26,6 +26,21 @@ static int check_rules(const struct config *cfg)
 	       env.order_days_before, env.order_days_after,
 	       cfg->ord_id_pattern ? cfg->ord_id_pattern : "none",
 	       cfg->usr_id_pattern ? cfg->usr_id_pattern : "none");
+	/* Not failures: the rules stay safe without them, but refuse
+	 * genuine callbacks that only the platform's own formats read one
+	 * way (tests/recut measures how many). */
+	if (!cfg->ord_id_pattern)
+		printf("note rules: without BANK_CALLBACK_ORD_ID_PATTERN, a top-up "
+		       "whose OrdId ends in digits that can also be read as OrdDate "
+		       "(OrdId=NS20261127203312 OrdDate=20261127 TransAmt=1.00 also "
+		       "reads as NS20261127, 20331220, 2611271.00) is refused as "
+		       "ambiguous, with every retry: set it to the platform's OrdId "
+		       "format, e.g. [0-9]{20}\n");
+	if (!cfg->usr_id_pattern)
+		printf("note rules: without BANK_CALLBACK_USR_ID_PATTERN, a "
+		       "CorpRegister whose UsrName begins with an ASCII letter is "
+		       "refused, as where its UsrId ends cannot be told: set it to "
+		       "the platform's UsrId format, e.g. corp_[0-9]{6}\n");
 	return 0;
 }
 

@@ -299,6 +299,13 @@ padded_register_body() { # N
 	[[ $status -eq 0 ]] || fail "--check exited $status:" "$output"
 	[[ $output == *"ok rules: OrdDate from 7 days before to 1 after today (China); OrdId pattern ORD[0-9]{8}; UsrId pattern none"* ]] ||
 		fail "no ok rules line:" "$output"
+	# what is refused as ambiguous without each pattern, said only while it is unset
+	[[ $output != *"without BANK_CALLBACK_ORD_ID_PATTERN"* &&
+		$output == *"note rules: without BANK_CALLBACK_USR_ID_PATTERN, a CorpRegister whose UsrName begins with an ASCII letter is refused"* ]] ||
+		fail "notes:" "$output"
+	run "$BIN" --check
+	[[ $status -eq 0 && $output == *"note rules: without BANK_CALLBACK_ORD_ID_PATTERN, a top-up whose OrdId ends in digits"*"is refused as ambiguous"* ]] ||
+		fail "no note on the OrdId pattern:" "$output"
 	BANK_CALLBACK_ORDER_DAYS=seven run "$BIN" --check
 	[[ $status -ne 0 && $output == *"FAIL rules: BANK_CALLBACK_ORDER_DAYS is not BEFORE[,AFTER]"* ]] ||
 		fail "exit $status:" "$output"

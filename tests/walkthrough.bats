@@ -49,6 +49,8 @@ readme_block() {
 			BANK_CALLBACK_REDIS=$BANK_CALLBACK_REDIS
 			BANK_CALLBACK_MER_CUST_ID=$MER
 			BANK_CALLBACK_FRONTEND=http://front.example/
+			BANK_CALLBACK_ORD_ID_PATTERN=[0-9]{20}
+			BANK_CALLBACK_USR_ID_PATTERN=(pnr|corp)_[0-9]{6}
 		CONF
 	EDIT
 	chmod +x "$work/editor"
@@ -68,6 +70,9 @@ readme_block() {
 	[[ $output == *"ok key: RSA-1024 sha256:"*"read as a ChinaPNR PgPubk.key"* ]] || fail "key:" "$output"
 	[[ $output == *"ok schema: version "* && $output == *"ok privileges: bank-callback may run all"* ]] ||
 		fail "schema or privileges:" "$output"
+	# a normal set-up names the platform's id formats: nothing left ambiguous for want of them
+	[[ $output == *"ok rules: "*"OrdId pattern [0-9]{20}; UsrId pattern "* && $output != *"note rules:"* ]] ||
+		fail "id patterns:" "$output"
 
 	# a saved request, replayed on stdin
 	build_request POST /bank/netsave "$(netsave_body)"
