@@ -257,37 +257,37 @@ END
 $$;
 
 -- SECURITY DEFINER: the handler's role may insert an audit row, and this
--- follows from it; it may not write here itself.  Only while the table
--- has this file's shape: 010 gives it another, and its own trigger
--- function and grants, which applying this file again must not undo.
+-- follows from it; it may not write here itself.  The function's body and
+-- the handler's grants only while the table has this file's shape: 010
+-- gives it another, with a body and grants of its own, which applying
+-- this file again must not undo.
 DO $$
 BEGIN
-    IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute
-                    WHERE attrelid = 'bank_callback_signatures'::regclass
-                      AND attname = 'audit_id' AND NOT attisdropped) THEN
-        RETURN;
+    IF EXISTS (SELECT FROM pg_catalog.pg_attribute
+                WHERE attrelid = 'bank_callback_signatures'::regclass
+                  AND attname = 'audit_id' AND NOT attisdropped) THEN
+        CREATE OR REPLACE FUNCTION bank_callback_signatures_add() RETURNS trigger
+        LANGUAGE plpgsql SECURITY DEFINER AS $f$
+        BEGIN
+            INSERT INTO bank_callback_signatures
+                VALUES (NEW.id, NEW.received_at, NEW.signed_hash, NEW.meaning_hash,
+                        NEW.route, NEW.status, NEW.verdict);
+            RETURN NULL;
+        END
+        $f$;
+        EXECUTE format('ALTER FUNCTION bank_callback_signatures_add() SET search_path = pg_catalog, %I, pg_temp',
+                       current_schema());
+        REVOKE ALL ON bank_callback_signatures FROM "bank-callback";
+        GRANT SELECT ON bank_callback_signatures TO "bank-callback";
     END IF;
-    CREATE OR REPLACE FUNCTION bank_callback_signatures_add() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER AS $f$
-    BEGIN
-        INSERT INTO bank_callback_signatures
-            VALUES (NEW.id, NEW.received_at, NEW.signed_hash, NEW.meaning_hash,
-                    NEW.route, NEW.status, NEW.verdict);
-        RETURN NULL;
-    END
-    $f$;
-    EXECUTE format('ALTER FUNCTION bank_callback_signatures_add() SET search_path = pg_catalog, %I, pg_temp',
-                   current_schema());
-    REVOKE ALL ON FUNCTION bank_callback_signatures_add() FROM PUBLIC;
-    DROP TRIGGER IF EXISTS bank_callback_signatures_add ON bank_callback_audit;
-    CREATE TRIGGER bank_callback_signatures_add
-        AFTER INSERT ON bank_callback_audit
-        FOR EACH ROW WHEN (NEW.signed_hash IS NOT NULL)
-        EXECUTE FUNCTION bank_callback_signatures_add();
-    REVOKE ALL ON bank_callback_signatures FROM "bank-callback";
-    GRANT SELECT ON bank_callback_signatures TO "bank-callback";
 END
 $$;
+REVOKE ALL ON FUNCTION bank_callback_signatures_add() FROM PUBLIC;
+DROP TRIGGER IF EXISTS bank_callback_signatures_add ON bank_callback_audit;
+CREATE TRIGGER bank_callback_signatures_add
+    AFTER INSERT ON bank_callback_audit
+    FOR EACH ROW WHEN (NEW.signed_hash IS NOT NULL)
+    EXECUTE FUNCTION bank_callback_signatures_add();
 -- The audit's own signed_hash index (004) served only the lookup, and of
 -- its indexes it cost the INSERT most (random keys, bench/results/
 -- 2026-11-27-audit-indexes.md): the lookup has its own now.

@@ -91,9 +91,9 @@ BEGIN
 END
 $$;
 
--- The audit's trigger makes a signed string's row for an answer with its
--- first (fully audited) post.  A binary older than schema 10 audits every
--- new meaning; its posts are counted on the row of their answer.
+-- The audit's trigger (008) makes a signed string's row for an answer with
+-- its first (fully audited) post.  A binary older than schema 10 audits
+-- every new meaning; its posts are counted on the row of their answer.
 -- SECURITY DEFINER: the handler's role may insert an audit row, and this
 -- follows from it; it may not insert here itself.
 CREATE OR REPLACE FUNCTION bank_callback_signatures_add() RETURNS trigger
@@ -114,12 +114,6 @@ BEGIN
                    current_schema());
 END
 $$;
-REVOKE ALL ON FUNCTION bank_callback_signatures_add() FROM PUBLIC;
-DROP TRIGGER IF EXISTS bank_callback_signatures_add ON bank_callback_audit;
-CREATE TRIGGER bank_callback_signatures_add
-    AFTER INSERT ON bank_callback_audit
-    FOR EACH ROW WHEN (NEW.signed_hash IS NOT NULL)
-    EXECUTE FUNCTION bank_callback_signatures_add();
 
 -- The handler reads the rows of a signed string, and counts a post that
 -- is not audited again: it may change the count and nothing else.
