@@ -57,20 +57,24 @@ bool shape_url(struct slice v, const struct rule_env *env)
 	static const char *const prefixes[] = {
 		"http://", "https://", "http%3A%2F%2F", "https%3A%2F%2F",
 	};
+	bool prefixed = false;
 
 	(void)env;
-	if (v.len > URL_MAX)
+	/* The prefix first, and its first byte before it: the cutting walk
+	 * tries a URL at every place, and most are not one. */
+	if (v.len > URL_MAX || v.len < 8 || ascii_lower(v.p[0]) != 'h')
+		return false;
+	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0] && !prefixed; i++) {
+		size_t n = strlen(prefixes[i]);
+
+		prefixed = v.len > n && slice_eq_nocase((struct slice){ v.p, n }, prefixes[i]);
+	}
+	if (!prefixed)
 		return false;
 	for (size_t i = 0; i < v.len; i++)
 		if ((unsigned char)v.p[i] <= 0x20 || (unsigned char)v.p[i] == 0x7f)
 			return false;
-	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
-		size_t n = strlen(prefixes[i]);
-
-		if (v.len > n && slice_eq_nocase((struct slice){ v.p, n }, prefixes[i]))
-			return true;
-	}
-	return false;
+	return true;
 }
 
 static unsigned digits(const char *p, size_t n)
@@ -136,6 +140,86 @@ bool shape_money(struct slice v, const struct rule_env *env)
 	       (v.p[0] != '0' || v.len == 4) &&
 	       slice_all((struct slice){ v.p, v.len - 3 }, ascii_digit, "") &&
 	       slice_all((struct slice){ v.p + v.len - 2, 2 }, ascii_digit, "");
+}
+
+bool shape_amount(struct slice v, const struct rule_env *env)
+{
+	size_t dot = v.len;
+
+	(void)env;
+	for (size_t i = 0; i < v.len; i++)
+		if (v.p[i] == '.')
+			dot = i;
+	if (v.len == 0 || v.len > 16 || dot == 0 ||
+	    (dot < v.len && dot + 3 != v.len) || (v.p[0] == '0' && dot != 1))
+		return false;
+	return slice_all((struct slice){ v.p, dot }, ascii_digit, "") &&
+	       (dot == v.len ||
+		slice_all((struct slice){ v.p + dot + 1, 2 }, ascii_digit, ""));
+}
+
+bool shape_ord_id(struct slice v, const struct rule_env *env)
+{
+	return v.len >= 1 && v.len <= 30 && slice_all(v, ascii_alnum, "_-") &&
+	       slice_matches(v, env->ord_id_pattern);
+}
+
+bool shape_pro_id(struct slice v, const struct rule_env *env)
+{
+	return v.len >= 1 && v.len <= 30 && slice_all(v, ascii_alnum, "_-") &&
+	       slice_matches(v, env->pro_id_pattern);
+}
+
+bool shape_open_bank_id(struct slice v, const struct rule_env *env)
+{
+	(void)env;
+	return v.len >= 1 && v.len <= 8 && slice_all(v, ascii_alpha, "");
+}
+
+bool shape_digits(struct slice v, const struct rule_env *env)
+{
+	(void)env;
+	return v.len >= 1 && v.len <= 40 && slice_all(v, ascii_digit, "");
+}
+
+bool shape_acct_id(struct slice v, const struct rule_env *env)
+{
+	(void)env;
+	return v.len == 9 && v.p[0] >= 'A' && v.p[0] <= 'Z' && v.p[1] >= 'A' &&
+	       v.p[1] <= 'Z' && v.p[2] >= 'A' && v.p[2] <= 'Z' &&
+	       slice_all((struct slice){ v.p + 3, 6 }, ascii_digit, "");
+}
+
+bool shape_url_ending_in_no_digit(struct slice v, const struct rule_env *env)
+{
+	return shape_url(v, env) && !ascii_digit((unsigned char)v.p[v.len - 1]);
+}
+
+bool shape_no_digit_first(struct slice v, const struct rule_env *env)
+{
+	(void)env;
+	return !ascii_digit((unsigned char)v.p[0]);
+}
+
+bool shape_yes_no(struct slice v, const struct rule_env *env)
+{
+	(void)env;
+	return slice_eq(v, "Y") || slice_eq(v, "N");
+}
+
+bool shape_capital(struct slice v, const struct rule_env *env)
+{
+	(void)env;
+	return v.len == 1 && v.p[0] >= 'A' && v.p[0] <= 'Z';
+}
+
+const struct callback_spec *callback_spec_for(const struct callback_spec *const *specs,
+					      const struct form *f)
+{
+	for (; *specs; specs++)
+		if (!(*specs)->when_present || form_get(f, (*specs)->when_present).p)
+			return *specs;
+	return NULL;
 }
 
 bool spec_signs(const struct callback_spec *spec, struct slice name)
@@ -367,14 +451,23 @@ struct cutting {
 	const struct callback_spec *spec;
 	const struct rule_env *env;
 	const struct field_rule *rule[MAX_SIGNED_FIELDS];  /* NULL: any text */
+	const char *fixed[MAX_SIGNED_FIELDS];  /* a field's one value: CmdId's, MerCustId's */
 	size_t nfields;
+	/* From this field on every field is ECHOED: one way to finish is as
+	 * good as every way, as none moves a PINNED field. */
+	size_t echo_tail;
 	struct slice s;
 	bool success;
-	unsigned char *dead;  /* (nfields + 1) rows of s.len + 1: no way on */
+	/* (nfields + 1) rows of s.len + 1: DEAD no way on; in the echoed
+	 * tail, ALIVE a way on */
+	unsigned char *memo;
+	const uint16_t *next_high;   /* see callback_storage */
 	struct span cur[MAX_SIGNED_FIELDS], first[MAX_SIGNED_FIELDS];
 	long budget;
 	int meanings;         /* 0, 1, or 2 for "more, or too costly to tell" */
 };
+
+enum { UNKNOWN_WAY, DEAD, ALIVE };
 
 static const struct field_rule *rule_for(const struct callback_spec *spec,
 					 const char *name)
@@ -385,16 +478,14 @@ static const struct field_rule *rule_for(const struct callback_spec *spec,
 	return NULL;
 }
 
-bool field_rule_shape_either_text(const struct field_rule *r, struct slice piece,
-				  const struct rule_env *env)
+/* field_rule_shape_either_text, told whether piece is all ASCII. */
+static bool shape_either_text(const struct field_rule *r, struct slice piece,
+			      const struct rule_env *env, bool ascii)
 {
 	char mem[3 * SIGNED_MAX + 8];   /* an invalid byte becomes a 3-byte U+FFFD */
 	struct buf b;
-	size_t i = 0;
 
-	while (i < piece.len && (unsigned char)piece.p[i] < 0x80)
-		i++;
-	if (i == piece.len)       /* ASCII reads the same either way */
+	if (ascii)                /* ASCII reads the same either way */
 		return r->shape(piece, env);
 	for (int gbk = 0; gbk < 2; gbk++) {
 		buf_init(&b, mem, sizeof mem);
@@ -405,70 +496,97 @@ bool field_rule_shape_either_text(const struct field_rule *r, struct slice piece
 	return false;
 }
 
-static bool piece_fits(const struct cutting *c, size_t i, struct slice piece)
+bool field_rule_shape_either_text(const struct field_rule *r, struct slice piece,
+				  const struct rule_env *env)
 {
-	const char *name = c->spec->signed_fields[i].name;
+	size_t i = 0;
+
+	while (i < piece.len && (unsigned char)piece.p[i] < 0x80)
+		i++;
+	return shape_either_text(r, piece, env, i == piece.len);
+}
+
+/* Whether [pos, end) of the signed string can be field i's value. */
+static bool piece_fits(const struct cutting *c, size_t i, size_t pos, size_t end)
+{
+	struct slice piece = { c->s.p + pos, end - pos };
 	const struct field_rule *r = c->rule[i];
 
 	/* each value is trimmed before it is signed */
-	if (slice_trim(piece).len != piece.len)
+	if (piece.len && (ascii_space((unsigned char)piece.p[0]) ||
+			  ascii_space((unsigned char)piece.p[piece.len - 1])))
 		return false;
-	if (strcmp(name, "CmdId") == 0)
-		return slice_eq(piece, c->spec->cmd_id);
-	if (strcmp(name, "MerCustId") == 0)
-		return slice_eq(piece, c->env->mer_cust_id);
+	if (c->fixed[i])      /* CmdId the spec's, MerCustId ours */
+		return slice_eq(piece, c->fixed[i]);
 	if (!r)
 		return true;
 	if (piece.len == 0)
 		return !field_rule_needed(r, c->success);
-	return !r->shape || field_rule_shape_either_text(r, piece, c->env);
+	return !r->shape || shape_either_text(r, piece, c->env, c->next_high[pos] >= end);
 }
 
+static struct slice piece_at(struct slice s, struct span sp)
+{
+	return (struct slice){ s.p + sp.start, sp.end - sp.start };
+}
+
+/* A meaning is each PINNED field's value, as hash_meaning takes it: an
+ * empty TrxId between two echoed fields means the same wherever it is
+ * cut. */
 static bool same_meaning(const struct cutting *c)
 {
 	for (size_t i = 0; i < c->nfields; i++)
 		if (c->spec->signed_fields[i].boundary == PINNED &&
-		    (c->cur[i].start != c->first[i].start ||
-		     c->cur[i].end != c->first[i].end))
+		    !slice_equal(piece_at(c->s, c->cur[i]), piece_at(c->s, c->first[i])))
 			return false;
 	return true;
 }
 
 /* Walks the cuttings of s from pos into fields i..; true when at least
  * one completes.  Stops once c->meanings is 2. */
+/* A cutting was completed, its PINNED fields as in c->cur. */
+static void complete(struct cutting *c)
+{
+	if (c->meanings == 0) {
+		memcpy(c->first, c->cur, sizeof c->first);
+		c->meanings = 1;
+	} else if (!same_meaning(c)) {
+		c->meanings = 2;
+	}
+}
+
 static bool walk(struct cutting *c, size_t i, size_t pos)
 {
-	unsigned char *dead = &c->dead[i * (c->s.len + 1) + pos];
+	unsigned char *memo = &c->memo[i * (c->s.len + 1) + pos];
 	size_t end = i + 1 == c->nfields ? c->s.len : pos;
-	bool any = false;
+	bool tail = i >= c->echo_tail, any = false;
 
 	if (i == c->nfields) {
 		if (pos != c->s.len)
 			return false;
-		if (c->meanings == 0) {
-			memcpy(c->first, c->cur, sizeof c->first);
-			c->meanings = 1;
-		} else if (!same_meaning(c)) {
-			c->meanings = 2;
-		}
+		complete(c);
 		return true;
 	}
-	if (*dead)
+	if (*memo == DEAD)
 		return false;
+	if (*memo == ALIVE) {
+		complete(c);
+		return true;
+	}
 	if (--c->budget < 0) {
 		c->meanings = 2;
 		return true;
 	}
-	for (; end <= c->s.len && c->meanings < 2; end++) {
+	for (; end <= c->s.len && c->meanings < 2 && !(tail && any); end++) {
 		if (c->rule[i] && c->rule[i]->max_bytes &&
 		    end - pos > c->rule[i]->max_bytes)
 			break;
-		if (!piece_fits(c, i, (struct slice){ c->s.p + pos, end - pos }))
+		if (!piece_fits(c, i, pos, end))
 			continue;
 		c->cur[i] = (struct span){ pos, end };
 		any |= walk(c, i + 1, end);
 	}
-	*dead = !any;
+	*memo = !any ? DEAD : tail ? ALIVE : UNKNOWN_WAY;
 	return any;
 }
 
@@ -479,26 +597,41 @@ static bool walk(struct cutting *c, size_t i, size_t pos)
  * 1, the spans of that meaning's first cutting in first. */
 static int callback_meanings(const struct callback_spec *spec,
 			     const struct rule_env *env, struct slice signed_string,
-			     bool success, unsigned char *dead,
+			     bool success, struct callback_storage *mem,
 			     struct span first[MAX_SIGNED_FIELDS])
 {
 	struct cutting c;
+	size_t high = signed_string.len;
 
 	memset(&c, 0, sizeof c);
 	c.spec = spec;
 	c.env = env;
 	c.s = signed_string;
 	c.success = success;
-	c.dead = dead;
+	c.memo = mem->dead;
+	c.next_high = mem->next_high;
 	c.budget = CUTTING_BUDGET;
 	for (; spec->signed_fields[c.nfields].name; c.nfields++) {
+		const char *name = spec->signed_fields[c.nfields].name;
+
 		if (c.nfields == MAX_SIGNED_FIELDS)
 			return 2;
-		c.rule[c.nfields] = rule_for(spec, spec->signed_fields[c.nfields].name);
+		c.rule[c.nfields] = rule_for(spec, name);
+		c.fixed[c.nfields] = strcmp(name, "CmdId") == 0 ? spec->cmd_id
+				     : strcmp(name, "MerCustId") == 0 ? env->mer_cust_id : NULL;
 	}
+	for (c.echo_tail = c.nfields;
+	     c.echo_tail > 0 && spec->signed_fields[c.echo_tail - 1].boundary == ECHOED;
+	     c.echo_tail--)
+		;
 	if (signed_string.len > SIGNED_MAX)
 		return 2;
-	memset(dead, 0, (c.nfields + 1) * (signed_string.len + 1));
+	for (size_t p = signed_string.len + 1; p-- > 0;) {
+		if (p < signed_string.len && (unsigned char)signed_string.p[p] >= 0x80)
+			high = p;
+		mem->next_high[p] = (uint16_t)high;
+	}
+	memset(c.memo, UNKNOWN_WAY, (c.nfields + 1) * (signed_string.len + 1));
 	walk(&c, 0, 0);
 	memcpy(first, c.first, sizeof c.first);
 	return c.meanings;
@@ -509,19 +642,15 @@ static int callback_meanings(const struct callback_spec *spec,
  * must have found it: a difference is a bound the walk and the rules
  * do not share, and the callback is refused rather than trusted. */
 static bool posted_is_the_meaning(const struct callback_spec *spec,
-				  const struct form *reading,
+				  const struct form *reading, struct slice s,
 				  const struct span first[MAX_SIGNED_FIELDS])
 {
-	size_t pos = 0, i = 0;
+	size_t i = 0;
 
-	for (const struct signed_field *sf = spec->signed_fields; sf->name; sf++, i++) {
-		size_t len = slice_trim(form_get(reading, sf->name)).len;
-
+	for (const struct signed_field *sf = spec->signed_fields; sf->name; sf++, i++)
 		if (sf->boundary == PINNED &&
-		    (first[i].start != pos || first[i].end != pos + len))
+		    !slice_equal(slice_trim(form_get(reading, sf->name)), piece_at(s, first[i])))
 			return false;
-		pos += len;
-	}
 	return true;
 }
 
@@ -545,7 +674,10 @@ int callback_check(const struct callback_spec *spec, const struct form *raw,
 	cb->text.n = 0;
 	cb->members.n = 0;
 	cb->json = (struct slice){ NULL, 0 };
-	if (!slice_eq(slice_trim(form_get(raw, "CmdId")), spec->cmd_id))
+	/* An unsigned CmdId (a reconciliation notice's) decides nothing:
+	 * the route and when_present chose the spec. */
+	if (spec_signs(spec, slice_from("CmdId")) &&
+	    !slice_eq(slice_trim(form_get(raw, "CmdId")), spec->cmd_id))
 		return set_refusal(no, 400, "CmdId does not match the route", "");
 	if (chk.len == 0)
 		return set_refusal(no, 403, "no ChkValue", "");
@@ -558,19 +690,21 @@ int callback_check(const struct callback_spec *spec, const struct form *raw,
 	if (to_text(&cb->reading, &cb->text, mem->text))
 		return set_refusal(no, 400, "values too long", "");
 	to_json(&cb->text, mem->json, cb);
-	if (!slice_eq(slice_trim(form_get(raw, "MerCustId")), env->mer_cust_id))
+	if (spec_signs(spec, slice_from("MerCustId")) &&
+	    !slice_eq(slice_trim(form_get(raw, "MerCustId")), env->mer_cust_id))
 		return set_refusal(no, 403, "MerCustId is not ours", "");
 	cb->success = slice_eq(form_get(&cb->text, "RespCode"), "000");
 	if (check_rules(spec, env, cb, no))
 		return no->status;
 	meanings = callback_meanings(spec, env, (struct slice){ str.p, str.len },
-				     cb->success, mem->dead, first);
+				     cb->success, mem, first);
 	if (meanings == 2) {
 		cb->ambiguous = true;
 		return set_refusal(no, 403, "signed string can be cut into "
 				   "fields more than one way", "");
 	}
-	if (meanings == 0 || !posted_is_the_meaning(spec, &cb->reading, first))
+	if (meanings == 0 ||
+	    !posted_is_the_meaning(spec, &cb->reading, (struct slice){ str.p, str.len }, first))
 		return set_refusal(no, 403, "the posted cutting is not the one the "
 				   "rules allow", "");
 	return check_arrival(spec, env, cb, no);

@@ -20,7 +20,7 @@ enum {
 	URL_MAX = 1024,               /* longest RetUrl or BgRetUrl */
 	CALLBACK_HASH_BYTES = 32,
 	SIGNED_MAX = 8192,            /* longest signed string */
-	MAX_SIGNED_FIELDS = 16,       /* per spec */
+	MAX_SIGNED_FIELDS = 24,       /* per spec: Loans signs 21 */
 	MAX_DECODED_AGAIN = 4,        /* fields per spec with two readings */
 	BANK_KEYS_MAX = 2,            /* the bank's key, and its next during a switch-over */
 	/* Every value as UTF-8: an invalid byte becomes a 3-byte U+FFFD. */
@@ -38,6 +38,7 @@ struct rule_env {
 	int order_days_after;
 	const regex_t *ord_id_pattern;  /* the platform's own OrdId, or NULL */
 	const regex_t *usr_id_pattern;  /* the platform's own UsrId, or NULL */
+	const regex_t *pro_id_pattern;  /* the platform's own ProId, or NULL */
 };
 
 /* Whether a field may be empty.  A failed callback (RespCode other than
@@ -96,6 +97,13 @@ struct callback_spec {
 	const char *cmd_id;
 	const struct signed_field *signed_fields;  /* in signing order; name == NULL ends it */
 	const struct field_rule *rules;            /* name == NULL ends it */
+	/* The signed field that names the order the callback is about
+	 * (OrdId, ProId), the audit's ord_id; NULL: none. */
+	const char *order_field;
+	/* Where one CmdId is signed in two orders (a withdrawal's
+	 * reconciliation notice signs RespType first and no CmdId): the
+	 * field whose presence selects this one.  NULL: the plain order. */
+	const char *when_present;
 };
 
 enum { REFUSAL_WHY_MAX = 512 };
@@ -115,9 +123,14 @@ struct callback_storage {
 	char signed_string[SIGNED_MAX];   /* the bank's concatenation */
 	char text[CALLBACK_TEXT_MAX];     /* callback.text's values */
 	char json[CALLBACK_JSON_MAX];     /* callback.json */
-	/* the cutting walk's dead ends: a row per field and one more, a
-	 * column per position in the signed string */
+	/* the cutting walk's dead ends (and the echoed tail's live ones): a
+	 * row per field and one more, a column per position in the signed
+	 * string */
 	unsigned char dead[(MAX_SIGNED_FIELDS + 1) * (SIGNED_MAX + 1)];
+	/* the first byte at or after each position that is not ASCII: a
+	 * piece is ASCII, and reads the same in every charset, in O(1) */
+	uint16_t next_high[SIGNED_MAX + 1];
+	_Static_assert(SIGNED_MAX < 65536, "a position fits next_high");
 };
 
 /* A callback as the bank signed it, filled as far as the checks got.
@@ -150,10 +163,17 @@ struct refusal {
 	char why[REFUSAL_WHY_MAX];   /* for the log; no personal data */
 };
 
-/* Verifies raw as spec's callback, every check in order: CmdId,
- * ChkValue present, signature under one of keys (each key's RSA
- * operation at most once, the next key's only when the one before did
- * not verify), our merchant, field rules, one cutting and that it is
+/* The spec of specs (NULL-terminated, at most a few) that a post in
+ * form f is: the first whose when_present field f carries, or that has
+ * none.  NULL when none is. */
+const struct callback_spec *callback_spec_for(const struct callback_spec *const *specs,
+					      const struct form *f);
+
+/* Verifies raw as spec's callback, every check in order: CmdId (where
+ * the spec signs one), ChkValue present, signature under one of keys
+ * (each key's RSA operation at most once, the next key's only when the
+ * one before did not verify), our merchant (where the spec signs a
+ * MerCustId: a Transfer signs none), field rules, one cutting and that it is
  * the one posted (see "one signed string, one meaning" in callback.c),
  * and last the arrival checks (the OrdDate window).  Works in mem.  cb is filled as
  * far as the checks got: cb->verified tells whether the signature held,
@@ -197,6 +217,28 @@ bool shape_url(struct slice v, const struct rule_env *env);       /* an http(s) 
  * ORD_DATE_LAST_YEAR: a fixed range, never the clock. */
 bool shape_date(struct slice v, const struct rule_env *env);
 bool shape_money(struct slice v, const struct rule_env *env);     /* 100.00: no leading zero */
+/* An amount as fees come: 3, 3.00 or 0.00; no leading zero, at most 16
+ * bytes. */
+bool shape_amount(struct slice v, const struct rule_env *env);
+/* The merchant's own order id (OrdId, and the ones it names: FreezeOrdId,
+ * SubOrdId, ...): 1..30 of [A-Za-z0-9_-], the OrdId pattern. */
+bool shape_ord_id(struct slice v, const struct rule_env *env);
+/* The merchant's own loan project id: the same, with the ProId pattern. */
+bool shape_pro_id(struct slice v, const struct rule_env *env);
+/* A bank code (ICBC, CIB, ...): 1..8 letters, so that it cannot run into
+ * digits on either side. */
+bool shape_open_bank_id(struct slice v, const struct rule_env *env);
+bool shape_digits(struct slice v, const struct rule_env *env);  /* 1..40 digits: a card number, an area code */
+/* A sub-account at the bank: three capital letters and six digits
+ * (MDT000001), as every real one; its fixed length pins both ends. */
+bool shape_acct_id(struct slice v, const struct rule_env *env);
+bool shape_yes_no(struct slice v, const struct rule_env *env);    /* Y or N */
+/* The merchant's own text where the bank signs an id right after it or
+ * before it: a URL that does not end in a digit, a MerPriv that does not
+ * begin with one, so that the id's digits have one place. */
+bool shape_url_ending_in_no_digit(struct slice v, const struct rule_env *env);
+bool shape_no_digit_first(struct slice v, const struct rule_env *env);
+bool shape_capital(struct slice v, const struct rule_env *env);   /* one capital letter: a flag */
 /* An arrival check: v (a shape_date) lies within the order window
  * around the day the callback arrives. */
 bool arrival_in_order_window(struct slice v, const struct rule_env *env);

@@ -29,6 +29,11 @@ bool slice_eq(struct slice a, const char *s)
 	return a.len == n && (n == 0 || memcmp(a.p, s, n) == 0);
 }
 
+bool slice_equal(struct slice a, struct slice b)
+{
+	return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
+}
+
 bool slice_eq_nocase(struct slice a, const char *s)
 {
 	size_t n = strlen(s);

@@ -18,6 +18,8 @@ struct slice slice_from(const char *s);
 /* s without ASCII white space (ascii_space) at either end. */
 struct slice slice_trim(struct slice s);
 bool slice_eq(struct slice a, const char *s);
+/* The same bytes (an absent slice equals an empty one). */
+bool slice_equal(struct slice a, struct slice b);
 /* Equal but for the case of ASCII letters. */
 bool slice_eq_nocase(struct slice a, const char *s);
 /* Whether every byte of s is in the class in (one of ascii.h's

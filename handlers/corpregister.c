@@ -61,23 +61,6 @@ static bool shape_usr_name(struct slice v, const struct rule_env *env)
 	       (!letter || env->usr_id_pattern);
 }
 
-/* A bank code (ICBC, CIB, ...): letters only, so that it cannot run into
- * the TrxId before it or the card number after it. */
-static bool shape_open_bank_id(struct slice v, const struct rule_env *env)
-{
-	(void)env;
-	for (size_t i = 0; i < v.len; i++)
-		if (!((v.p[i] >= 'A' && v.p[i] <= 'Z') || (v.p[i] >= 'a' && v.p[i] <= 'z')))
-			return false;
-	return v.len <= 8;
-}
-
-static bool shape_card_id(struct slice v, const struct rule_env *env)
-{
-	(void)env;
-	return v.len <= 40 && slice_all(v, ascii_digit, "");
-}
-
 /* UsrName is required: a company's registration always names it, and
  * without it a short UsrId could swallow the UsrCustId after it. */
 static const struct field_rule rules[] = {
@@ -88,7 +71,7 @@ static const struct field_rule rules[] = {
 	{ "AuditStat", REQUIRED, shape_audit_stat, 1 },
 	{ "TrxId", REQUIRED, shape_trx_id, 18 },
 	{ "OpenBankId", OPTIONAL, shape_open_bank_id, 8 },
-	{ "CardId", OPTIONAL, shape_card_id, 40 },
+	{ "CardId", OPTIONAL, shape_digits, 40 },
 	{ "BgRetUrl", REQUIRED, shape_url, URL_MAX },
 	{ NULL, OPTIONAL, NULL, 0 },
 };

@@ -7,7 +7,6 @@
  * same OrdId adds nothing and never touches done.  Money stays a string.
  * Page (/bank/NetSaveCallback): back to #/NetSaveCallback. */
 #include "handlers.h"
-#include "../ascii.h"
 #include "../db/statements.h"
 #include "../db/pg.h"
 #include "../json.h"
@@ -32,12 +31,6 @@ static const struct signed_field signed_fields[] = {
 	{ NULL, AS_RECEIVED, PINNED },
 };
 
-static bool shape_ord_id(struct slice v, const struct rule_env *env)
-{
-	return v.len >= 1 && v.len <= 30 && slice_all(v, ascii_alnum, "_-") &&
-	       slice_matches(v, env->ord_id_pattern);
-}
-
 /* A failed top-up (RespCode 210, "user does not exist under the
  * merchant", say) comes signed with an empty TrxId and empty GateBusiId,
  * GateBankId and Fee* fields: it is stored and acknowledged like any
@@ -60,7 +53,7 @@ static const struct field_rule rules[] = {
 };
 
 static const struct callback_spec spec = {
-	"NetSave", signed_fields, rules,
+	"NetSave", signed_fields, rules, "OrdId", NULL,
 };
 
 /* Fields the bank sends but does not sign: kept apart from its word, in
