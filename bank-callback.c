@@ -269,6 +269,17 @@ static void log_request(const struct ctx *x, const struct http_request *req,
 	buf_put_safe(&b, req->path.len ? req->path : slice_from("-"), 64);
 	buf_puts(&b, " status=");
 	buf_put_u64(&b, (unsigned)x->resp.status);
+	/* what the post says it is, and how it went at the bank: the
+	 * CmdId names a callback we do not know, RespCode tells a failed
+	 * top-up from a stored success (both as posted, a forgery's too) */
+	if (x->form && form_get(x->form, "CmdId").len) {
+		buf_puts(&b, " cmd=");
+		buf_put_safe(&b, form_get(x->form, "CmdId"), 24);
+	}
+	if (x->form && form_get(x->form, "RespCode").len) {
+		buf_puts(&b, " resp=");
+		buf_put_safe(&b, form_get(x->form, "RespCode"), 8);
+	}
 	if (x->trx_id.len) {
 		buf_puts(&b, " trx=");
 		buf_put_safe(&b, x->trx_id, 32);

@@ -27,7 +27,7 @@ assert_one_log_line() { # PRIORITY PATTERN
 	chk=${body##*ChkValue=}
 	post_form /bank/register "$body"
 	assert_ack "$UR_TRX"
-	assert_one_log_line 6 "POST /bank/register status=200 trx=$UR_TRX *"
+	assert_one_log_line 6 "POST /bank/register status=200 cmd=UserRegister resp=000 trx=$UR_TRX *"
 	assert_log_lacks 110101199001011234 13800138000 alice@example.com Alice "${chk:0:32}"
 }
 
@@ -73,7 +73,7 @@ assert_one_log_line() { # PRIORITY PATTERN
 	post_form /bank/netsave 'CmdId=NetSave&TrxId=%1B%5B31m%0A%3C3%3Efake&ChkValue=00'
 	assert_error 403
 	assert_log_lacks $'\x1b' '<3>fake'
-	assert_one_log_line 4 "POST /bank/netsave status=403 trx=??31m??3?fake *"
+	assert_one_log_line 4 "POST /bank/netsave status=403 cmd=NetSave trx=??31m??3?fake *"
 }
 
 # ---- the line for operations: every refusal says why, the client, health quietly ----------
