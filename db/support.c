@@ -26,13 +26,14 @@ const char sql_support_show[] =
 #define SINCE "coalesce($1::timestamptz, " \
 	"date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai')"
 const char sql_support_stats[] =
-	"SELECT route, status::text, verdict, count(*)::text FROM bank_callback_audit "
-	"WHERE received_at >= " SINCE " GROUP BY 1, 2, 3 "
-	"UNION ALL SELECT route, '-', CASE WHEN status = 200 OR verdict = '"
+	"SELECT route, coalesce(cmd_id, '-'), status::text, verdict, count(*)::text "
+	"FROM bank_callback_audit "
+	"WHERE received_at >= " SINCE " GROUP BY 1, 2, 3, 4 "
+	"UNION ALL SELECT route, '-', '-', CASE WHEN status = 200 OR verdict = '"
 	VERDICT_REDIRECTED "' THEN 'callbacks answered again' "
 	"ELSE 'refusals answered again' END, sum(seen - 1)::text "
 	"FROM bank_callback_signatures WHERE last_seen >= " SINCE " AND seen > 1 "
-	"GROUP BY 1, 3 ORDER BY 1, 2, 3";
+	"GROUP BY 1, 4 ORDER BY 1, 2, 3, 4";
 
 /* Prints a line of what the database holds, each value shown by
  * buf_put_visible: a stored id came from a post, and once from an
@@ -127,15 +128,16 @@ int support_stats(const char *since)
 		PQfinish(c);
 		return 1;
 	}
-	printf("%-24s %-6s %-40s %s\n", "route", "status", "verdict", "posts");
+	printf("%-30s %-18s %-6s %-40s %s\n", "route", "CmdId", "status", "verdict", "posts");
 	for (int i = 0; i < PQntuples(r); i++) {
-		char route[256], status[32], verdict[256];
+		char route[256], cmd[64], status[32], verdict[256];
 
-		printf("%-24s %-6s %-40s %s\n",
+		printf("%-30s %-18s %-6s %-40s %s\n",
 		       visible(route, sizeof route, PQgetvalue(r, i, 0)),
-		       visible(status, sizeof status, PQgetvalue(r, i, 1)),
-		       visible(verdict, sizeof verdict, PQgetvalue(r, i, 2)),
-		       PQgetvalue(r, i, 3));
+		       visible(cmd, sizeof cmd, PQgetvalue(r, i, 1)),
+		       visible(status, sizeof status, PQgetvalue(r, i, 2)),
+		       visible(verdict, sizeof verdict, PQgetvalue(r, i, 3)),
+		       PQgetvalue(r, i, 4));
 	}
 	printf("(since %s; posts refused before their signature verified, and "
 	       "503s, are counted in the log only: e.g. journalctl -t bank-callback "

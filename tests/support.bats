@@ -67,10 +67,10 @@ load lib/common
 	post_form /bank/netsave "$(netsave_body MerCustId=6000060000000002 OrdId=X2)"
 	run "$BIN" --stats
 	assert_eq "$status" 0 "--stats exit status ($output)"
-	[[ $output =~ /bank/netsave\ +200\ +stored\ +1 ]] || fail "stored netsave:" "$output"
-	[[ $output =~ /bank/register\ +200\ +opened\ +1 ]] || fail "register:" "$output"
-	[[ $output =~ /bank/netsave\ +-\ +callbacks\ answered\ again\ +1 ]] || fail "retries:" "$output"
-	[[ $output =~ /bank/netsave\ +403\ +rejected\ +1 ]] || fail "the other merchant's:" "$output"
+	[[ $output =~ /bank/netsave\ +NetSave\ +200\ +stored\ +1 ]] || fail "stored netsave:" "$output"
+	[[ $output =~ /bank/register\ +UserRegister\ +200\ +opened\ +1 ]] || fail "register:" "$output"
+	[[ $output =~ /bank/netsave\ +-\ +-\ +callbacks\ answered\ again\ +1 ]] || fail "retries:" "$output"
+	[[ $output =~ /bank/netsave\ +NetSave\ +403\ +rejected\ +1 ]] || fail "the other merchant's:" "$output"
 	run "$BIN" --stats --since '2099-01-01'
 	[[ $status -eq 0 && $output != */bank/* ]] || fail "posts from the future:" "$output"
 	run "$BIN" --stats --since 'not a time'
