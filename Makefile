@@ -54,7 +54,10 @@ SRCS = bank-callback.c buf.c callback.c chkvalue.c client.c config.c conn.c dead
        db/redis_address.c db/signatures.c db/support.c \
        handlers/background.c handlers/ctx.c handlers/corpregister.c \
        handlers/health.c handlers/netsave.c handlers/page.c \
-       handlers/refreshredis.c handlers/register.c
+       handlers/refreshredis.c handlers/register.c handlers/orders.c \
+       handlers/unverifiable.c handlers/bindcard.c handlers/tender.c \
+       handlers/loans.c handlers/transfer.c handlers/freeze.c handlers/cash.c \
+       handlers/bidinfo.c
 OBJS = $(SRCS:%.c=build/$(MODE)/%.o)
 
 all: bank-callback

@@ -45,18 +45,56 @@ struct route {
 	const char *method;
 	void (*handle)(struct ctx *x, const void *arg);
 	const void *arg;
+	const char *cmd_id;      /* the CmdId it serves; NULL: none */
 };
 
 /* The query string plays no part in routing. */
 static const struct route routes[] = {
-	{ "/bank/register", "POST", handle_background, &user_register_background },
-	{ "/bank/CorpRegister", "POST", handle_background, &corp_register_background },
-	{ "/bank/netsave", "POST", handle_background, &netsave_background },
-	{ "/bank/RegisterCallback", "POST", handle_page_return, &user_register_page },
-	{ "/bank/NetSaveCallback", "POST", handle_page_return, &netsave_page },
-	{ "/bank/RefreshRedis", "POST", handle_refresh_redis, NULL },
-	{ "/bank/health", "GET", handle_health, NULL },
+	{ "/bank/register", "POST", handle_background, &user_register_background, "UserRegister" },
+	{ "/bank/CorpRegister", "POST", handle_background, &corp_register_background, "CorpRegister" },
+	{ "/bank/netsave", "POST", handle_background, &netsave_background, "NetSave" },
+	{ "/bank/RegisterCallback", "POST", handle_page_return, &user_register_page, "UserRegister" },
+	{ "/bank/NetSaveCallback", "POST", handle_page_return, &netsave_page, "NetSave" },
+	/* the platform's other bank flows, at the addresses it registered */
+	{ "/bank/bindcard", "POST", handle_background, &user_bind_card_background, "UserBindCard" },
+	{ "/bank/initiativetender", "POST", handle_background, &initiative_tender_background, "InitiativeTender" },
+	{ "/bank/InitiativeTenderCallback", "POST", handle_page_return, &initiative_tender_page, "InitiativeTender" },
+	{ "/bank/autotender", "POST", handle_background, &auto_tender_background, "AutoTender" },
+	{ "/bank/AutoTenderCallback", "POST", handle_page_return, &auto_tender_page, "AutoTender" },
+	{ "/bank/tendercancle", "POST", handle_background, &tender_cancle_background, "TenderCancle" },
+	{ "/bank/TenderCancleCallback", "POST", handle_page_return, &tender_cancle_page, "TenderCancle" },
+	{ "/bank/loans", "POST", handle_background, &loans_background, "Loans" },
+	{ "/bank/Repayment", "POST", handle_background, &repayment_background, "Repayment" },
+	{ "/bank/TransferCallback", "POST", handle_page_return, &transfer_page, "Transfer" },
+	{ "/bank/usrfreezebg", "POST", handle_background, &usr_freeze_bg_background, "UsrFreezeBg" },
+	{ "/bank/UsrFreezeBgCallback", "POST", handle_page_return, &usr_freeze_bg_page, "UsrFreezeBg" },
+	{ "/bank/usrunfreeze", "POST", handle_background, &usr_unfreeze_background, "UsrUnFreeze" },
+	{ "/bank/UsrUnFreezeCallback", "POST", handle_page_return, &usr_unfreeze_page, "UsrUnFreeze" },
+	{ "/bank/cash", "POST", handle_background, &cash_background, "Cash" },
+	{ "/bank/CashCallback", "POST", handle_page_return, &cash_page, "Cash" },
+	{ "/bank/cashaudit", "POST", handle_background, &cash_audit_background, "CashAudit" },
+	{ "/bank/CashAuditCallback", "POST", handle_page_return, &cash_audit_page, "CashAudit" },
+	{ "/bank/usracctpay", "POST", handle_background, &usr_acct_pay_background, "UsrAcctPay" },
+	{ "/bank/UsrAcctPayCallback", "POST", handle_page_return, &usr_acct_pay_page, "UsrAcctPay" },
+	{ "/bank/mercash", "POST", handle_background, &mer_cash_background, "MerCash" },
+	{ "/bank/MerCashCallback", "POST", handle_page_return, &mer_cash_page, "MerCash" },
+	{ "/bank/addbidinfo", "POST", handle_background, &add_bid_info_background, "AddBidInfo" },
+	{ "/bank/AddBidInfoCallback", "POST", handle_page_return, &add_bid_info_page, "AddBidInfo" },
+	{ "/bank/addbidattachinfo", "POST", handle_unverifiable, &add_bid_attach_info_background, "AddBidAttachInfo" },
+	{ "/bank/AddBidAttachInfoCallback", "POST", handle_unverifiable, &add_bid_attach_info_page, "AddBidAttachInfo" },
+	{ "/bank/AutoTenderPlanCallback", "POST", handle_unverifiable, &auto_tender_plan_page, "AutoTenderPlan" },
+	{ "/bank/RefreshRedis", "POST", handle_refresh_redis, NULL, "RefreshRedis" },
+	{ "/bank/health", "GET", handle_health, NULL, NULL },
 };
+
+/* Whether any route serves this CmdId. */
+static bool cmd_id_known(struct slice cmd_id)
+{
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+		if (routes[i].cmd_id && slice_eq(cmd_id, routes[i].cmd_id))
+			return true;
+	return false;
+}
 
 static const struct route *find_route(struct slice path)
 {
@@ -120,6 +158,14 @@ static void dispatch(struct request_storage *s)
 			return;
 		}
 		x->form = &s->form;
+		/* The bank adds flows over time: one we do not know is refused
+		 * (never acknowledged), and its log line names it (cmd=). */
+		if (form_get(x->form, "CmdId").len &&
+		    !cmd_id_known(slice_trim(form_get(x->form, "CmdId")))) {
+			reply_error(x, 400, "a CmdId no route serves");
+			x->outcome = "unknown CmdId";
+			return;
+		}
 	}
 	rt->handle(x, rt->arg);
 }

@@ -105,6 +105,7 @@ static const struct known {
 	{ "BANK_CALLBACK_ORDER_DAYS", false, false },
 	{ "BANK_CALLBACK_ORD_ID_PATTERN", false, false },
 	{ "BANK_CALLBACK_USR_ID_PATTERN", false, false },
+	{ "BANK_CALLBACK_PRO_ID_PATTERN", false, false },
 	{ "BANK_CALLBACK_TRUSTED_PROXIES", false, false },
 	{ "BANK_CALLBACK_REDIS", true, false },
 	{ "BANK_CALLBACK_REDIS_PASSWORD_FILE", false, false },
@@ -268,6 +269,7 @@ void config_from_env(struct config *c)
 	c->order_days = nonempty("BANK_CALLBACK_ORDER_DAYS");
 	c->ord_id_pattern = nonempty("BANK_CALLBACK_ORD_ID_PATTERN");
 	c->usr_id_pattern = nonempty("BANK_CALLBACK_USR_ID_PATTERN");
+	c->pro_id_pattern = nonempty("BANK_CALLBACK_PRO_ID_PATTERN");
 	c->trusted_proxies = nonempty("BANK_CALLBACK_TRUSTED_PROXIES");
 	c->admin_token_file = nonempty("BANK_CALLBACK_ADMIN_TOKEN_FILE");
 	if (!c->admin_token_file)

@@ -17,6 +17,7 @@ struct config {
 	const char *order_days;        /* OrdDate window: "BEFORE[,AFTER]" days */
 	const char *ord_id_pattern;    /* POSIX ERE the platform's OrdIds match */
 	const char *usr_id_pattern;    /* POSIX ERE the platform's UsrIds match */
+	const char *pro_id_pattern;    /* POSIX ERE the platform's loan project ids match */
 	const char *trusted_proxies;   /* "addr,addr": their X-Forwarded-For counts */
 	char pubkey_path[4096];        /* storage for credential paths */
 	char token_path[4096];

@@ -265,6 +265,7 @@ static const struct {
 	{ 415, "Unsupported Media Type" },
 	{ 431, "Request Header Fields Too Large" },
 	{ 500, "Internal Server Error" },
+	{ 501, "Not Implemented" },
 	{ 503, "Service Unavailable" },
 	{ 505, "HTTP Version Not Supported" },
 };

@@ -22,10 +22,11 @@ static int check_rules(const struct config *cfg)
 		return 1;
 	}
 	printf("ok rules: OrdDate from %d days before to %d after today (China); "
-	       "OrdId pattern %s; UsrId pattern %s\n",
+	       "OrdId pattern %s; UsrId pattern %s; ProId pattern %s\n",
 	       env.order_days_before, env.order_days_after,
 	       cfg->ord_id_pattern ? cfg->ord_id_pattern : "none",
-	       cfg->usr_id_pattern ? cfg->usr_id_pattern : "none");
+	       cfg->usr_id_pattern ? cfg->usr_id_pattern : "none",
+	       cfg->pro_id_pattern ? cfg->pro_id_pattern : "none");
 	/* Not failures: the rules stay safe without them, but refuse
 	 * genuine callbacks that only the platform's own formats read one
 	 * way (tests/recut measures how many). */
@@ -34,13 +35,19 @@ static int check_rules(const struct config *cfg)
 		       "whose OrdId ends in digits that can also be read as OrdDate "
 		       "(OrdId=NS20261127203312 OrdDate=20261127 TransAmt=1.00 also "
 		       "reads as NS20261127, 20331220, 2611271.00) is refused as "
-		       "ambiguous, with every retry: set it to the platform's OrdId "
-		       "format, e.g. [0-9]{20}\n");
+		       "ambiguous, with every retry, and so are most bids, loans and "
+		       "withdrawals, whose OrdId runs into a UsrCustId or an OrdDate: "
+		       "set it to the platform's OrdId format, e.g. [0-9]{20}\n");
 	if (!cfg->usr_id_pattern)
 		printf("note rules: without BANK_CALLBACK_USR_ID_PATTERN, a "
 		       "CorpRegister whose UsrName begins with an ASCII letter is "
 		       "refused, as where its UsrId ends cannot be told: set it to "
 		       "the platform's UsrId format, e.g. corp_[0-9]{6}\n");
+	if (!cfg->pro_id_pattern)
+		printf("note rules: without BANK_CALLBACK_PRO_ID_PATTERN, a loan "
+		       "project (AddBidInfo) whose ProId ends in digits runs into "
+		       "its BorrCustId and is refused as ambiguous: set it to the "
+		       "platform's ProId format, e.g. P[0-9]{8}\n");
 	return 0;
 }
 

@@ -22,6 +22,7 @@ static const struct {
 	{ "company lookup", sql_corp_current, 1 },
 	{ "company upsert", sql_corp_upsert, 7 },
 	{ "top-up insert", sql_netsave_insert, 4 },
+	{ "order store", sql_order_store, 14 },
 	{ "refresh bank-customers", sql_refresh_customers, 0 },
 	{ "refresh customers-pnrid", sql_refresh_customers_pnrid, 0 },
 	{ "refresh bank-mer-customers", sql_refresh_mer_customers, 0 },

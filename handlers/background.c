@@ -2,7 +2,8 @@
  * notification, posted from its servers in the background (ChinaPNR calls
  * it the "async callback"; nothing here is asynchronous to this process).
  *
- * The bank retries until it sees RECV_ORD_ID_<TrxId>, so that string is
+ * The bank retries until it sees RECV_ORD_ID_<id> (TrxId, OrdId or ProId,
+ * as the CmdId's table says), so that string is
  * written only after COMMIT returned: a crash anywhere before it means a
  * retry, never a lost top-up.  The signature is checked before anything
  * is connected to, so forgeries cost us no database work.
@@ -45,14 +46,15 @@ static void update_cache(struct ctx *x, const struct stored *st)
 	redisFree(r);
 }
 
-static void acknowledge(struct ctx *x, const struct callback *cb)
+static void acknowledge(struct ctx *x, const struct background_callback *a,
+			const struct callback *cb)
 {
 	char ack[64];
 	struct buf b;
 
 	buf_init(&b, ack, sizeof ack);
 	buf_puts(&b, "RECV_ORD_ID_");
-	buf_put_slice(&b, form_get(&cb->text, "TrxId"));
+	buf_put_slice(&b, callback_signed_text(cb, a->ack));
 	reply_text(x, 200, ack);
 }
 
@@ -76,6 +78,8 @@ static int refuse(PGconn *c, struct ctx *x, const struct callback *cb,
 void handle_background(struct ctx *x, const void *arg)
 {
 	const struct background_callback *a = arg;
+	/* every table ends with a spec for any post: never NULL */
+	const struct callback_spec *spec = callback_spec_for(a->specs, x->form);
 	struct callback cb;
 	struct refusal no;
 	struct stored st = { NULL, 0 };
@@ -87,7 +91,7 @@ void handle_background(struct ctx *x, const void *arg)
 	PGconn *c;
 	int rc;
 
-	rc = ctx_verify(x, a->spec, &cb, &no);
+	rc = ctx_verify(x, spec, &cb, &no);
 	if (rc && !cb.verified) {
 		/* forged, malformed, or our settings: no database work */
 		reply_error(x, rc, no.why);
@@ -110,7 +114,7 @@ void handle_background(struct ctx *x, const void *arg)
 			goto unavailable;
 		PQfinish(c);
 		x->outcome = "duplicate, answered again";
-		acknowledge(x, &cb);
+		acknowledge(x, a, &cb);
 		return;
 	} else if (seen.ambiguous) {
 		/* Once refused as cut more than one way, refused for ever:
@@ -125,7 +129,7 @@ void handle_background(struct ctx *x, const void *arg)
 		return;
 	}
 	buf_init(&params, x->mem->params, sizeof x->mem->params);
-	rc = a->store(c, &cb, &params, &st, err, sizeof err);
+	rc = a->store(c, a, &cb, &params, &st, err, sizeof err);
 	if (rc < 0)
 		goto unavailable;
 	if (rc) {
@@ -143,7 +147,7 @@ void handle_background(struct ctx *x, const void *arg)
 		goto unavailable;
 	PQfinish(c);
 	update_cache(x, &st);
-	acknowledge(x, &cb);
+	acknowledge(x, a, &cb);
 	return;
 
 unavailable:

@@ -149,8 +149,9 @@ static void cache_row(struct stored *out, const char *usr_id, const char *cust)
 		stored_pair(out, "bank-mer-customers", usr_id, cust);
 }
 
-static int store(PGconn *c, const struct callback *cb, struct buf *arena,
-		 struct stored *out, char *err, size_t errlen)
+static int store(PGconn *c, const struct background_callback *a,
+		 const struct callback *cb, struct buf *arena, struct stored *out,
+		 char *err, size_t errlen)
 {
 	static const char *const columns[] = {
 		"UsrId", "UsrName", "UsrCustId", "AuditStat", "TrxId",
@@ -161,6 +162,7 @@ static int store(PGconn *c, const struct callback *cb, struct buf *arena,
 	PGresult *r;
 	int found;
 
+	(void)a;
 	for (size_t i = 0; i < 7; i++)
 		params[i] = param_or_null(arena, form_get(&cb->text, columns[i]));
 	if (arena->overflow) {
@@ -190,4 +192,6 @@ static int store(PGconn *c, const struct callback *cb, struct buf *arena,
 	return 0;
 }
 
-const struct background_callback corp_register_background = { &spec, store };
+const struct background_callback corp_register_background = {
+	{ &spec, NULL }, store, "TrxId", NULL,
+};

@@ -136,8 +136,8 @@ int ctx_verify(struct ctx *x, const struct callback_spec *spec,
 	 * this CmdId signs: another is whatever the poster wrote. */
 	if (spec_signs(spec, slice_from("TrxId")))
 		x->trx_id = form_get(x->form, "TrxId");
-	if (spec_signs(spec, slice_from("OrdId")))
-		x->ord_id = form_get(x->form, "OrdId");
+	if (spec->order_field && spec_signs(spec, slice_from(spec->order_field)))
+		x->ord_id = form_get(x->form, spec->order_field);
 	cb->verified = false;
 	cb->ambiguous = false;
 	if (!x->cfg->mer_cust_id)
@@ -170,9 +170,11 @@ int ctx_audit_insert_commit(const struct ctx *x, PGconn *c,
 	struct audit_row row = {
 		.route = x->req->path,
 		/* the support trail's ids: only what the bank signed */
-		.cmd_id = callback_signed_text(cb, "CmdId"),
+		.cmd_id = slice_from(cb->spec->cmd_id),   /* what it verified as */
 		.trx_id = callback_signed_text(cb, "TrxId"),
-		.ord_id = callback_signed_text(cb, "OrdId"),
+		.ord_id = cb->spec->order_field
+			  ? callback_signed_text(cb, cb->spec->order_field)
+			  : (struct slice){ "", 0 },
 		.usr_id = callback_signed_text(cb, "UsrId"),
 		.usr_cust_id = callback_signed_text(cb, "UsrCustId"),
 		.status = status,
@@ -247,9 +249,9 @@ static int compile_pattern(const char *name, const char *pattern, regex_t *re,
 int rule_env_init(const struct config *cfg, struct rule_env *env, char *err,
 		  size_t errlen)
 {
-	static regex_t ord_re, usr_re;
+	static regex_t ord_re, usr_re, pro_re;
 	static bool compiled;
-	static const regex_t *ord, *usr;
+	static const regex_t *ord, *usr, *pro;
 	/* The bank's dates are Beijing dates (UTC+8, no summer time). */
 	time_t now = time(NULL) + (time_t)8 * 3600;
 
@@ -266,11 +268,14 @@ int rule_env_init(const struct config *cfg, struct rule_env *env, char *err,
 		if (compile_pattern("BANK_CALLBACK_ORD_ID_PATTERN", cfg->ord_id_pattern,
 				    &ord_re, &ord, err, errlen) ||
 		    compile_pattern("BANK_CALLBACK_USR_ID_PATTERN", cfg->usr_id_pattern,
-				    &usr_re, &usr, err, errlen))
+				    &usr_re, &usr, err, errlen) ||
+		    compile_pattern("BANK_CALLBACK_PRO_ID_PATTERN", cfg->pro_id_pattern,
+				    &pro_re, &pro, err, errlen))
 			return -1;
 		compiled = true;
 	}
 	env->ord_id_pattern = ord;
 	env->usr_id_pattern = usr;
+	env->pro_id_pattern = pro;
 	return 0;
 }

@@ -131,18 +131,56 @@ struct stored {
 void stored_pair(struct stored *out, const char *key, const char *field,
 		 const char *value);
 
-/* A background (BgRetUrl) callback: verified, stored in one
- * transaction, cached, then acknowledged with RECV_ORD_ID_<TrxId>. */
-struct background_callback {
-	const struct callback_spec *spec;
-	/* Writes this callback's rows inside the open transaction, its
-	 * statements' parameters built in params (empty, PARAMS_MAX).  0
-	 * with what it did in *out; a status (409) to refuse it with, having
-	 * written nothing, why in out->verdict; or -1 with a message in
-	 * err.  After COMMIT, out's pairs go to Redis. */
-	int (*store)(PGconn *c, const struct callback *cb, struct buf *params,
-		     struct stored *out, char *err, size_t errlen);
+/* Rows of a signed-field table: an id, an amount, a date, a flag
+ * (PINNED, signed as received), and the merchant's own text that the
+ * bank echoes (ECHOED; the merchant may have percent-encoded it, and
+ * SDKs sign it either way). */
+#define SIGNED(name) { name, AS_RECEIVED, PINNED }
+#define ECHOED_FIELD(name) { name, MAY_BE_DECODED_AGAIN, ECHOED }
+/* "tail" in the bank notes: what ends most signed strings */
+#define ECHOED_TAIL ECHOED_FIELD("RetUrl"), ECHOED_FIELD("BgRetUrl"), ECHOED_FIELD("MerPriv")
+#define SIGNED_END { NULL, AS_RECEIVED, PINNED }
+#define RULES_END { NULL, OPTIONAL, NULL, 0 }
+
+/* Which field of a bank order's callback each bank_orders column holds
+ * (NULL: none), for the one store of every order CmdId
+ * (handlers/orders.c, sql/011-orders.sql).  The order is named by the
+ * spec's order_field, or by the acknowledged field (a card binding's
+ * TrxId). */
+struct order_columns {
+	const char *ord_date;
+	const char *usr_cust_id, *out_cust_id, *in_cust_id;   /* the parties */
+	const char *trans_amt, *fee_amt, *serv_fee;           /* exact amounts */
+	/* known unsigned fields kept apart in unsigned_data, beside
+	 * RespDesc, SecRespCode and SecRespDesc; NULL-terminated or NULL */
+	const char *const *unsigned_fields;
 };
+
+struct background_callback;
+
+/* Writes a verified callback's rows inside the open transaction, its
+ * statements' parameters built in params (empty, PARAMS_MAX).  0 with
+ * what it did in *out; a status (409) to refuse it with, having written
+ * nothing, why in out->verdict; or -1 with a message in err.  After
+ * COMMIT, out's pairs go to Redis. */
+typedef int store_fn(PGconn *c, const struct background_callback *a,
+		     const struct callback *cb, struct buf *params,
+		     struct stored *out, char *err, size_t errlen);
+
+/* A background (BgRetUrl) callback: verified, stored in one
+ * transaction, cached, then acknowledged with RECV_ORD_ID_ and its
+ * acknowledged field. */
+struct background_callback {
+	/* the CmdId's signed orders, NULL-terminated: callback_spec_for()
+	 * picks the post's */
+	const struct callback_spec *specs[3];
+	store_fn *store;
+	const char *ack;                 /* TrxId, OrdId or ProId */
+	const struct order_columns *order;   /* for store_order */
+};
+
+/* The store of every bank order CmdId (handlers/orders.c). */
+store_fn store_order;
 
 /* A page return (RetUrl): verified, then the browser is sent on. */
 struct page_return {
@@ -150,8 +188,26 @@ struct page_return {
 	const char *page;            /* appended to the front-end URL */
 };
 
+/* A CmdId whose signed order nobody knows (AddBidAttachInfo,
+ * AutoTenderPlan): its background route logs it and refuses it (501,
+ * never acknowledged), its page return sends the browser on carrying
+ * nothing from the post. */
+struct unverifiable {
+	const char *cmd_id;
+	const char *page;            /* NULL: the background route */
+};
+
+/* Whether BANK_CALLBACK_FRONTEND is set and an http(s) URL; if not,
+ * answers 500 and says so. */
+bool page_front_end_set(struct ctx *x);
+/* 303 to the front end's page with RespCode=code&RespDesc=desc, each
+ * percent-encoded (no CR or LF can reach a header). */
+void page_redirect(struct ctx *x, const char *page, struct slice code,
+		   struct slice desc);
+
 void handle_background(struct ctx *x, const void *arg);  /* background_callback */
 void handle_page_return(struct ctx *x, const void *arg); /* page_return */
+void handle_unverifiable(struct ctx *x, const void *arg); /* unverifiable */
 void handle_refresh_redis(struct ctx *x, const void *arg);
 
 /* What RefreshRedis and `bank-callback --refresh-redis` do: rebuilds the
@@ -166,5 +222,33 @@ extern const struct page_return user_register_page;
 extern const struct background_callback corp_register_background;
 extern const struct background_callback netsave_background;
 extern const struct page_return netsave_page;
+/* the platform's other bank flows (section 9 of the bank notes) */
+extern const struct background_callback user_bind_card_background;   /* bindcard.c */
+extern const struct background_callback initiative_tender_background; /* tender.c */
+extern const struct page_return initiative_tender_page;
+extern const struct background_callback auto_tender_background;
+extern const struct page_return auto_tender_page;
+extern const struct background_callback tender_cancle_background;
+extern const struct page_return tender_cancle_page;
+extern const struct background_callback loans_background;            /* loans.c */
+extern const struct background_callback repayment_background;
+extern const struct page_return transfer_page;                       /* transfer.c */
+extern const struct background_callback usr_acct_pay_background;
+extern const struct page_return usr_acct_pay_page;
+extern const struct background_callback usr_freeze_bg_background;    /* freeze.c */
+extern const struct page_return usr_freeze_bg_page;
+extern const struct background_callback usr_unfreeze_background;
+extern const struct page_return usr_unfreeze_page;
+extern const struct background_callback cash_background;             /* cash.c */
+extern const struct page_return cash_page;
+extern const struct background_callback cash_audit_background;
+extern const struct page_return cash_audit_page;
+extern const struct background_callback mer_cash_background;
+extern const struct page_return mer_cash_page;
+extern const struct background_callback add_bid_info_background;     /* bidinfo.c */
+extern const struct page_return add_bid_info_page;
+extern const struct unverifiable add_bid_attach_info_background;
+extern const struct unverifiable add_bid_attach_info_page;
+extern const struct unverifiable auto_tender_plan_page;
 
 #endif

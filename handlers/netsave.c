@@ -89,12 +89,14 @@ static void json_unsigned(struct buf *out, const struct form *members)
 	buf_putc(out, '\0');
 }
 
-static int store(PGconn *c, const struct callback *cb, struct buf *arena,
-		 struct stored *out, char *err, size_t errlen)
+static int store(PGconn *c, const struct background_callback *a,
+		 const struct callback *cb, struct buf *arena, struct stored *out,
+		 char *err, size_t errlen)
 {
 	const char *params[4];
 	PGresult *r;
 
+	(void)a;
 	if (!cb->json.p) {   /* a member missing would read as a field absent */
 		snprintf(err, errlen, "netsave data too large");
 		return -1;
@@ -123,5 +125,5 @@ const char sql_netsave_insert[] =
 	"VALUES ($1, $2, $3, $4) "
 	"ON CONFLICT (ord_id) WHERE NOT deleted DO NOTHING";
 
-const struct background_callback netsave_background = { &spec, store };
+const struct background_callback netsave_background = { { &spec, NULL }, store, "TrxId", NULL };
 const struct page_return netsave_page = { &spec, "#/NetSaveCallback" };

@@ -81,7 +81,6 @@ void handle_page_return(struct ctx *x, const void *arg)
 	struct refusal no;
 	struct slice code, desc;
 	const char *why;
-	struct buf *h = &x->resp.headers;
 	struct signature sig;
 	struct sighting seen = { false, false, false, "" };
 	PGconn *c;
@@ -92,14 +91,8 @@ void handle_page_return(struct ctx *x, const void *arg)
 		reply_error(x, rc, no.why);
 		return;
 	}
-	if (!x->cfg->frontend) {
-		reply_error(x, 500, "BANK_CALLBACK_FRONTEND is not set");
+	if (!page_front_end_set(x))
 		return;
-	}
-	if (!config_frontend_ok(x->cfg->frontend)) {
-		reply_error(x, 500, "BANK_CALLBACK_FRONTEND is not an http(s) URL");
-		return;
-	}
 	why = no.why;
 	c = note_page(x, &cb, &sig, &seen);
 	if (seen.other_meaning) {
@@ -128,9 +121,31 @@ void handle_page_return(struct ctx *x, const void *arg)
 		desc = resp_desc_for(code);
 		x->outcome = VERDICT_REDIRECTED;
 	}
+	page_redirect(x, p->page, code, desc);
+	audit_page(x, c, &cb, &sig, &seen);
+}
+
+bool page_front_end_set(struct ctx *x)
+{
+	if (!x->cfg->frontend) {
+		reply_error(x, 500, "BANK_CALLBACK_FRONTEND is not set");
+		return false;
+	}
+	if (!config_frontend_ok(x->cfg->frontend)) {
+		reply_error(x, 500, "BANK_CALLBACK_FRONTEND is not an http(s) URL");
+		return false;
+	}
+	return true;
+}
+
+void page_redirect(struct ctx *x, const char *page, struct slice code,
+		   struct slice desc)
+{
+	struct buf *h = &x->resp.headers;
+
 	buf_puts(h, "Location: ");
 	buf_puts(h, x->cfg->frontend);
-	buf_puts(h, p->page);
+	buf_puts(h, page);
 	buf_puts(h, "?RespCode=");
 	buf_put_pct(h, code);
 	buf_puts(h, "&RespDesc=");
@@ -142,5 +157,4 @@ void handle_page_return(struct ctx *x, const void *arg)
 	} else {
 		reply_text(x, 303, "");
 	}
-	audit_page(x, c, &cb, &sig, &seen);
 }

@@ -80,13 +80,15 @@ static int bound_to(PGconn *c, const char *const params[2], struct stored *out,
 	return same;
 }
 
-static int store(PGconn *c, const struct callback *cb, struct buf *arena,
-		 struct stored *out, char *err, size_t errlen)
+static int store(PGconn *c, const struct background_callback *a,
+		 const struct callback *cb, struct buf *arena, struct stored *out,
+		 char *err, size_t errlen)
 {
 	const char *params[2];
 	PGresult *r;
 	int same;
 
+	(void)a;
 	if (!cb->success) {
 		/* The account was not opened: nothing to keep yet. */
 		out->verdict = "not opened";
@@ -121,7 +123,9 @@ static int store(PGconn *c, const struct callback *cb, struct buf *arena,
 	return 0;
 }
 
-const struct background_callback user_register_background = { &spec, store };
+const struct background_callback user_register_background = {
+	{ &spec, NULL }, store, "TrxId", NULL,
+};
 const struct page_return user_register_page = {
 	&spec, "#/BankUserRegisterCallback",
 };

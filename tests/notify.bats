@@ -1,9 +1,11 @@
 #!/usr/bin/env bats
 # shellcheck disable=SC2034 # SIGN_KEY is read by lib/common.bash
-# The back office's signal (sql/009-netsave-notify.sql): each new bank_netsave row sends NOTIFY
-# bank_netsave with the table and the row's id, at COMMIT; nothing else does.
+# The back office's signals: each new bank_netsave row sends NOTIFY bank_netsave
+# (sql/009-netsave-notify.sql), each new bank_orders row and later notice NOTIFY bank_orders
+# (sql/011-orders.sql), with the table and the row's id, at COMMIT; nothing else does.
 
 load lib/common
+load lib/orders
 
 LISTEN=$TESTS_ROOT/listen
 
@@ -20,10 +22,13 @@ teardown() {
 
 NOTIFIED=''
 
-listen_start() { # a LISTEN client on bank_netsave in the background, listening when this returns
+CHANNEL=bank_netsave
+
+listen_start() { # [CHANNEL]: a LISTEN client in the background, listening when this returns
+	CHANNEL=${1:-bank_netsave}
 	NOTIFIED=$BATS_TEST_TMPDIR/notified
 	# fd 3 closed: bats waits for it
-	PGUSER=postgres "$LISTEN" bank_netsave 30 >"$NOTIFIED" 2>&1 3>&- &
+	PGUSER=postgres "$LISTEN" "$CHANNEL" 30 >"$NOTIFIED" 2>&1 3>&- &
 	LISTEN_PID=$!
 	wait_for 10 grep -qx listening "$NOTIFIED" || fail "the LISTEN client did not start:" "$(cat "$NOTIFIED")"
 }
@@ -32,7 +37,7 @@ listen_start() { # a LISTEN client on bank_netsave in the background, listening 
 # transactions committed, so once a NOTIFY sent after the requests has arrived, everything the
 # requests sent has too.
 listen_end() {
-	psql_val "NOTIFY bank_netsave, 'end'"
+	psql_val "NOTIFY $CHANNEL, 'end'"
 	wait "$LISTEN_PID" || fail "the LISTEN client failed:" "$(cat "$NOTIFIED")"
 	LISTEN_PID=''
 	tail -n 1 "$NOTIFIED" | grep -qx end || fail "no end marker:" "$(cat "$NOTIFIED")"
@@ -88,3 +93,14 @@ payload() { # ID: what a new row with ID sends
 	assert_eq "$(listen_end)" "" "notifications"
 }
 
+@test "notify: a new order and each later notice wake a LISTEN client on bank_orders; a retry does not" {
+	export BANK_CALLBACK_ORD_ID_PATTERN='[0-9]{20}'
+	listen_start bank_orders
+	post_form /bank/cash "$(body Cash RespCode=999)"
+	post_form /bank/cash "$(body Cash RespCode=999)"
+	post_form /bank/cash "$(body Cash)"
+	assert_ack "$ORD"
+	assert_eq "$(listen_end)" "$(printf '{"table" : "bank_orders", "id" : "%s"}\n{"table" : "bank_order_notices", "id" : "%s"}' \
+		"$(psql_val "SELECT id FROM bank_orders")" "$(psql_val "SELECT id FROM bank_order_notices")")" \
+		"notifications"
+}

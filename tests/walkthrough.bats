@@ -51,6 +51,7 @@ readme_block() {
 			BANK_CALLBACK_FRONTEND=http://front.example/
 			BANK_CALLBACK_ORD_ID_PATTERN=[0-9]{20}
 			BANK_CALLBACK_USR_ID_PATTERN=(pnr|corp)_[0-9]{6}
+			BANK_CALLBACK_PRO_ID_PATTERN=P[0-9]{8}
 		CONF
 	EDIT
 	chmod +x "$work/editor"

@@ -46,7 +46,7 @@ common_setup() {
 	# replica: the audit table's append-only triggers do not fire for this reset
 	psql_val 'SET session_replication_role = replica;
 		TRUNCATE bank_customers, bank_mer_customers, bank_netsave, bank_callback_audit,
-		bank_callback_replays, bank_callback_signatures' >/dev/null
+		bank_callback_replays, bank_callback_signatures, bank_orders, bank_order_notices' >/dev/null
 	redis_cmd flushall >/dev/null
 	SOCKET_PID=''
 }
@@ -120,6 +120,8 @@ assert_nothing_written() {
 	assert_rows bank_customers 0
 	assert_rows bank_mer_customers 0
 	assert_rows bank_netsave 0
+	assert_rows bank_orders 0
+	assert_rows bank_order_notices 0
 	assert_redis_empty
 	assert_no_ack
 }
@@ -214,7 +216,11 @@ gbk() { printf '%s' "$1" | iconv -f UTF-8 -t GBK; }
 _signed_body() {
 	local -a opts=() fields=("${DEFAULTS[@]}") kept
 	local arg f
-	while [[ ${1:-} == --* ]]; do opts+=("$1"); shift; done
+	while [[ ${1:-} == --* ]]; do
+		[[ $1 == --sign-as ]] && { opts+=("$1"); shift; }
+		opts+=("$1")
+		shift
+	done
 	for arg; do
 		kept=()
 		for f in "${fields[@]}"; do
