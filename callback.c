@@ -51,25 +51,34 @@ bool shape_resp_code(struct slice v, const struct rule_env *env)
 	return v.len == 3 && slice_all(v, ascii_alnum, "");
 }
 
-bool shape_url(struct slice v, const struct rule_env *env)
+/* Whether v begins as a URL does.  The prefix is ASCII, which reads the
+ * same in every charset: a piece as signed that does not begin so is no
+ * URL in any reading, and the cutting walk, which tries a URL at every
+ * place, need not convert it to find out. */
+static bool url_prefixed(struct slice v)
 {
 	/* Once decoded by the form, the merchant's own encoding may remain. */
 	static const char *const prefixes[] = {
 		"http://", "https://", "http%3A%2F%2F", "https%3A%2F%2F",
 	};
-	bool prefixed = false;
 
-	(void)env;
-	/* The prefix first, and its first byte before it: the cutting walk
-	 * tries a URL at every place, and most are not one. */
-	if (v.len > URL_MAX || v.len < 8 || ascii_lower(v.p[0]) != 'h')
+	if (v.len < 8 || ascii_lower(v.p[0]) != 'h')
 		return false;
-	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0] && !prefixed; i++) {
+	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
 		size_t n = strlen(prefixes[i]);
 
-		prefixed = v.len > n && slice_eq_nocase((struct slice){ v.p, n }, prefixes[i]);
+		if (v.len > n && slice_eq_nocase((struct slice){ v.p, n }, prefixes[i]))
+			return true;
 	}
-	if (!prefixed)
+	return false;
+}
+
+/* Its length is bounded by its rule's max_bytes, in bytes as signed: a
+ * bound on the text would be another, and in GBK a longer one. */
+bool shape_url(struct slice v, const struct rule_env *env)
+{
+	(void)env;
+	if (!url_prefixed(v))
 		return false;
 	for (size_t i = 0; i < v.len; i++)
 		if ((unsigned char)v.p[i] <= 0x20 || (unsigned char)v.p[i] == 0x7f)
@@ -478,6 +487,26 @@ static const struct field_rule *rule_for(const struct callback_spec *spec,
 	return NULL;
 }
 
+/* The shared shapes that accept nothing but ASCII.  A piece as signed
+ * that is not all ASCII reads as some non-ASCII character in either
+ * charset (a GBK or GB18030 sequence, or U+FFFD), so none of them can
+ * take it, and the walk need not convert it to learn so.  A shape not
+ * listed is converted and tried: a missing entry costs time, never a
+ * meaning. */
+static bool ascii_only(bool (*shape)(struct slice, const struct rule_env *))
+{
+	static bool (*const ascii_shapes[])(struct slice, const struct rule_env *) = {
+		shape_cust_id, shape_usr_id, shape_trx_id, shape_resp_code, shape_date,
+		shape_money, shape_amount, shape_ord_id, shape_pro_id, shape_open_bank_id,
+		shape_digits, shape_acct_id, shape_yes_no, shape_capital,
+	};
+
+	for (size_t i = 0; i < sizeof ascii_shapes / sizeof ascii_shapes[0]; i++)
+		if (shape == ascii_shapes[i])
+			return true;
+	return false;
+}
+
 /* field_rule_shape_either_text, told whether piece is all ASCII. */
 static bool shape_either_text(const struct field_rule *r, struct slice piece,
 			      const struct rule_env *env, bool ascii)
@@ -485,8 +514,19 @@ static bool shape_either_text(const struct field_rule *r, struct slice piece,
 	char mem[3 * SIGNED_MAX + 8];   /* an invalid byte becomes a 3-byte U+FFFD */
 	struct buf b;
 
-	if (ascii)                /* ASCII reads the same either way */
+	/* ASCII reads the same either way.  And a URL's shape looks only at
+	 * its ASCII prefix and at bytes up to 0x20 and 0x7f, which are ASCII
+	 * in every reading (GBK's and GB18030's trailing bytes are 0x30 and
+	 * above, and never 0x7f; an invalid byte becomes U+FFFD, all high
+	 * bytes): it says the same on the bytes as signed as on either text,
+	 * and the cutting walk, which tries a URL at every place, need not
+	 * convert a thousand pieces to learn it. */
+	if (ascii || r->shape == shape_url)
 		return r->shape(piece, env);
+	if (ascii_only(r->shape))
+		return false;
+	if (r->shape == shape_url_ending_in_no_digit && !url_prefixed(piece))
+		return false;
 	for (int gbk = 0; gbk < 2; gbk++) {
 		buf_init(&b, mem, sizeof mem);
 		utf8_from(&b, piece, gbk);

@@ -190,3 +190,13 @@ TODAY=$NS_DATE
 	assert_error 400
 	assert_nothing_written
 }
+
+@test "recut: a URL of 997 bytes as signed in 2-byte GBK, 1,477 as UTF-8 text, is within the one bound" {
+	local bg
+	bg="http://m.example.com/bank/register?n=$(printf '\xD6\xD0%.0s' {1..480})"
+	post_form /bank/register "$(register_body "BgRetUrl=$bg" CharSet=GBK)"
+	assert_ack "$UR_TRX"
+	# and one byte over, as signed, is refused
+	post_form /bank/register "$(register_body "BgRetUrl=${bg}xxxxxxxxxxxxxxxxxxxxxxxxxxxx" CharSet=GBK TrxId=201611190000000044)"
+	assert_error 400
+}
