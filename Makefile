@@ -100,7 +100,7 @@ check:
 VALGRIND_TESTS = tests/register.bats tests/netsave.bats tests/corpregister.bats \
                  tests/page.bats tests/signature.bats tests/refresh.bats \
                  tests/audit.bats tests/logging.bats tests/keys.bats \
-                 tests/errors.bats tests/config.bats
+                 tests/errors.bats tests/config.bats tests/realmoney.bats
 check-valgrind:
 	./scripts/deps
 	$(MAKE) bank-callback tests/jsoncheck

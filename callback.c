@@ -565,6 +565,24 @@ static bool piece_fits(const struct cutting *c, size_t i, size_t pos, size_t end
 	return !r->shape || shape_either_text(r, piece, c->env, c->next_high[pos] >= end);
 }
 
+/* Whether, [pos, end) of the signed string not fitting field i, no
+ * longer piece from pos can: a URL's prefix is its first 14 bytes at
+ * most and a byte after them, and a piece with a byte that is not ASCII
+ * never fits a shape that takes only ASCII.  The walk stops trying
+ * longer pieces there rather than at the rule's max_bytes. */
+static bool longer_pieces_fail(const struct cutting *c, size_t i, size_t pos,
+			       size_t end)
+{
+	const struct field_rule *r = c->rule[i];
+
+	if (!r || !r->shape)
+		return false;
+	if (r->shape == shape_url || r->shape == shape_url_ending_in_no_digit)
+		return end - pos > 14 &&
+		       !url_prefixed((struct slice){ c->s.p + pos, end - pos });
+	return ascii_only(r->shape) && c->next_high[pos] < end;
+}
+
 static struct slice piece_at(struct slice s, struct span sp)
 {
 	return (struct slice){ s.p + sp.start, sp.end - sp.start };
@@ -621,8 +639,11 @@ static bool walk(struct cutting *c, size_t i, size_t pos)
 		if (c->rule[i] && c->rule[i]->max_bytes &&
 		    end - pos > c->rule[i]->max_bytes)
 			break;
-		if (!piece_fits(c, i, pos, end))
+		if (!piece_fits(c, i, pos, end)) {
+			if (longer_pieces_fail(c, i, pos, end))
+				break;
 			continue;
+		}
 		c->cur[i] = (struct span){ pos, end };
 		any |= walk(c, i + 1, end);
 	}
