@@ -17,7 +17,8 @@ extern const char sql_customer_bound[];
 extern const char sql_corp_current[];       /* handlers/corpregister.c */
 extern const char sql_corp_upsert[];
 extern const char sql_netsave_insert[];     /* handlers/netsave.c */
-extern const char sql_order_store[];        /* handlers/orders.c */
+extern const char sql_order_insert[];       /* handlers/orders.c */
+extern const char sql_order_notice[];
 extern const char sql_refresh_customers[];  /* handlers/refreshredis.c */
 extern const char sql_refresh_customers_pnrid[];
 extern const char sql_refresh_mer_customers[];

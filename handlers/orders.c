@@ -22,27 +22,32 @@ static const char *const common_unsigned[] = {
 	"RespDesc", "SecRespCode", "SecRespDesc", "CharSet", NULL,
 };
 
-/* Both CASEs read the row as it was: the order moves to the notice's
- * RespCode and RespType together, or not at all (sql/011-orders.sql). */
-#define LATER "bank_order_later(EXCLUDED.resp_type, EXCLUDED.resp_code, " \
-	"o.resp_type, o.resp_code)"
-const char sql_order_store[] =
+/* Most orders are told of once: their notice is one INSERT, as a
+ * top-up's is. */
+const char sql_order_insert[] =
+	"INSERT INTO bank_orders (cmd_id, ord_id, ord_date, usr_cust_id, "
+	"out_cust_id, in_cust_id, trans_amt, fee_amt, serv_fee, resp_code, "
+	"resp_type, data, unsigned_data) "
+	"VALUES ($1, $2, $3::date, $4, $5, $6, $7::numeric, $8::numeric, "
+	"$9::numeric, $10, $11, $12, $13) "
+	"ON CONFLICT (cmd_id, ord_id) WHERE NOT deleted DO NOTHING RETURNING id";
+/* A later notice about a live order: kept, and the order moved on to it
+ * when it is of a later stage (bank_order_later, sql/011-orders.sql);
+ * both CASEs read the row as it was, so RespCode and RespType move
+ * together.  The order's first notice stays its data.  $1 CmdId, $2 its
+ * id, $3 RespCode, $4 RespType, $5 the signed fields, $6 the unsigned
+ * ones, $7 TrxId. */
+#define LATER "bank_order_later($4, $3, resp_type, resp_code)"
+const char sql_order_notice[] =
 	"WITH o AS ("
-	" INSERT INTO bank_orders AS o (cmd_id, ord_id, ord_date, usr_cust_id, "
-	"  out_cust_id, in_cust_id, trans_amt, fee_amt, serv_fee, resp_code, "
-	"  resp_type, data, unsigned_data) "
-	" VALUES ($1, $2, $3::date, $4, $5, $6, $7::numeric, $8::numeric, "
-	"  $9::numeric, $10, $11, $12, $13) "
-	" ON CONFLICT (cmd_id, ord_id) WHERE NOT deleted DO UPDATE SET "
-	"  resp_code = CASE WHEN " LATER " THEN EXCLUDED.resp_code ELSE o.resp_code END, "
-	"  resp_type = CASE WHEN " LATER " THEN EXCLUDED.resp_type ELSE o.resp_type END, "
-	"  notices = o.notices + 1, done = false, updated_at = now() "
-	" RETURNING o.id, o.notices), "
-	"n AS ("
-	" INSERT INTO bank_order_notices (order_id, resp_type, resp_code, trx_id, "
-	"  data, unsigned_data) "
-	" SELECT id, $11, $10, $14, $12, $13 FROM o WHERE notices > 1) "
-	"SELECT notices FROM o";
+	" UPDATE bank_orders SET "
+	"  resp_code = CASE WHEN " LATER " THEN $3 ELSE resp_code END, "
+	"  resp_type = CASE WHEN " LATER " THEN $4 ELSE resp_type END, "
+	"  notices = notices + 1, done = false, updated_at = now() "
+	" WHERE cmd_id = $1 AND ord_id = $2 AND NOT deleted "
+	" RETURNING id) "
+	"INSERT INTO bank_order_notices (order_id, resp_type, resp_code, trx_id, "
+	"data, unsigned_data) SELECT id, $4, $3, $7, $5, $6 FROM o RETURNING 1";
 
 /* The value of a column's field, as a parameter: NULL when the CmdId
  * has no such field, or it is empty. */
@@ -86,7 +91,7 @@ int store_order(PGconn *c, const struct background_callback *a,
 		char *err, size_t errlen)
 {
 	const struct order_columns *col = a->order;
-	const char *params[14];
+	const char *params[14], *notice[7];
 	PGresult *r;
 
 	if (!cb->json.p) {   /* a member missing would read as a field absent */
@@ -114,11 +119,38 @@ int store_order(PGconn *c, const struct background_callback *a,
 		snprintf(err, errlen, "order row too large, or without its id");
 		return -1;
 	}
-	r = pg_exec(c, sql_order_store, 14, params, err, errlen);
-	if (!r)
-		return -1;
-	out->verdict = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "1") == 0
-		       ? "order stored" : "notice stored";
-	PQclear(r);
-	return 0;
+	notice[0] = params[0];
+	notice[1] = params[1];
+	notice[2] = params[9];
+	notice[3] = params[10];
+	notice[4] = params[11];
+	notice[5] = params[12];
+	notice[6] = params[13];
+	/* A new order, or a later notice about a live one; twice at most,
+	 * should the order be soft-deleted between the two (a notice about a
+	 * deleted order opens a live one, as a new top-up does). */
+	for (int tries = 0; tries < 2; tries++) {
+		bool done;
+
+		r = pg_exec(c, sql_order_insert, 13, params, err, errlen);
+		if (!r)
+			return -1;
+		done = PQntuples(r) == 1;
+		PQclear(r);
+		if (done) {
+			out->verdict = "order stored";
+			return 0;
+		}
+		r = pg_exec(c, sql_order_notice, 7, notice, err, errlen);
+		if (!r)
+			return -1;
+		done = PQntuples(r) == 1;
+		PQclear(r);
+		if (done) {
+			out->verdict = "notice stored";
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "bank_orders row changed under us");
+	return -1;
 }
