@@ -210,6 +210,11 @@ bool shape_no_digit_first(struct slice v, const struct rule_env *env)
 	return !ascii_digit((unsigned char)v.p[0]);
 }
 
+bool shape_our_cust_id(struct slice v, const struct rule_env *env)
+{
+	return env->mer_cust_id && slice_eq(v, env->mer_cust_id);
+}
+
 bool shape_yes_no(struct slice v, const struct rule_env *env)
 {
 	(void)env;
@@ -498,13 +503,18 @@ static bool ascii_only(bool (*shape)(struct slice, const struct rule_env *))
 	static bool (*const ascii_shapes[])(struct slice, const struct rule_env *) = {
 		shape_cust_id, shape_usr_id, shape_trx_id, shape_resp_code, shape_date,
 		shape_money, shape_amount, shape_ord_id, shape_pro_id, shape_open_bank_id,
-		shape_digits, shape_acct_id, shape_yes_no, shape_capital,
+		shape_digits, shape_acct_id, shape_yes_no, shape_capital, shape_our_cust_id,
 	};
 
 	for (size_t i = 0; i < sizeof ascii_shapes / sizeof ascii_shapes[0]; i++)
 		if (shape == ascii_shapes[i])
 			return true;
 	return false;
+}
+
+bool shape_takes_only_ascii(bool (*shape)(struct slice, const struct rule_env *))
+{
+	return ascii_only(shape);
 }
 
 /* field_rule_shape_either_text, told whether piece is all ASCII. */

@@ -233,12 +233,20 @@ bool shape_digits(struct slice v, const struct rule_env *env);  /* 1..40 digits:
  * (MDT000001), as every real one; its fixed length pins both ends. */
 bool shape_acct_id(struct slice v, const struct rule_env *env);
 bool shape_yes_no(struct slice v, const struct rule_env *env);    /* Y or N */
+/* Our MerCustId, where a CmdId names our account by another field: a
+ * Transfer pays out of the merchant's account (OutCustId) and signs no
+ * MerCustId, so this is what makes another merchant's Transfer not
+ * ours. */
+bool shape_our_cust_id(struct slice v, const struct rule_env *env);
 /* The merchant's own text where the bank signs an id right after it or
  * before it: a URL that does not end in a digit, a MerPriv that does not
  * begin with one, so that the id's digits have one place. */
 bool shape_url_ending_in_no_digit(struct slice v, const struct rule_env *env);
 bool shape_no_digit_first(struct slice v, const struct rule_env *env);
 bool shape_capital(struct slice v, const struct rule_env *env);   /* one capital letter: a flag */
+/* Whether shape takes nothing but ASCII (for tests/recut to check). */
+bool shape_takes_only_ascii(bool (*shape)(struct slice, const struct rule_env *));
+
 /* An arrival check: v (a shape_date) lies within the order window
  * around the day the callback arrives. */
 bool arrival_in_order_window(struct slice v, const struct rule_env *env);

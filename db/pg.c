@@ -342,6 +342,11 @@ PGresult *pg_exec(PGconn *c, const char *sql, int nparams,
 /* The statement timeout is local to the transaction: nothing leaks into
  * a pooled server connection. */
 static const char begin_sql[] = "BEGIN";
+/* A request's transaction reads what committed before each statement,
+ * whatever the server's default_transaction_isolation: the lookup of a
+ * signed string must see the post that held its lock before it
+ * (db/signatures.c). */
+static const char begin_request_sql[] = "BEGIN ISOLATION LEVEL READ COMMITTED";
 static const char timeout_sql[] = "SELECT set_config('statement_timeout', $1, true)";
 /* A request's statements: PG_STEP_MS, less the second for the server to
  * say it gave up. */
@@ -413,7 +418,7 @@ PGresult *pg_begin_exec(PGconn *c, const struct pg_stmt *s, size_t n, char *err,
 			size_t errlen)
 {
 	struct pg_stmt all[2 + PG_BEGIN_STMTS_MAX] = {
-		{ begin_sql, 0, NULL },
+		{ begin_request_sql, 0, NULL },
 		{ timeout_sql, 1, request_timeout },
 	};
 	PGresult *r;

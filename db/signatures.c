@@ -19,8 +19,8 @@ const char *bytea_param(char *out, size_t outlen, const unsigned char *p, size_t
 	return b.overflow ? NULL : b.p;
 }
 
-/* $1 signed_hash, $2 route, $3 meaning_hash, then $4 status and $5
- * verdict, with their storage. */
+/* $1 signed_hash, $2 route, $3 meaning_hash, with their storage, and
+ * room for a status (sql_signature_count_answer's $3). */
 struct sig_params {
 	char signed_hex[2 * SIGNATURE_HASH_BYTES + 3];
 	char meaning_hex[2 * SIGNATURE_HASH_BYTES + 3];

@@ -1,7 +1,9 @@
 /* bindcard: UserBindCard, a user bound a bank card at the bank.
  * Background route /bank/bindcard, no page return; acknowledged with the
  * TrxId, which also names the binding in bank_orders (there is no
- * OrdId), stored by the one order store (orders.c).  OpenAcctId is the
+ * OrdId), stored by the one order store (orders.c).  A failure may come
+ * without a TrxId, as a failed top-up does: then it is audited and
+ * acknowledged with a bare RECV_ORD_ID_, and no row names it.  OpenAcctId is the
  * card number: personal data, in the audit and the row, never in the
  * log. */
 #include "handlers.h"
@@ -17,7 +19,7 @@ static const struct field_rule bind_rules[] = {
 	{ "OpenAcctId", REQUIRED_ON_SUCCESS, shape_digits, 40 },
 	{ "OpenBankId", REQUIRED_ON_SUCCESS, shape_open_bank_id, 8 },
 	{ "UsrCustId", REQUIRED, shape_cust_id, 16 },
-	{ "TrxId", REQUIRED, shape_trx_id, 18 },
+	{ "TrxId", REQUIRED_ON_SUCCESS, shape_trx_id, 18 },
 	{ "BgRetUrl", REQUIRED, shape_url, URL_MAX },
 	RULES_END,
 };

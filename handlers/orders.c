@@ -114,10 +114,15 @@ int store_order(PGconn *c, const struct background_callback *a,
 	params[12] = arena->p + arena->len;
 	json_unsigned(arena, cb, col->unsigned_fields);
 	params[13] = column(arena, cb, "TrxId");
-	if (arena->overflow || !params[1] || !params[9]) {
-		/* the rules require the order's id and RespCode */
-		snprintf(err, errlen, "order row too large, or without its id");
+	if (arena->overflow || !params[9]) {
+		snprintf(err, errlen, "order row too large");
 		return -1;
+	}
+	if (!params[1]) {
+		/* only a failure may lack its id (a failed card binding's
+		 * TrxId): the audit keeps it, no row could name it */
+		out->verdict = "failed, no id to store it under";
+		return 0;
 	}
 	notice[0] = params[0];
 	notice[1] = params[1];

@@ -1,8 +1,10 @@
 /* page: the browser's return from the bank's pages (RetUrl).
  *
  * The post comes from a browser, so anyone can forge one: the bank's
- * RespCode is passed to the front end only when the signature holds.
- * Otherwise the front end is told the check failed, never "000".
+ * RespCode is passed to the front end only when the signature holds and
+ * the callback is ours (its MerCustId, or for a Transfer, which signs
+ * none, its OutCustId).  Otherwise the front end is told the check
+ * failed, never "000".
  *
  * RespDesc is not signed: anyone replaying a genuine body can write in
  * it ("failed, call 400-000-0000", in digits or in Chinese numerals).

@@ -1,6 +1,8 @@
 /* transfer: money between the merchant's accounts and a user's.
  * Transfer (merchant to user: only a page return, /bank/TransferCallback,
- * so nothing is stored; it signs no MerCustId) and UsrAcctPay (a user paid
+ * so nothing is stored; it signs no MerCustId, so its OutCustId, our
+ * account it pays from, must be our MerCustId: another merchant's
+ * Transfer is not ours) and UsrAcctPay (a user paid
  * the merchant: background route /bank/usracctpay, acknowledged with the
  * OrdId and stored by the one order store, orders.c; page return
  * /bank/UsrAcctPayCallback). */
@@ -15,7 +17,7 @@ static const struct signed_field transfer_signed[] = {
 static const struct field_rule transfer_rules[] = {
 	{ "RespCode", REQUIRED, shape_resp_code, 3 },
 	{ "OrdId", REQUIRED, shape_ord_id, 30 },
-	{ "OutCustId", REQUIRED, shape_cust_id, 16 },
+	{ "OutCustId", REQUIRED, shape_our_cust_id, 16 },
 	{ "OutAcctId", OPTIONAL, shape_acct_id, 9 },
 	{ "TransAmt", REQUIRED, shape_money, 16 },
 	{ "InCustId", REQUIRED, shape_cust_id, 16 },

@@ -75,7 +75,7 @@ CREATE OR REPLACE FUNCTION bank_order_later(new_type text, new_code text,
                                             cur_type text, cur_code text) RETURNS boolean
 LANGUAGE sql IMMUTABLE AS $$
     SELECT bank_order_stage(new_type, new_code) > bank_order_stage(cur_type, cur_code)
-        OR (new_type = '400' AND cur_type IS DISTINCT FROM '400')
+        OR (new_type IS NOT DISTINCT FROM '400' AND cur_type IS DISTINCT FROM '400')
 $$;
 
 -- The notices are the history: no role rewrites them.
@@ -114,10 +114,13 @@ CREATE TRIGGER bank_order_notices_notify
     AFTER INSERT ON bank_order_notices
     FOR EACH ROW EXECUTE FUNCTION bank_orders_notify();
 
--- The handler: an order's row is inserted or moved on (ON CONFLICT needs
--- SELECT and UPDATE), a notice only inserted.
+-- The handler: an order's row is inserted, or moved on by a later notice
+-- (where it stands, its count, done back to false) and nothing else: an
+-- order's amounts, parties and first notice are never rewritten; a notice
+-- is only inserted.
 REVOKE ALL ON bank_orders, bank_order_notices FROM "bank-callback";
-GRANT SELECT, INSERT, UPDATE ON bank_orders TO "bank-callback";
+GRANT SELECT, INSERT ON bank_orders TO "bank-callback";
+GRANT UPDATE (resp_code, resp_type, notices, done, updated_at) ON bank_orders TO "bank-callback";
 GRANT INSERT ON bank_order_notices TO "bank-callback";
 
 INSERT INTO bank_callback_schema_version (version, file) VALUES (11, '011-orders.sql')

@@ -53,9 +53,12 @@ order_row() {
 		assert_status 303
 		assert_header Location "${BANK_CALLBACK_FRONTEND}#/$page?RespCode=210&RespDesc=%E7%94%A8%E6%88%B7%E5%9C%A8%E5%95%86%E6%88%B7%E4%B8%8B%E4%B8%8D%E5%AD%98%E5%9C%A8"
 	done
-	# a Transfer signs no MerCustId: whichever it carries, it is not checked
+	# a Transfer signs no MerCustId: whichever it carries, it is not checked; the account it
+	# pays from, OutCustId, must be ours: another merchant's Transfer is not forwarded
 	post_form /bank/TransferCallback "$(body Transfer MerCustId=6000060000999999)"
 	assert_header Location "${BANK_CALLBACK_FRONTEND}#/TransferCallback?RespCode=000&RespDesc="
+	post_form /bank/TransferCallback "$(body Transfer OutCustId=6000060000999999)"
+	assert_error 400
 	assert_nothing_written
 }
 
@@ -68,6 +71,14 @@ order_row() {
 	post_form /bank/initiativetender "$(body InitiativeTender RespCode=309 TrxId= IsFreeze= FreezeOrdId= FreezeTrxId=)"
 	assert_ack "$ORD"
 	assert_eq "$(psql_val "SELECT resp_code FROM bank_orders WHERE cmd_id = 'InitiativeTender'")" 309
+}
+
+@test "orders: a failed card binding without a TrxId is audited and acknowledged bare; no row names it" {
+	post_form /bank/bindcard "$(body UserBindCard RespCode=101 TrxId= OpenAcctId= OpenBankId=)"
+	assert_ack ''
+	assert_rows bank_orders 0
+	assert_eq "$(psql_val "SELECT status || '|' || verdict FROM bank_callback_audit")" \
+		"200|failed, no id to store it under"
 }
 
 # The three notices of one withdrawal: processing, done, then the bank's reversal.
