@@ -6,7 +6,8 @@
  *
  *   tests/recut [-n [CMDID=]N]... [-j JOBS] [--seed S] [--only CMDID]
  *               [--ord-id-pattern RE] [--usr-id-pattern RE]
- *               [--examples K] [--max-cuttings M] [--echo-posts K]
+ *               [--pro-id-pattern RE] [--examples K] [--max-cuttings M]
+ *               [--max-echo-cuttings E] [--echo-posts K]
  *               [--long-urls [CMDID=]N]... [--today YYYYMMDD]
  *               [--order-days BEFORE[,AFTER]] [--mer-cust-id ID]
  *               [--real-key FILE]
@@ -15,25 +16,69 @@
  * separator, so its ChkValue also signs every other way of cutting those
  * bytes into the fields.  The handler refuses a signed string that its
  * rule tables can cut into more than one meaning (callback_meanings();
- * meanings differ by the spans of PINNED fields, ECHOED ones may shift).
- * Each such refusal of a genuine callback is a top-up or an account the
- * platform does not record, so the rules must leave real callbacks one
- * meaning almost always, and no re-cut may ever be accepted, on any day.
- * What a signed string means must not depend on when it arrives: the
- * field shapes never read the clock, and the OrdDate window
+ * a meaning is each PINNED field's value, wherever it lies: ECHOED fields
+ * may shift, and an empty PINNED field between two echoed ones means the
+ * same at any place).  Each such refusal of a genuine callback is a
+ * top-up, a bid or a withdrawal the platform does not record, so the
+ * rules must leave real callbacks one meaning almost always, and no
+ * re-cut with another meaning may ever be accepted, on any day.  What a
+ * signed string means must not depend on when it arrives: the field
+ * shapes never read the clock, and the OrdDate window
  * (BANK_CALLBACK_ORDER_DAYS) is an arrival check on the one cutting,
  * which may refuse a callback but never choose between cuttings.  This
  * tool measures all of it, through the real callback_check().
  *
- * What it does, for UserRegister, NetSave and CorpRegister:
- *   1. generates N genuine callbacks (-n, default 10000; -n CorpRegister=
- *      1000 sets one CmdId's) in the formats merchants and the bank use
- *      (OrdIds, UsrIds, amounts, TrxIds, URLs with query strings, MerPriv
- *      tokens, Chinese company names, values sent percent-encoded twice,
- *      GBK text), from a PRNG seeded by --seed (default 1): the same seed
- *      gives the same callbacks and the same figures, on the same day.
+ * The CmdIds, each its own job, and what their generators make (every
+ * money flow with a good share of failures, which leave empty what only
+ * a success carries; OrdIds and the ids the OrdId pattern governs
+ * (FreezeOrdId, SubOrdId, UnFreezeOrdId) 20-digit timestamps three times
+ * in four, else make_ord_id's formats; TrxIds 18 digits, dated or not;
+ * customer ids 6000060 and 9 digits; sub-accounts MDT000001 or three
+ * capitals and six digits; cards 16 to 19 digits; fees 3, 3.00, 0.00 or
+ * with cents; RespExt JSON or empty; CharSet=GBK one in twenty):
+ *   UserRegister      UsrIds (pnr_10023, mobiles, lyjx_chengkai, openids,
+ *                     e-mail), 8% failed (no UsrCustId)
+ *   NetSave           OrdIds, top-up amounts, 5% failed (no TrxId, no fees)
+ *   CorpRegister      corp ids, Chinese company names, audit states
+ *   UserBindCard      card and bank (15% failed, most without them), TrxId
+ *   InitiativeTender  bid, IsFreeze Y with FreezeOrdId; 55% failed (210 100
+ *                     309 322: no TrxId, no FreezeTrxId)
+ *   AutoTender        the same, 40% failed
+ *   TenderCancle      the bid's OrdId and OrdDate (up to two years old),
+ *                     IsUnFreeze Y, UnFreezeOrdId, FreezeTrxId; 25% failed
+ *   Loans             lender and borrower, Fee and FeeObjFlag (I, O, none
+ *                     without a fee), the bid's SubOrdId of 1 to 60 days
+ *                     before, IsDefault, IsUnFreeze; 20% failed
+ *   Repayment         borrower and lender, a SubOrdId of 25 to 800 days before
+ *   Transfer          from the merchant's account (OutCustId ours, OutAcctId)
+ *                     to a user's, page return only, BgRetUrl 60%
+ *   UsrFreezeBg       SubAcctType BASEDT and SubAcctId, a BgRetUrl that ends
+ *                     in a letter, a MerPriv that begins with one; 25% failed
+ *                     (no TrxId)
+ *   UsrUnFreeze       today's OrdId, the frozen order's OrdDate (half up to a
+ *                     month, half up to 800 days old); 50% failed (419), most
+ *                     still with their TrxId
+ *   Cash              000 45%, 999 10%, 203/100/436 45%: a withdrawal the bank
+ *                     took has card, bank and fees (FeeCustId the user's or
+ *                     ours); ServFeeAcctId, the merchant's, echoed 75% either
+ *                     way
+ *   CashReconciliation  RespType 000 or 400 first and no CmdId (cash.c's
+ *                     cash_reconciliation, selected by RespType)
+ *   CashAudit         AuditFlag S or R; 50% failed (415: no card, no bank)
+ *   UsrAcctPay        InAcctId and InAcctType (MERDT...) of the merchant's
+ *   MerCash           the merchant's own UsrCustId mostly; 25% failed
+ *   AddBidInfo        ProId (P and 8 digits, XM and a date, timestamps,
+ *                     words), borrower and sum, a guarantor 35%, ProArea
+ * -n N sets every CmdId's count (default 10000 each), -n CMDID=N one
+ * (-n CashReconciliation=1000); --only CMDID runs one.
+ *
+ * What it does, for each CmdId:
+ *   1. generates N genuine callbacks in those formats, from a PRNG seeded
+ *      by --seed (default 1): the same seed gives the same callbacks and
+ *      the same figures, on the same day.
  *      --long-urls of the UserRegister and NetSave callbacks (spread over
- *      the pass; default 500 each, one in twenty) come from a bank that says CharSet=GBK
+ *      the pass; default 500 each, one in twenty; none for the others)
+ *      come from a bank that says CharSet=GBK
  *      and carry a long RetUrl or BgRetUrl: a query of 600 to 1000 bytes
  *      as signed of raw 4-byte GB18030 characters (81 39 EE 39 is U+3400,
  *      three bytes in UTF-8) mixed with ASCII, the URL at most 1024 bytes
@@ -47,11 +92,13 @@
  *      case hex), builds the form as the handler holds it after one form
  *      decoding, and runs callback_check() at several arrival days
  *      (rule_env.today): its own day (the generator's today), and, for a
- *      CmdId with an arrival check (NetSave's OrdDate), days after the
- *      day its OrdDate names: +0, +1, the window's last day and the one
- *      after it (+7 +8 with the default 7,1), a year, five years and 40
- *      days, and ten years on; for one without (UserRegister,
- *      CorpRegister), ten years on.  Each verdict is one of: accepted; refused as
+ *      CmdId whose own OrdDate has an arrival check (NetSave,
+ *      InitiativeTender, AutoTender, Loans, Repayment, UsrFreezeBg), days
+ *      after the day that OrdDate names: +0, +1, the window's last day
+ *      and the one after it (+7 +8 with the default 7,1), a year, five
+ *      years and 40 days, and ten years on; for the others (whose OrdDate,
+ *      if any, is an old order's: TenderCancle, UsrUnFreeze; or who have
+ *      none), ten years on.  Each verdict is one of: accepted; refused as
  *      ambiguous; refused by the window (expected outside it, and not a
  *      failure); refused otherwise (a generator bug, or a rule that
  *      refuses real callbacks: the tool fails).  The tool also fails
@@ -59,47 +106,66 @@
  *      others, or when the window's verdict is wrong (accepted outside
  *      it, refused by it inside);
  *   3. lists every other cutting of the signed string that the spec's
- *      field rules accept (at most --max-cuttings per callback, default
- *      10000; no piece longer than its rule's max_bytes as signed, where
- *      the handler's walk stops; shapes under either charset; under a
- *      window of a century either side, so that a rule that read the
- *      clock would still have its cuttings listed), and posts them, same
- *      ChkValue and unsigned fields, with the genuine's CharSet (GBK for
- *      a GBK callback) and, when the signed string is not ASCII and that
- *      was refused otherwise than as ambiguous, with the other (UTF-8, or
- *      GBK).  A re-cut that moves a PINNED field is posted at every
+ *      field rules accept (no piece longer than its rule's max_bytes as
+ *      signed, where the handler's walk stops; shapes under either
+ *      charset; under a window of a century either side, so that a rule
+ *      that read the clock would still have its cuttings listed), and
+ *      posts them, same ChkValue and unsigned fields, with the genuine's
+ *      CharSet (GBK for a GBK callback) and, when the signed string is
+ *      not ASCII and that was refused otherwise than as ambiguous, with
+ *      the other (UTF-8, or GBK).  A cutting has another meaning when it
+ *      gives a PINNED field another value, as the handler tells them
+ *      apart (field_moves).  Each is listed with its echoed tail (the
+ *      ECHOED fields that end the signed string) cut one way only, as
+ *      the handler's walk knows every way is as good (at most
+ *      --max-cuttings per callback, default 10000), and posted at every
  *      arrival day of its genuine, and at the day its own OrdDate piece
  *      names (when that is a date) and the window's edges around it (-7
  *      -1 +1 +7): accepted on any of them, it is a forgery that works,
  *      and the tool fails.  On a day the genuine itself was refused as
  *      ambiguous, every cutting with its RespCode is walked alike that
  *      day, so PINNED_POSTS of them are posted and the rest counted as
- *      left out; on any other day each is posted.  Re-cuts that move only
- *      ECHOED fields (the merchant's URLs, MerPriv, RespExt) are the
- *      documented residual: there are dozens per callback, all decided
- *      alike, so --echo-posts of them (default 300) are posted per CmdId,
- *      spread over the callbacks (0: every one, slow), at their genuine's
- *      own day.
- * It also checks the bank's own two callbacks (tests/data/chinapnr-real-
- * callbacks.json, hard-coded below) with the bank's key and their
- * merchant, arriving on 20161109 (the NetSave's OrdDate) with the pass's
- * window: they must be accepted that day, swept like the generated ones,
- * and no re-cut accepted on any day.
+ *      left out; on any other day each is posted.  Re-cuts with the
+ *      genuine's meaning (that move only ECHOED fields, the merchant's
+ *      URLs, MerPriv, RespExt, and maybe an empty PINNED field among
+ *      them) are the documented residual: there are dozens per callback,
+ *      thousands where two free echoed fields follow BgRetUrl, all
+ *      decided alike, so each callback lists --max-echo-cuttings of them
+ *      (default 1000; past that, each with its tail cut one way), and
+ *      --echo-posts of them (default 300) are posted per CmdId, spread
+ *      over the callbacks (0: every one, slow), at their genuine's own
+ *      day.
+ * It also checks the bank's own callbacks, signed by its test key and
+ * hard-coded below: the two of tests/data/chinapnr-real-callbacks.json
+ * (UserRegister, NetSave) and the four of tests/data/chinapnr-real-
+ * money-callbacks.json (InitiativeTender, Cash, CashAudit 415,
+ * UsrUnFreeze 419), each under its own merchant, arriving on the day the
+ * merchant logged it, with the pass's window, the money ones with that
+ * merchant's OrdId format '[0-9]{20}' as BANK_CALLBACK_ORD_ID_PATTERN
+ * (without it their OrdIds run into UsrCustId's and OrdDate's digits):
+ * they must be accepted that day, swept like the generated ones, and no
+ * re-cut accepted on any day.
  *
- * With --ord-id-pattern / --usr-id-pattern (what BANK_CALLBACK_ORD_ID_
- * PATTERN and BANK_CALLBACK_USR_ID_PATTERN hold) each CmdId runs a second
- * time under them, the generators keeping only ids that match (whole
- * values; see make_ord_id, make_usr_id and make_corp_id for the formats,
- * e.g. '[0-9]{20}|NS[0-9]{14}|[0-9]{14}' and '[a-z][a-z0-9_]{3,15}').
- * CorpRegister gets ASCII company names only then: without a UsrId
- * pattern the handler refuses them by design (corpregister.c).
+ * With --ord-id-pattern / --usr-id-pattern / --pro-id-pattern (what
+ * BANK_CALLBACK_ORD_ID_PATTERN, BANK_CALLBACK_USR_ID_PATTERN and
+ * BANK_CALLBACK_PRO_ID_PATTERN hold) each CmdId runs a second time under
+ * them, the generators keeping only ids that match (whole values; see
+ * make_ord_id, make_money_ord_id, make_usr_id, make_corp_id and
+ * make_pro_id for the formats, e.g. '[0-9]{20}', '(pnr|corp)_[0-9]{6}'
+ * and 'P[0-9]{8}').  CorpRegister gets ASCII company names only then:
+ * without a UsrId pattern the handler refuses them by design
+ * (corpregister.c).  Without an OrdId pattern most money callbacks have
+ * two meanings by nature (a timestamp OrdId's digits run into a
+ * UsrCustId's or an OrdDate's; an alphanumeric FreezeOrdId can take
+ * IsFreeze's Y): measured, not a failure.
  *
  * Output, per CmdId and pass:
  *   NetSave: 10000 genuine, 9628 accepted at their own day, 372 refused
- *   as ambiguous (3.720%), 0 refused otherwise, 0 re-cuts accepted, 286
+ *   as ambiguous (3.720%), 0 refused otherwise, 0 re-cuts accepted, 289
  *   echo-only re-cuts accepted
- * ("refused otherwise": on any arrival day), then the genuine's verdicts
- * by arrival day, one column a day:
+ * ("refused otherwise": on any arrival day; "echo-only": of the
+ * genuine's meaning), then the genuine's verdicts by arrival day, one
+ * column a day:
  *   genuine by arrival day (days after OrdDate):
  *                                own      +0      +1      +7      +8 ...
  *     accepted                  9628    9628    9628    9628       0 ...
@@ -115,14 +181,17 @@
  * ACCEPTED OUTSIDE THE WINDOW, REFUSED BY THE WINDOW INSIDE IT.
  *
  * Cost: callback_check() walks the cuttings itself, so each arrival day
- * costs a walk: about 0.5 ms for a NetSave, 2 ms for a CorpRegister (its
- * UsrName is converted from both charsets at every candidate cut), and
- * far more with a long non-ASCII URL (above); listing the cuttings costs
- * about one walk more.  NetSave, with eight arrival days, is the longest
- * job: about 90 s at -n 10000, 40 s of it its two long URLs, and the
- * whole run takes as long with -j 2 (92 s on a 2-core VM of 2026; 160 s
- * while other work shared its cores).  Each CmdId (and pass) runs in its
- * own process, -j of them at once (default: the number of cores).
+ * costs a walk, and each re-cut posted: about 0.1 to 1 ms, more with a
+ * long non-ASCII URL (above) or a CorpRegister's UsrName (converted
+ * from both charsets at every candidate cut).  A genuine ambiguous on
+ * its days costs the most: its re-cuts are posted on every one of them.
+ * At -n 10000 on a 2-core VM of 2026, seconds per job: UsrFreezeBg 58,
+ * CorpRegister 42, Loans 42, InitiativeTender 39, AutoTender 36, Cash
+ * 20, TenderCancle 16, CashReconciliation 15, MerCash 13, NetSave 9, the
+ * rest under 8; 330 s of CPU, 170 s wall with -j 2.  With the three
+ * patterns (36 jobs) 530 s of CPU, 270 s wall.  Each CmdId (and pass)
+ * runs in its own process, -j of them at once (default: the number of
+ * cores), the costliest first (struct cmd's cost).
  *
  * Exit status: 0; 1 when a re-cut moving a PINNED field was accepted on
  * some arrival day, a genuine callback was refused for a reason other
@@ -159,13 +228,13 @@
 #include <openssl/rsa.h>
 
 enum {
-	MAX_FIELDS = 16,          /* signed fields per spec */
+	MAX_FIELDS = MAX_SIGNED_FIELDS,   /* signed fields per spec: callback.c's bound */
 	DRAFT_MEM = 8192,
 	SIGNED_CAP = 8192,        /* callback.c refuses longer signed strings */
 	CHK_HEX_MAX = 2 * RSA_MAX_BYTES + 1,
 	ID_TRIES = 100000,        /* draws per id before a pattern is hopeless */
 	MAX_CAUSES = 32,
-	NCMDS = 3,
+	NCMDS = 18,
 	EXAMPLE_MAX = 4096,
 	SHOW_FAILURES = 5,        /* refusals and forgeries printed in full */
 	PINNED_POSTS = 3,         /* re-cuts posted per day a genuine is ambiguous (see post_pinned) */
@@ -175,6 +244,7 @@ enum {
 	TEN_YEARS = 10 * 365 + 2,
 	WIDE_WINDOW = 36525,      /* the listing's window either side: a century */
 	LONG_VALUE = 512,         /* a long value, in bytes as signed */
+	DEFAULT_COUNT = 10000,    /* genuine callbacks per CmdId (-n) */
 };
 
 static const char *const default_mer_cust_id = "6000060000736878";
@@ -429,14 +499,15 @@ static void make_trx_id(struct buf *b, const char *date)
 	}
 }
 
-static void put_trx_id(struct draft *d, const char *date)
+/* A TrxId of the bank's (or FreezeTrxId), of a transaction on date. */
+static void put_trx_id(struct draft *d, const char *name, const char *date)
 {
 	char mem[32];
 	struct buf b;
 
 	buf_init(&b, mem, sizeof mem);
 	make_trx_id(&b, date);
-	put(d, "TrxId", buf_slice(&b));
+	put(d, name, buf_slice(&b));
 }
 
 /* 6000060 and 9 digits, as every UsrCustId seen. */
@@ -484,8 +555,11 @@ static void put_amount(struct draft *d, const char *name)
 	put(d, name, buf_slice(&b));
 }
 
-/* The platform's own URLs, as its three deployments send them. */
-static void put_url(struct draft *d, const char *name, const char *path)
+/* The platform's own URLs, as its three deployments send them; with
+ * digit_last false, never ending in a digit (UsrFreezeBg's BgRetUrl,
+ * whose rule pins the TrxId after it so). */
+static void put_url_ending(struct draft *d, const char *name, const char *path,
+			   bool digit_last)
 {
 	static const char *const hosts[] = {
 		"m.fengchaohuzhu.com", "m.fengchaohuzhu.com", "m.fengchaohuzhu.com",
@@ -495,6 +569,9 @@ static void put_url(struct draft *d, const char *name, const char *path)
 		"?from=app", "?channel=wechat", "?src=h5&v=2", "?v=2", "?t=",
 		"?uid=", "?redirect=%2F%23%2Fhome",
 	};
+	static const char *const letter_last[] = {
+		"?from=app", "?channel=wechat", "?redirect=%2F%23%2Fhome", "?src=h5&v=app",
+	};
 	char mem[512];
 	struct buf b;
 
@@ -503,13 +580,18 @@ static void put_url(struct draft *d, const char *name, const char *path)
 	buf_puts(&b, PICK(hosts));
 	buf_puts(&b, path);
 	if (chance(20)) {
-		const char *q = PICK(queries);
+		const char *q = digit_last ? PICK(queries) : PICK(letter_last);
 
 		buf_puts(&b, q);
 		if (q[strlen(q) - 1] == '=')
 			put_digits(&b, between(4, 10));
 	}
 	put_echoed(d, name, buf_slice(&b));
+}
+
+static void put_url(struct draft *d, const char *name, const char *path)
+{
+	put_url_ending(d, name, path, true);
 }
 
 /* A character of CJK Extension A (U+3400 on) as GB18030 writes it, four
@@ -771,7 +853,7 @@ static void put_text(struct draft *d, const char *name, struct slice utf8)
 	put_as(d, name, v, v);
 }
 
-/* ---- the three generators ---- */
+/* ---- the registration and top-up generators ---- */
 
 /* Whether the next UserRegister or NetSave callback gets a long URL
  * (put_long_url): run_cmd spreads --long-urls of them over the pass.
@@ -809,7 +891,7 @@ static void gen_netsave(struct draft *d, const struct rule_env *env)
 	put_amount(d, "TransAmt");
 	/* A failed top-up comes with an empty TrxId and no gate or fee. */
 	if (ok) {
-		put_trx_id(d, date);
+		put_trx_id(d, "TrxId", date);
 		put_str(d, "GateBusiId", chance(50) ? "QP" : "B2C");
 		put_str(d, "GateBankId", PICK(banks));
 		put_str(d, "FeeAmt", chance(50) ? "0.00" : "30.00");
@@ -860,7 +942,7 @@ static void gen_user_register(struct draft *d, const struct rule_env *env)
 		put_long_url(d, "BgRetUrl", "/bank/register");
 	else
 		put_url(d, "BgRetUrl", "/bank/register");
-	put_trx_id(d, date);
+	put_trx_id(d, "TrxId", date);
 	/* The platform always sends a RetUrl, and the rules require it. */
 	if (long_url == 2)
 		put_long_url(d, "RetUrl", "/bank/RegisterCallback");
@@ -940,7 +1022,7 @@ static void gen_corp_register(struct draft *d, const struct rule_env *env)
 	put_str(d, "AuditStat", stat);
 	put_text(d, "AuditDesc", slice_from("审核中"));
 	put_str(d, "MerPriv", chance(50) ? "" : "7966E0974889CC70AFFA2BF9F7D03A4A");
-	put_trx_id(d, date);
+	put_trx_id(d, "TrxId", date);
 	if (r < 80)
 		put_str(d, "OpenBankId", PICK(banks));
 	if (r < 70) {
@@ -953,10 +1035,740 @@ static void gen_corp_register(struct draft *d, const struct rule_env *env)
 	put_resp_ext(d);
 }
 
+/* ---- the platform's other bank flows (section 9 of the bank notes) ----
+ *
+ * Formats from the real money callbacks (tests/data/chinapnr-real-money-
+ * callbacks.json) and the merchants' logs: OrdIds 20-digit timestamps,
+ * TrxIds 18 digits, customer ids 6000060 and 9 digits, amounts with two
+ * decimals but fees as the bank writes them (3, 3.00, 0.00, empty),
+ * sub-accounts MDT000001, card numbers of 16 to 19 digits, and many
+ * failures, which leave empty what only a success carries. */
+
+static const char *const open_banks[] = {
+	"CIB", "ICBC", "CCB", "ABC", "BOC", "CMB", "CMBC", "SPDB", "PSBC", "CITIC", "BCOM", "CEB",
+};
+
+/* The merchant's order ids for money: the real one is a 20-digit
+ * timestamp (20161109115452291507: YYYYMMDDhhmmss, milliseconds and 3
+ * random digits), a quarter come in the other formats of make_ord_id. */
+static void make_money_ord_id(struct buf *b, const char *date)
+{
+	if (chance(75)) {
+		buf_puts(b, date);
+		put_time(b);
+		put_digits(b, 6);
+	} else {
+		make_ord_id(b, date);
+	}
+}
+
+/* An id the OrdId pattern governs (OrdId, FreezeOrdId, SubOrdId,
+ * UnFreezeOrdId) of an order made on date. */
+static void put_ord_id(struct draft *d, const char *name, const struct rule_env *env,
+		       const char *date)
+{
+	char mem[64];
+	struct buf b;
+
+	buf_init(&b, mem, sizeof mem);
+	matching(&b, env->ord_id_pattern, name, make_money_ord_id, date);
+	put(d, name, buf_slice(&b));
+}
+
+/* A loan project's id: P and 8 digits (P20261206, P00001234), XM and a
+ * date and a sequence, a timestamp, or the merchant's own words. */
+static void make_pro_id(struct buf *b, const char *date)
+{
+	unsigned r = below(100);
+
+	if (r < 25) {
+		buf_putc(b, 'P');
+		buf_puts(b, date);
+	} else if (r < 45) {
+		buf_putc(b, 'P');
+		put_digits(b, 8);
+	} else if (r < 60) {
+		buf_puts(b, "XM");
+		buf_puts(b, date);
+		put_digits(b, 4);
+	} else if (r < 75) {
+		buf_puts(b, date);
+		put_time(b);
+		put_digits(b, between(0, 6));
+	} else if (r < 90) {
+		buf_puts(b, "bid");
+		put_digits(b, between(3, 10));
+	} else {
+		put_from(b, alnum, between(6, 20));
+	}
+}
+
+/* A sub-account: MDT000001 (every real one) mostly, else three capitals
+ * and six digits. */
+static void put_acct_id(struct draft *d, const char *name)
+{
+	char mem[16];
+	struct buf b;
+
+	buf_init(&b, mem, sizeof mem);
+	if (chance(75)) {
+		buf_puts(&b, "MDT000001");
+	} else {
+		put_from(&b, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", 3);
+		put_digits(&b, 6);
+	}
+	put(d, name, buf_slice(&b));
+}
+
+/* A bank card number: 16 to 19 digits, UnionPay's 62 mostly. */
+static void put_card(struct draft *d, const char *name)
+{
+	char mem[32];
+	struct buf b;
+	unsigned r = below(100);
+
+	buf_init(&b, mem, sizeof mem);
+	buf_puts(&b, r < 80 ? "62" : r < 90 ? "4" : "5");
+	put_digits(&b, between(16, 19) - (unsigned)b.len);
+	put(d, name, buf_slice(&b));
+}
+
+/* A fee as the bank writes it: 3, 3.00, 0.00, 2.00, 2.05 and the like. */
+static void put_fee(struct draft *d, const char *name)
+{
+	static const char *const fees[] = { "3", "3.00", "0.00", "2.00", "2.05", "0", "10.00" };
+	char mem[32];
+	struct buf b;
+	unsigned r = below(100);
+
+	buf_init(&b, mem, sizeof mem);
+	if (r < 60) {
+		buf_puts(&b, PICK(fees));
+	} else {
+		buf_putc(&b, (char)('1' + below(9)));
+		put_digits(&b, below(3));
+		if (r < 85) {
+			buf_putc(&b, '.');
+			put_digits(&b, 2);
+		}
+	}
+	put(d, name, buf_slice(&b));
+}
+
+/* RespCode, and RespDesc (unsigned) to go with it. */
+static void put_resp(struct draft *d, const char *code)
+{
+	const char *desc = "交易失败";
+
+	if (strcmp(code, "000") == 0)
+		desc = "成功";
+	else if (strcmp(code, "999") == 0)
+		desc = "处理中";
+	put_str(d, "RespCode", code);
+	put_text(d, "RespDesc", slice_from(desc));
+}
+
+/* CharSet=GBK now and then: the signed values here are ASCII, RespDesc
+ * is not. */
+static void maybe_gbk(struct draft *d)
+{
+	d->gbk = chance(5);
+	if (d->gbk)
+		put_str(d, "CharSet", "GBK");
+}
+
+/* RespExt as the money flows echo it: a tender's voucher, a withdrawal's
+ * fee and channel, or empty. */
+static void put_money_resp_ext(struct draft *d, bool cash)
+{
+	static const char *const tender[] = {
+		"{\"Vocher\":{\"AcctId\":\"MDT000001\",\"VocherAmt\":\"10.00\"}}",
+		"{\"Vocher\":{\"AcctId\":\"MDT000001\",\"VocherAmt\":\"5.00\"}}",
+		"{}",
+	};
+	static const char *const withdrawal[] = {
+		"[{\"FeeObjFlag\":\"U\",\"FeeAcctId\":\"MDT000001\",\"CashChl\":\"GENERAL\"}]",
+		"[{\"FeeObjFlag\":\"U\",\"FeeAcctId\":\"MDT000001\",\"CashChl\":\"FAST\"}]",
+		"[{\"FeeObjFlag\":\"M\",\"FeeAcctId\":\"MDT000001\",\"CashChl\":\"GENERAL\"}]",
+	};
+
+	if (chance(40))
+		put_str(d, "RespExt", "");
+	else
+		put_echoed(d, "RespExt", slice_from(cash ? PICK(withdrawal) : PICK(tender)));
+}
+
+/* MerPriv that does not begin with a digit (UsrFreezeBg's rule): empty,
+ * a 32-hex token that begins with a letter, or a word. */
+static void put_mer_priv_letter_first(struct draft *d)
+{
+	static const char *const words[] = { "chuanglitou", "aa", "freeze", "fc_app", "bid" };
+	char mem[64];
+	struct buf b;
+	unsigned r = below(100);
+
+	buf_init(&b, mem, sizeof mem);
+	if (r >= 70) {
+		buf_puts(&b, PICK(words));
+		if (chance(50))
+			put_digits(&b, between(1, 8));
+	} else if (r >= 30) {
+		put_from(&b, "ABCDEF", 1);
+		put_from(&b, "0123456789ABCDEF", 31);
+	}
+	put_echoed(d, "MerPriv", buf_slice(&b));
+}
+
+static void gen_user_bind_card(struct draft *d, const struct rule_env *env)
+{
+	static const char *const fails[] = { "100", "212", "334", "360" };
+	char date[9];
+	bool ok = !chance(15);
+
+	ymd(env->today, date);
+	maybe_gbk(d);
+	put_str(d, "CmdId", "UserBindCard");
+	put_resp(d, ok ? "000" : PICK(fails));
+	put_str(d, "MerCustId", env->mer_cust_id);
+	/* the card is the user's choice at the bank: known on success */
+	if (ok || chance(30)) {
+		put_card(d, "OpenAcctId");
+		put_str(d, "OpenBankId", PICK(open_banks));
+	} else {
+		put_str(d, "OpenAcctId", "");
+		put_str(d, "OpenBankId", "");
+	}
+	put_cust_id(d, "UsrCustId");
+	put_trx_id(d, "TrxId", date);
+	put_url(d, "BgRetUrl", "/bank/bindcard");
+	put_mer_priv(d);
+}
+
+/* InitiativeTender and AutoTender: a bid, its amount frozen. */
+static void gen_tender(struct draft *d, const struct rule_env *env, const char *cmd_id,
+		       unsigned ok_percent, const char *page, const char *bg)
+{
+	static const char *const fails[] = { "210", "100", "309", "322" };
+	char date[9];
+	bool ok = chance(ok_percent);
+
+	/* a bid placed before midnight is answered after it */
+	ymd(env->today - (chance(90) ? 0 : 1), date);
+	maybe_gbk(d);
+	put_str(d, "CmdId", cmd_id);
+	put_resp(d, ok ? "000" : PICK(fails));
+	put_str(d, "MerCustId", env->mer_cust_id);
+	put_ord_id(d, "OrdId", env, date);
+	put_str(d, "OrdDate", date);
+	put_amount(d, "TransAmt");
+	put_cust_id(d, "UsrCustId");
+	if (ok)
+		put_trx_id(d, "TrxId", date);
+	else
+		put_str(d, "TrxId", "");
+	/* The merchant names the freeze (sent with the bid, echoed on a
+	 * failure too); the bank's freeze exists only on success. */
+	if (chance(90)) {
+		put_str(d, "IsFreeze", "Y");
+		put_ord_id(d, "FreezeOrdId", env, date);
+		if (ok)
+			put_trx_id(d, "FreezeTrxId", date);
+		else
+			put_str(d, "FreezeTrxId", "");
+	} else {
+		put_str(d, "IsFreeze", "N");
+		put_str(d, "FreezeOrdId", "");
+		put_str(d, "FreezeTrxId", "");
+	}
+	if (chance(95))
+		put_url(d, "RetUrl", page);
+	else
+		put_str(d, "RetUrl", "");
+	put_url(d, "BgRetUrl", bg);
+	put_mer_priv(d);
+	put_money_resp_ext(d, false);
+}
+
+static void gen_initiative_tender(struct draft *d, const struct rule_env *env)
+{
+	gen_tender(d, env, "InitiativeTender", 45, "/bank/InitiativeTenderCallback",
+		   "/bank/initiativetender");
+}
+
+static void gen_auto_tender(struct draft *d, const struct rule_env *env)
+{
+	gen_tender(d, env, "AutoTender", 60, "/bank/AutoTenderCallback", "/bank/autotender");
+}
+
+/* A bid withdrawn: OrdId and OrdDate are the bid's (days to years old:
+ * no window), UnFreezeOrdId today's, FreezeTrxId the bid's freeze. */
+static void gen_tender_cancle(struct draft *d, const struct rule_env *env)
+{
+	static const char *const fails[] = { "100", "351", "418" };
+	char bid[9], today[9];
+	unsigned age = chance(70) ? below(30) : chance(80) ? between(30, 365) : between(366, 800);
+	bool ok = !chance(25);
+
+	ymd(env->today - (long)age, bid);
+	ymd(env->today, today);
+	maybe_gbk(d);
+	put_str(d, "CmdId", "TenderCancle");
+	put_resp(d, ok ? "000" : PICK(fails));
+	put_str(d, "MerCustId", env->mer_cust_id);
+	put_ord_id(d, "OrdId", env, bid);
+	put_str(d, "OrdDate", bid);
+	put_amount(d, "TransAmt");
+	put_cust_id(d, "UsrCustId");
+	if (chance(90)) {
+		put_str(d, "IsUnFreeze", "Y");
+		put_ord_id(d, "UnFreezeOrdId", env, today);
+		put_trx_id(d, "FreezeTrxId", bid);
+	} else {
+		put_str(d, "IsUnFreeze", "N");
+		put_str(d, "UnFreezeOrdId", "");
+		put_str(d, "FreezeTrxId", "");
+	}
+	if (chance(95))
+		put_url(d, "RetUrl", "/bank/TenderCancleCallback");
+	else
+		put_str(d, "RetUrl", "");
+	put_url(d, "BgRetUrl", "/bank/tendercancle");
+	put_mer_priv(d);
+	put_money_resp_ext(d, false);
+}
+
+/* Fee and FeeObjFlag (I: the borrower pays it, O: the lender): a flag
+ * with a fee, and now and then without one. */
+static void put_fee_and_flag(struct draft *d, bool *flag)
+{
+	if (chance(70)) {
+		put_fee(d, "Fee");
+		*flag = true;
+	} else {
+		put_str(d, "Fee", "");
+		*flag = chance(50);
+	}
+}
+
+/* A full loan paid out: from a bidder (Out) to the borrower (In), for
+ * the bid SubOrdId of SubOrdDate (not windowed); OrdDate is. */
+static void gen_loans(struct draft *d, const struct rule_env *env)
+{
+	static const char *const fails[] = { "100", "351", "365" };
+	char date[9], bid[9];
+	long day = env->today - (chance(85) ? 0 : 1);
+	bool ok = !chance(20), flag, unfreeze = chance(85);
+
+	ymd(day, date);
+	ymd(day - (long)between(1, 60), bid);
+	maybe_gbk(d);
+	put_str(d, "CmdId", "Loans");
+	put_resp(d, ok ? "000" : PICK(fails));
+	put_str(d, "MerCustId", env->mer_cust_id);
+	put_ord_id(d, "OrdId", env, date);
+	put_str(d, "OrdDate", date);
+	put_cust_id(d, "OutCustId");
+	if (chance(30))
+		put_acct_id(d, "OutAcctId");
+	else
+		put_str(d, "OutAcctId", "");
+	put_amount(d, "TransAmt");
+	put_fee_and_flag(d, &flag);
+	put_cust_id(d, "InCustId");
+	if (chance(30))
+		put_acct_id(d, "InAcctId");
+	else
+		put_str(d, "InAcctId", "");
+	put_ord_id(d, "SubOrdId", env, bid);
+	put_str(d, "SubOrdDate", bid);
+	put_str(d, "FeeObjFlag", !flag ? "" : chance(50) ? "I" : "O");
+	put_str(d, "IsDefault", chance(80) ? "Y" : "N");
+	put_str(d, "IsUnFreeze", unfreeze ? "Y" : "N");
+	if (unfreeze) {
+		put_ord_id(d, "UnFreezeOrdId", env, date);
+		put_trx_id(d, "FreezeTrxId", bid);
+	} else {
+		put_str(d, "UnFreezeOrdId", "");
+		put_str(d, "FreezeTrxId", "");
+	}
+	put_url(d, "BgRetUrl", "/bank/loans");
+	put_mer_priv(d);
+	put_money_resp_ext(d, false);
+}
+
+/* A borrower (Out) repaying a bidder (In) the bid SubOrdId of SubOrdDate
+ * (months old, not windowed); OrdDate is. */
+static void gen_repayment(struct draft *d, const struct rule_env *env)
+{
+	static const char *const fails[] = { "100", "351", "365" };
+	char date[9], bid[9];
+	long day = env->today - (chance(85) ? 0 : 1);
+	bool ok = !chance(20), flag;
+
+	ymd(day, date);
+	ymd(day - (long)between(25, 800), bid);
+	maybe_gbk(d);
+	put_str(d, "CmdId", "Repayment");
+	put_resp(d, ok ? "000" : PICK(fails));
+	put_str(d, "MerCustId", env->mer_cust_id);
+	put_ord_id(d, "OrdId", env, date);
+	put_str(d, "OrdDate", date);
+	put_cust_id(d, "OutCustId");
+	put_ord_id(d, "SubOrdId", env, bid);
+	put_str(d, "SubOrdDate", bid);
+	if (chance(30))
+		put_acct_id(d, "OutAcctId");
+	else
+		put_str(d, "OutAcctId", "");
+	put_amount(d, "TransAmt");
+	put_fee_and_flag(d, &flag);
+	put_cust_id(d, "InCustId");
+	if (chance(30))
+		put_acct_id(d, "InAcctId");
+	else
+		put_str(d, "InAcctId", "");
+	put_str(d, "FeeObjFlag", !flag ? "" : chance(50) ? "I" : "O");
+	put_url(d, "BgRetUrl", "/bank/Repayment");
+	put_mer_priv(d);
+	put_money_resp_ext(d, false);
+}
+
+/* The merchant's account to a user's: a page return only, no MerCustId
+ * signed (OutCustId is the merchant's). */
+static void gen_transfer(struct draft *d, const struct rule_env *env)
+{
+	static const char *const fails[] = { "100", "203", "351" };
+	char date[9];
+	bool ok = !chance(20);
+
+	ymd(env->today, date);
+	maybe_gbk(d);
+	put_str(d, "CmdId", "Transfer");
+	put_resp(d, ok ? "000" : PICK(fails));
+	put_ord_id(d, "OrdId", env, date);
+	put_str(d, "OutCustId", env->mer_cust_id);
+	if (chance(80))
+		put_acct_id(d, "OutAcctId");
+	else
+		put_str(d, "OutAcctId", "");
+	put_amount(d, "TransAmt");
+	put_cust_id(d, "InCustId");
+	if (chance(20))
+		put_acct_id(d, "InAcctId");
+	else
+		put_str(d, "InAcctId", "");
+	put_url(d, "RetUrl", "/bank/TransferCallback");
+	if (chance(60))
+		put_url(d, "BgRetUrl", "/bank/transfer");
+	else
+		put_str(d, "BgRetUrl", "");
+	put_mer_priv(d);
+}
+
+/* An amount frozen: TrxId lies between BgRetUrl (the platform's, never
+ * ending in a digit) and MerPriv (never beginning with one). */
+static void gen_usr_freeze_bg(struct draft *d, const struct rule_env *env)
+{
+	static const char *const fails[] = { "100", "203", "418" };
+	char date[9];
+	bool ok = !chance(25);
+
+	ymd(env->today - (chance(90) ? 0 : 1), date);
+	maybe_gbk(d);
+	put_str(d, "CmdId", "UsrFreezeBg");
+	put_resp(d, ok ? "000" : PICK(fails));
+	put_str(d, "MerCustId", env->mer_cust_id);
+	put_cust_id(d, "UsrCustId");
+	if (chance(80)) {
+		put_str(d, "SubAcctType", "BASEDT");
+		put_acct_id(d, "SubAcctId");
+	} else {
+		put_str(d, "SubAcctType", "");
+		put_str(d, "SubAcctId", "");
+	}
+	put_ord_id(d, "OrdId", env, date);
+	put_str(d, "OrdDate", date);
+	put_amount(d, "TransAmt");
+	if (chance(90))
+		put_url(d, "RetUrl", "/bank/UsrFreezeBgCallback");
+	else
+		put_str(d, "RetUrl", "");
+	put_url_ending(d, "BgRetUrl", "/bank/usrfreezebg", false);
+	if (ok)
+		put_trx_id(d, "TrxId", date);
+	else
+		put_str(d, "TrxId", "");
+	put_mer_priv_letter_first(d);
+}
+
+/* A frozen amount released: OrdId today's, OrdDate the frozen order's
+ * (up to two years old: no window), TrxId the freeze's (a failure
+ * carries it too, mostly). */
+static void gen_usr_unfreeze(struct draft *d, const struct rule_env *env)
+{
+	static const char *const fails[] = { "419", "100" };
+	char today[9], frozen[9], freeze_day[9];
+	unsigned age = chance(50) ? below(31) : between(31, 800);
+	bool ok = chance(50);
+
+	ymd(env->today, today);
+	ymd(env->today - (long)age, frozen);
+	ymd(env->today - (long)age - (long)below(3), freeze_day);
+	maybe_gbk(d);
+	put_str(d, "CmdId", "UsrUnFreeze");
+	put_resp(d, ok ? "000" : PICK(fails));
+	put_str(d, "MerCustId", env->mer_cust_id);
+	put_ord_id(d, "OrdId", env, today);
+	put_str(d, "OrdDate", frozen);
+	if (ok || chance(80))
+		put_trx_id(d, "TrxId", freeze_day);
+	else
+		put_str(d, "TrxId", "");
+	if (chance(50))
+		put_url(d, "RetUrl", "/bank/UsrUnFreezeCallback");
+	else
+		put_str(d, "RetUrl", "");
+	put_url(d, "BgRetUrl", "/bank/usrunfreeze");
+	put_mer_priv(d);
+}
+
+/* A withdrawal: 000, 999 (processing) or a failure (203, 100, 436).  A
+ * withdrawal the bank took carries the card, its bank and the fees; a
+ * failure none of them.  ServFeeAcctId is the merchant's own, sent with
+ * the request and echoed either way (ServFee is the bank's word). */
+static void gen_cash(struct draft *d, const struct rule_env *env)
+{
+	static const char *const fails[] = { "203", "100", "436" };
+	static const char *const serv_fees[] = { "3", "3.00", "0.00", "" };
+	char date[9];
+	unsigned r = below(100);
+	bool taken = r < 45 || (r < 55 && chance(50));
+	struct slice usr;
+
+	ymd(env->today, date);
+	maybe_gbk(d);
+	put_str(d, "CmdId", "Cash");
+	put_resp(d, r < 45 ? "000" : r < 55 ? "999" : PICK(fails));
+	put_str(d, "MerCustId", env->mer_cust_id);
+	put_ord_id(d, "OrdId", env, date);
+	put_cust_id(d, "UsrCustId");
+	usr = draft_get(d, "UsrCustId")->sent;
+	put_amount(d, "TransAmt");
+	if (taken) {
+		put_card(d, "OpenAcctId");
+		put_str(d, "OpenBankId", PICK(open_banks));
+		put_fee(d, "FeeAmt");
+		/* the user pays the fee, or the merchant (FeeObjFlag M) */
+		if (chance(60))
+			put(d, "FeeCustId", usr);
+		else
+			put_str(d, "FeeCustId", env->mer_cust_id);
+		put_acct_id(d, "FeeAcctId");
+		put_str(d, "ServFee", PICK(serv_fees));
+	} else {
+		put_str(d, "OpenAcctId", "");
+		put_str(d, "OpenBankId", "");
+		put_str(d, "FeeAmt", "");
+		put_str(d, "FeeCustId", "");
+		put_str(d, "FeeAcctId", "");
+		put_str(d, "ServFee", "");
+	}
+	if (chance(75))
+		put_acct_id(d, "ServFeeAcctId");
+	else
+		put_str(d, "ServFeeAcctId", "");
+	if (chance(95))
+		put_url(d, "RetUrl", "/bank/CashCallback");
+	else
+		put_str(d, "RetUrl", "");
+	put_url(d, "BgRetUrl", "/bank/cash");
+	put_mer_priv(d);
+	put_money_resp_ext(d, true);
+}
+
+/* A withdrawal's reconciliation notice, later: RespType first and no
+ * CmdId; RespType 000 confirms it, 400 reverses it. */
+static void gen_cash_reconciliation(struct draft *d, const struct rule_env *env)
+{
+	static const char *const fails[] = { "436", "100" };
+	char date[9];
+	bool ok = chance(90);
+
+	ymd(env->today - (long)below(3), date);
+	maybe_gbk(d);
+	put_str(d, "RespType", chance(85) ? "000" : "400");
+	put_resp(d, ok ? "000" : PICK(fails));
+	put_str(d, "MerCustId", env->mer_cust_id);
+	put_ord_id(d, "OrdId", env, date);
+	put_cust_id(d, "UsrCustId");
+	put_amount(d, "TransAmt");
+	if (ok || chance(50)) {
+		put_card(d, "OpenAcctId");
+		put_str(d, "OpenBankId", PICK(open_banks));
+	} else {
+		put_str(d, "OpenAcctId", "");
+		put_str(d, "OpenBankId", "");
+	}
+	if (chance(60))
+		put_url(d, "RetUrl", "/bank/CashCallback");
+	else
+		put_str(d, "RetUrl", "");
+	put_url(d, "BgRetUrl", "/bank/cash");
+	put_mer_priv(d);
+	put_money_resp_ext(d, true);
+}
+
+/* The merchant's audit of a withdrawal (S approved, R refused); a
+ * failure (415) has no card and no bank.  The fees come unsigned. */
+static void gen_cash_audit(struct draft *d, const struct rule_env *env)
+{
+	static const char *const fails[] = { "415", "100" };
+	char date[9];
+	bool ok = chance(50);
+
+	ymd(env->today - (long)below(5), date);
+	maybe_gbk(d);
+	put_str(d, "CmdId", "CashAudit");
+	put_resp(d, ok ? "000" : PICK(fails));
+	put_str(d, "MerCustId", env->mer_cust_id);
+	put_ord_id(d, "OrdId", env, date);
+	put_cust_id(d, "UsrCustId");
+	put_amount(d, "TransAmt");
+	if (ok) {
+		put_card(d, "OpenAcctId");
+		put_str(d, "OpenBankId", PICK(open_banks));
+	} else {
+		put_str(d, "OpenAcctId", "");
+		put_str(d, "OpenBankId", "");
+	}
+	put_str(d, "AuditFlag", chance(80) ? "S" : "R");
+	if (ok) {
+		put_fee(d, "FeeAmt");
+		put_cust_id(d, "FeeCustId");
+		put_acct_id(d, "FeeAcctId");
+	} else {
+		put_str(d, "FeeAmt", "");
+		put_str(d, "FeeCustId", "");
+		put_str(d, "FeeAcctId", "");
+	}
+	if (chance(50))
+		put_url(d, "RetUrl", "/bank/CashAuditCallback");
+	else
+		put_str(d, "RetUrl", "");
+	put_url(d, "BgRetUrl", "/bank/cashaudit");
+	put_mer_priv(d);
+}
+
+/* A user paid the merchant, into its account InAcctId of InAcctType. */
+static void gen_usr_acct_pay(struct draft *d, const struct rule_env *env)
+{
+	static const char *const fails[] = { "100", "203" };
+	static const char *const types[] = { "MERDT", "MERDT", "MERDT", "BASEDT", "SPEDT" };
+	char date[9];
+	bool ok = !chance(20);
+
+	ymd(env->today, date);
+	maybe_gbk(d);
+	put_str(d, "CmdId", "UsrAcctPay");
+	put_resp(d, ok ? "000" : PICK(fails));
+	put_ord_id(d, "OrdId", env, date);
+	put_cust_id(d, "UsrCustId");
+	put_str(d, "MerCustId", env->mer_cust_id);
+	put_amount(d, "TransAmt");
+	if (chance(85)) {
+		put_acct_id(d, "InAcctId");
+		put_str(d, "InAcctType", PICK(types));
+	} else {
+		put_str(d, "InAcctId", "");
+		put_str(d, "InAcctType", "");
+	}
+	if (chance(90))
+		put_url(d, "RetUrl", "/bank/UsrAcctPayCallback");
+	else
+		put_str(d, "RetUrl", "");
+	put_url(d, "BgRetUrl", "/bank/usracctpay");
+	put_mer_priv(d);
+}
+
+/* The merchant withdrew from its own account (UsrCustId, mostly its
+ * MerCustId); a failure has no card and no bank. */
+static void gen_mer_cash(struct draft *d, const struct rule_env *env)
+{
+	static const char *const fails[] = { "100", "436" };
+	char date[9];
+	bool ok = !chance(25);
+
+	ymd(env->today, date);
+	maybe_gbk(d);
+	put_str(d, "CmdId", "MerCash");
+	put_resp(d, ok ? "000" : PICK(fails));
+	put_str(d, "MerCustId", env->mer_cust_id);
+	put_ord_id(d, "OrdId", env, date);
+	if (chance(90))
+		put_str(d, "UsrCustId", env->mer_cust_id);
+	else
+		put_cust_id(d, "UsrCustId");
+	put_amount(d, "TransAmt");
+	if (ok || chance(30)) {
+		put_card(d, "OpenAcctId");
+		put_str(d, "OpenBankId", PICK(open_banks));
+	} else {
+		put_str(d, "OpenAcctId", "");
+		put_str(d, "OpenBankId", "");
+	}
+	if (chance(90))
+		put_url(d, "RetUrl", "/bank/MerCashCallback");
+	else
+		put_str(d, "RetUrl", "");
+	put_url(d, "BgRetUrl", "/bank/mercash");
+	put_mer_priv(d);
+}
+
+/* A loan project registered: ProId (the ProId pattern's), the borrower
+ * and the sum, a guarantor now and then, an area code. */
+static void gen_add_bid_info(struct draft *d, const struct rule_env *env)
+{
+	static const char *const fails[] = { "100", "315" };
+	static const char *const areas[] = {
+		"110000", "310000", "440300", "330100", "510100", "420100", "320500", "440100",
+	};
+	char date[9], mem[64];
+	struct buf b;
+	bool ok = !chance(15);
+
+	ymd(env->today, date);
+	buf_init(&b, mem, sizeof mem);
+	maybe_gbk(d);
+	put_str(d, "CmdId", "AddBidInfo");
+	put_resp(d, ok ? "000" : PICK(fails));
+	put_str(d, "MerCustId", env->mer_cust_id);
+	matching(&b, env->pro_id_pattern, "ProId", make_pro_id, date);
+	put(d, "ProId", buf_slice(&b));
+	put_cust_id(d, "BorrCustId");
+	put_amount(d, "BorrTotAmt");
+	if (chance(35)) {
+		put_cust_id(d, "GuarCompId");
+		if (chance(80))
+			put_amount(d, "GuarAmt");
+		else
+			put_str(d, "GuarAmt", "");
+	} else {
+		put_str(d, "GuarCompId", "");
+		put_str(d, "GuarAmt", "");
+	}
+	put_str(d, "ProArea", chance(80) ? PICK(areas) : "");
+	put_url(d, "BgRetUrl", "/bank/addbidinfo");
+	put_mer_priv(d);
+	put_money_resp_ext(d, false);
+}
+
 struct cmd {
 	const char *name;
 	const struct callback_spec *spec;
 	void (*generate)(struct draft *d, const struct rule_env *env);
+	/* about how long one callback of the default pass takes, in tens
+	 * of microseconds: the jobs that cost the most start first */
+	unsigned cost;
 };
 
 /* The background callbacks' specs; the page returns share them. */
@@ -964,9 +1776,29 @@ static struct cmd cmds[NCMDS];
 
 static void cmds_init(void)
 {
-	cmds[0] = (struct cmd){ "UserRegister", user_register_background.specs[0], gen_user_register };
-	cmds[1] = (struct cmd){ "NetSave", netsave_background.specs[0], gen_netsave };
-	cmds[2] = (struct cmd){ "CorpRegister", corp_register_background.specs[0], gen_corp_register };
+	const struct cmd all[NCMDS] = {
+		{ "UserRegister", user_register_background.specs[0], gen_user_register, 47 },
+		{ "NetSave", netsave_background.specs[0], gen_netsave, 91 },
+		{ "CorpRegister", corp_register_background.specs[0], gen_corp_register, 419 },
+		{ "UserBindCard", user_bind_card_background.specs[0], gen_user_bind_card, 22 },
+		{ "InitiativeTender", initiative_tender_background.specs[0], gen_initiative_tender,
+		  389 },
+		{ "AutoTender", auto_tender_background.specs[0], gen_auto_tender, 361 },
+		{ "TenderCancle", tender_cancle_background.specs[0], gen_tender_cancle, 161 },
+		{ "Loans", loans_background.specs[0], gen_loans, 417 },
+		{ "Repayment", repayment_background.specs[0], gen_repayment, 70 },
+		{ "Transfer", transfer_page.spec, gen_transfer, 46 },
+		{ "UsrFreezeBg", usr_freeze_bg_background.specs[0], gen_usr_freeze_bg, 581 },
+		{ "UsrUnFreeze", usr_unfreeze_background.specs[0], gen_usr_unfreeze, 40 },
+		{ "Cash", cash_background.specs[1], gen_cash, 199 },
+		{ "CashReconciliation", cash_background.specs[0], gen_cash_reconciliation, 154 },
+		{ "CashAudit", cash_audit_background.specs[0], gen_cash_audit, 67 },
+		{ "UsrAcctPay", usr_acct_pay_background.specs[0], gen_usr_acct_pay, 76 },
+		{ "MerCash", mer_cash_background.specs[0], gen_mer_cash, 131 },
+		{ "AddBidInfo", add_bid_info_background.specs[0], gen_add_bid_info, 67 },
+	};
+
+	memcpy(cmds, all, sizeof cmds);
 }
 
 /* ---- the signed string, and the bank's signature ---- */
@@ -1085,11 +1917,37 @@ struct cutter {
 	struct slice s;
 	unsigned char *dead;     /* [success][field][pos]: no cutting on from here */
 	struct span cur[MAX_FIELDS];
-	long listed, limit;
+	long listed, limit;      /* of another meaning than the genuine's */
 	bool cut_short;
+	long echo_listed, echo_limit;   /* of the genuine's meaning (itself too) */
+	bool echo_capped;
+	/* From this field on every field is ECHOED (as the handler's walk
+	 * has it): a cutting whose PINNED fields before it already differ
+	 * from the genuine's by value has one meaning however that tail is
+	 * cut, and the handler decides every such cutting alike, so it is
+	 * listed once, with the tail's first cut; the genuine's own PINNED
+	 * values get every tail (the echo-only re-cuts). */
+	size_t echo_tail;
+	const struct span *genuine;
+	bool one_tail;           /* the PINNED fields cut so far are another meaning */
 	void (*visit)(struct cutter *c, void *arg);
 	void *arg;
 };
+
+/* Whether the PINNED fields before the echoed tail, as cut in c->cur,
+ * differ by value from the genuine's. */
+static bool pinned_differ(const struct cutter *c)
+{
+	for (size_t i = 0; i < c->echo_tail; i++) {
+		const struct span *x = &c->cur[i], *y = &c->genuine[i];
+
+		if (c->spec->signed_fields[i].boundary == PINNED &&
+		    !slice_equal((struct slice){ c->s.p + x->start, x->end - x->start },
+				 (struct slice){ c->s.p + y->start, y->end - y->start }))
+			return true;
+	}
+	return false;
+}
 
 /* The handler's own definitions of "may be empty" and "has the shape":
  * the listing must accept exactly the pieces the rules accept. */
@@ -1137,14 +1995,34 @@ static bool cut_walk(struct cutter *c, size_t i, size_t pos, enum success succes
 	if (i == c->nfields) {
 		if (pos != len || !needs_met(c, success))
 			return false;
-		c->listed++;
+		if (pinned_differ(c)) {
+			c->listed++;
+		} else if (++c->echo_listed == c->echo_limit) {
+			c->echo_capped = true;
+		}
 		c->visit(c, c->arg);
 		return true;
 	}
 	if (*dead)
 		return false;
+	if (i == c->echo_tail)
+		c->one_tail = pinned_differ(c);
+	/* In the echoed tail of another meaning, or once echo_limit cuttings
+	 * of the genuine's were listed, the first way on is enough: the
+	 * genuine's own piece first, when the tail starts where it does, so
+	 * that a re-cut shows only what it moves. */
+	if (i >= c->echo_tail && (c->one_tail || c->echo_capped) && pos == c->genuine[i].start) {
+		struct slice piece = { c->s.p + pos, c->genuine[i].end - pos };
+
+		if (fits(c, i, piece, success)) {
+			c->cur[i] = c->genuine[i];
+			any = cut_walk(c, i + 1, c->genuine[i].end, success);
+		}
+	}
 	/* the last field takes what is left */
-	for (size_t end = i + 1 == c->nfields ? len : pos; end <= len; end++) {
+	for (size_t end = i + 1 == c->nfields ? len : pos;
+	     end <= len && !(i >= c->echo_tail && any && (c->one_tail || c->echo_capped));
+	     end++) {
 		struct slice piece = { c->s.p + pos, end - pos };
 		enum success next = success;
 
@@ -1175,10 +2053,14 @@ static const struct field_rule *rule_for(const struct callback_spec *spec, const
 	return NULL;
 }
 
-/* Calls visit for each cutting of s (the genuine one too), at most
- * limit of them; false when it stopped there. */
+/* Calls visit for each cutting of s (the genuine one, genuine, too): at
+ * most limit of another meaning, each with its echoed tail cut one way
+ * only, and every way the genuine's meaning can be cut, but past
+ * echo_limit of those with the echoed tail cut one way only (*capped).
+ * False when it stopped at limit. */
 static bool list_cuttings(const struct callback_spec *spec, const struct rule_env *env,
-			  struct slice s, long limit,
+			  struct slice s, const struct span *genuine, long limit,
+			  long echo_limit, bool *capped,
 			  void (*visit)(struct cutter *c, void *arg), void *arg)
 {
 	static unsigned char dead[3 * (MAX_FIELDS + 1) * (SIGNED_CAP + 1)];
@@ -1190,10 +2072,16 @@ static bool list_cuttings(const struct callback_spec *spec, const struct rule_en
 	c.s = s;
 	c.dead = dead;
 	c.limit = limit;
+	c.echo_limit = echo_limit;
 	c.visit = visit;
 	c.arg = arg;
 	c.nfields = count_fields(spec);
 	c.resp_code = c.nfields;
+	c.genuine = genuine;
+	for (c.echo_tail = c.nfields;
+	     c.echo_tail > 0 && spec->signed_fields[c.echo_tail - 1].boundary == ECHOED;
+	     c.echo_tail--)
+		;
 	for (size_t i = 0; i < c.nfields; i++) {
 		const char *name = spec->signed_fields[i].name;
 
@@ -1207,6 +2095,7 @@ static bool list_cuttings(const struct callback_spec *spec, const struct rule_en
 	}
 	memset(dead, 0, 3 * (c.nfields + 1) * (s.len + 1));
 	cut_walk(&c, 0, 0, UNKNOWN);
+	*capped = c.echo_capped;
 	return !c.cut_short;
 }
 
@@ -1242,6 +2131,7 @@ struct tally {
 	long echo_listed, echo_tried, echo_accepted;
 	long recut_refused_otherwise; /* by a rule, or not the walk's one cutting */
 	long cut_short;
+	long echo_capped;             /* more same-meaning cuttings than --max-echo-cuttings */
 	long no_second_meaning;       /* ambiguous, yet we list one meaning */
 	long shown;                   /* genuine failures printed */
 };
@@ -1256,6 +2146,7 @@ struct options {
 	long count[NCMDS];            /* genuine callbacks per CmdId */
 	long long_urls[NCMDS];        /* of them with a long GB18030 URL */
 	long max_cuttings;
+	long max_echo_cuttings;       /* same-meaning cuttings listed per callback in full */
 	long echo_posts;              /* echo-only re-cuts posted per CmdId; 0: all */
 	unsigned long long seed;
 	int examples, jobs;
@@ -1272,6 +2163,7 @@ struct day_note {
 /* What is known of the callback being checked, for the visits. */
 struct run {
 	const struct callback_spec *spec;
+	const char *name;             /* the CmdId as recut names it (CashReconciliation) */
 	const struct rule_env *pass;  /* the pass's settings; today: the own day */
 	struct rule_env at;           /* those, arriving on at.today */
 	struct rule_env listing;      /* those, with a window of a century */
@@ -1546,7 +2438,9 @@ static void put_meaning(struct buf *b, const struct run *r, const struct span *c
 			const struct span *versus)
 {
 	for (size_t i = 0; i < r->nfields; i++) {
-		if (cut[i].start == versus[i].start && cut[i].end == versus[i].end)
+		if (r->spec->signed_fields[i].boundary == PINNED
+		    ? slice_equal(piece_of(r, cut, i), piece_of(r, versus, i))
+		    : cut[i].start == versus[i].start && cut[i].end == versus[i].end)
 			continue;
 		buf_putc(b, ' ');
 		buf_puts(b, r->spec->signed_fields[i].name);
@@ -1575,11 +2469,11 @@ static void put_who(struct buf *b, const struct run *r)
 
 	if (r->index < 0) {
 		buf_puts(b, "the bank's ");
-		buf_puts(b, r->spec->cmd_id);
+		buf_puts(b, r->name);
 		return;
 	}
 	snprintf(n, sizeof n, " #%ld", r->index);
-	buf_puts(b, r->spec->cmd_id);
+	buf_puts(b, r->name);
 	buf_puts(b, n);
 }
 
@@ -1660,11 +2554,26 @@ static struct day_note *day_note(struct run *r, long day)
 	return &r->days[r->ndays - 1];
 }
 
+/* Whether cut puts field i otherwise than the bank's cutting does, as
+ * the handler tells meanings apart (same_meaning, posted_is_the_meaning
+ * and hash_meaning in callback.c): a PINNED field by its value, wherever
+ * it lies (an empty TrxId between two echoed fields means the same at
+ * any place), an ECHOED one by its span. */
+static bool field_moves(const struct run *r, const struct span *cut, size_t i)
+{
+	if (r->spec->signed_fields[i].boundary == PINNED)
+		return !slice_equal(piece_of(r, cut, i), piece_of(r, r->cut, i));
+	return cut[i].start != r->cut[i].start || cut[i].end != r->cut[i].end;
+}
+
+/* Whether cut moves a field of the kind which (field_moves).  A cutting
+ * that moves no PINNED field has the bank's meaning; one that moves no
+ * ECHOED field either is the bank's cutting itself (equal values and
+ * spans field by field leave every span equal). */
 static bool moves(const struct run *r, const struct span *cut, enum boundary which)
 {
 	for (size_t i = 0; i < r->nfields; i++)
-		if (r->spec->signed_fields[i].boundary == which &&
-		    (cut[i].start != r->cut[i].start || cut[i].end != r->cut[i].end))
+		if (r->spec->signed_fields[i].boundary == which && field_moves(r, cut, i))
 			return true;
 	return false;
 }
@@ -1698,18 +2607,17 @@ static size_t moved(const struct run *r, const struct span *cut)
 	size_t n = 0;
 
 	for (size_t i = 0; i < r->nfields; i++)
-		n += cut[i].start != r->cut[i].start || cut[i].end != r->cut[i].end;
+		n += field_moves(r, cut, i);
 	return n;
 }
 
+/* Whether cut's RespCode is the genuine's (by value): then the handler
+ * decides "success" alike, and walks the one signed string alike. */
 static bool same_resp_code(const struct run *r, const struct span *cut)
 {
 	size_t i = r->resp_code;
 
-	return i == r->nfields ||
-	       (cut[i].end - cut[i].start == r->cut[i].end - r->cut[i].start &&
-		memcmp(r->s.p + cut[i].start, r->s.p + r->cut[i].start,
-		       cut[i].end - cut[i].start) == 0);
+	return i == r->nfields || slice_equal(piece_of(r, cut, i), piece_of(r, r->cut, i));
 }
 
 static void add_day(long *days, size_t *n, long day)
@@ -1796,9 +2704,11 @@ static void post_pinned(struct run *r, const struct span *cut)
 }
 
 /* Each cutting listed: the bank's own is skipped, a re-cut that moves a
- * PINNED field is posted (post_pinned), and the ones that move only
- * ECHOED fields are many (a URL's tail can go to the next field at
- * almost any byte): a sample of them is posted, at the own day. */
+ * PINNED field (gives it another value: another meaning) is posted
+ * (post_pinned), and the ones that move only ECHOED fields (and maybe
+ * an empty PINNED field among them, which means the same wherever it
+ * lies) are many (a URL's tail can go to the next field at almost any
+ * byte): a sample of them is posted, at the own day. */
 static void visit(struct cutter *c, void *arg)
 {
 	struct run *r = arg;
@@ -1848,7 +2758,7 @@ static void note_cause(struct cause *causes, size_t *ncauses, const struct run *
 		buf_puts(&b, "(no second meaning listed: budget, or the readings differ)");
 	} else {
 		for (size_t i = 0; i < r->nfields; i++)
-			if (r->other[i].start != r->cut[i].start || r->other[i].end != r->cut[i].end) {
+			if (field_moves(r, r->other, i)) {
 				buf_puts(&b, b.len ? " " : "");
 				buf_puts(&b, r->spec->signed_fields[i].name);
 				if (r->spec->signed_fields[i].boundary == PINNED)
@@ -1878,10 +2788,11 @@ static void note_cause(struct cause *causes, size_t *ncauses, const struct run *
 /* Checks one genuine callback at each of its arrival days, and every
  * re-cut of it.  Returns its verdict at its own day (r->own_rc and
  * r->own_why tell it in full). */
-static enum outcome check_genuine(struct run *r, long max_cuttings,
+static enum outcome check_genuine(struct run *r, const struct options *o,
 				  struct cause *causes, size_t *ncauses)
 {
 	enum outcome own = OTHER, outcome[MAX_COLUMNS];
+	bool capped = false;
 	long d;
 
 	r->t->genuine++;
@@ -1917,8 +2828,10 @@ static enum outcome check_genuine(struct run *r, long max_cuttings,
 	}
 	r->t->accepted += own == ACCEPTED;
 	r->t->ambiguous += own == AMBIGUOUS;
-	if (!list_cuttings(r->spec, &r->listing, r->s, max_cuttings, visit, r))
+	if (!list_cuttings(r->spec, &r->listing, r->s, r->cut, o->max_cuttings,
+			   o->max_echo_cuttings, &capped, visit, r))
 		r->t->cut_short++;
+	r->t->echo_capped += capped;
 	for (long j = 0; j < r->echo_seen && j < r->echo_posts; j++)
 		post_echo_only(r, r->sample[j]);
 	if (r->genuine_ambiguous) {
@@ -2004,8 +2917,12 @@ static void print_tally(const char *label, const struct run *r, const struct tal
 	       t->pinned_window, t->pinned_accepted_checks, t->pinned_skipped, t->echo_listed,
 	       t->echo_tried, t->recut_refused_otherwise, seconds);
 	if (t->cut_short)
-		printf("  %ld genuine callbacks had more than %ld cuttings: listed only that many\n",
-		       t->cut_short, o->max_cuttings);
+		printf("  %ld genuine callbacks had more than %ld cuttings of another meaning: "
+		       "listed only that many\n", t->cut_short, o->max_cuttings);
+	if (t->echo_capped)
+		printf("  %ld genuine callbacks had more than %ld cuttings of their own meaning: "
+		       "past that many, listed with one cut of the echoed tail\n", t->echo_capped,
+		       o->max_echo_cuttings);
 	if (t->no_second_meaning)
 		printf("  %ld ambiguous genuine with no second meaning listed\n",
 		       t->no_second_meaning);
@@ -2052,6 +2969,7 @@ static bool run_cmd(const struct cmd *cmd, const char *label, const struct rule_
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	run_init(&r, cmd->spec, env, &sg->pub, &form, cut, &t);
+	r.name = cmd->name;
 	r.echo_all = o->echo_posts == 0;
 	r.sample = calloc((size_t)quota(o->echo_posts, 0, count) + 1, sizeof *r.sample);
 	if (!r.sample)
@@ -2069,14 +2987,19 @@ static bool run_cmd(const struct cmd *cmd, const char *label, const struct rule_
 		r.s = buf_slice(&s);
 		r.index = n;
 		r.echo_posts = quota(o->echo_posts, n, count);
-		check_genuine(&r, o->max_cuttings, causes, &ncauses);
+		check_genuine(&r, o, causes, &ncauses);
 	}
 	free(r.sample);
 	print_tally(label, &r, &t, causes, ncauses, since(&t0), o);
 	return tally_ok(&t);
 }
 
-/* ---- the bank's own two callbacks (tests/data/chinapnr-real-callbacks.json) ---- */
+/* ---- the bank's own callbacks ----
+ *
+ * Two from tests/data/chinapnr-real-callbacks.json (UserRegister,
+ * NetSave) and the four money callbacks of tests/data/chinapnr-real-
+ * money-callbacks.json (InitiativeTender, Cash, CashAudit, UsrUnFreeze),
+ * hard-coded below, all signed by the bank's test key. */
 
 struct real_field {
 	const char *name, *value;
@@ -2126,15 +3049,123 @@ static const struct real_field real_netsave[] = {
 	{ NULL, NULL },
 };
 
-/* The day both arrived: the NetSave's OrdDate. */
-static const char real_day[] = "20161109";
+/* tests/data/chinapnr-real-money-callbacks.json: merchant 6000060000736878,
+ * whose OrdIds are 20 digits. */
+static const struct real_field real_initiative_tender[] = {
+	{ "CmdId", "InitiativeTender" },
+	{ "RespCode", "000" },
+	{ "RespDesc", "成功" },
+	{ "MerCustId", "6000060000736878" },
+	{ "OrdId", "20161109115452291507" },
+	{ "OrdDate", "20161109" },
+	{ "TransAmt", "5000.00" },
+	{ "UsrCustId", "6000060005962961" },
+	{ "TrxId", "201611090003527047" },
+	{ "IsFreeze", "Y" },
+	{ "FreezeOrdId", "20161109115452519526" },
+	{ "FreezeTrxId", "201611090007326643" },
+	{ "RetUrl", "http://localhost:17745/investment_success_17518.html" },
+	{ "BgRetUrl", "http://localhost:17745/Thirdparty/BG_investment_success" },
+	{ "MerPriv", "315215" },
+	{ "RespExt", "{\"Vocher\":{\"AcctId\":\"MDT000001\",\"VocherAmt\":\"10.00\"}}" },
+	{ "ChkValue", "DDCFF37D25ACBF14A06B889DF5C40B46A8C1DAAAAA9E61DBA85C398E351607C8"
+		      "EA4C69013EBF199E7E24E03C962C4A11910310B7FB64189B41761A5E23740E7A"
+		      "350488430FE4A07EE7E4769B7D650625D2BA1C3FBA5C35F6E08A82B09AAFC5BE"
+		      "CCF0C0273905432D03878F5F6BE5CAA3807362117A6863FD1F44FD9E8C0DA1C4" },
+	{ NULL, NULL },
+};
+
+static const struct real_field real_cash[] = {
+	{ "CmdId", "Cash" },
+	{ "RespCode", "000" },
+	{ "RespDesc", "成功" },
+	{ "MerCustId", "6000060000736878" },
+	{ "OrdId", "20161027103819517563" },
+	{ "UsrCustId", "6000060005661705" },
+	{ "TransAmt", "100.00" },
+	{ "OpenAcctId", "6229081234567890" },
+	{ "OpenBankId", "CIB" },
+	{ "FeeAmt", "2.00" },
+	{ "FeeCustId", "6000060005661705" },
+	{ "FeeAcctId", "MDT000001" },
+	{ "ServFee", "" },
+	{ "ServFeeAcctId", "MDT000001" },
+	{ "RetUrl", "http://localhost:17745/Cash/PostGENERALAmt" },
+	{ "BgRetUrl", "http://localhost:17745/Thirdparty/PostGENERALAmt" },
+	{ "MerPriv", "chuanglitou" },
+	{ "RespExt", "[{\"FeeObjFlag\":\"U\",\"FeeAcctId\":\"MDT000001\",\"CashChl\":\"GENERAL\"}]" },
+	{ "ChkValue", "5368933B99124E44CA7CA4901F26F1A4993A722415045F521C295DC49B0AA0C0"
+		      "114F8D1D68851CF70F78B763E1EEF25C62051461E11DD6D566D6E3C8F43B7EFD"
+		      "0B4F36768C08831A8636A03D1AEA903CF74D1ABFBA00CC2237690A6D400A32F0"
+		      "5AE22DAE258D714CCF662EA791D71E7FC431034014DBB858BB8BF8BA8CABAC4A" },
+	{ NULL, NULL },
+};
+
+/* A failure (415): no card, no bank; the fees come unsigned. */
+static const struct real_field real_cash_audit[] = {
+	{ "CmdId", "CashAudit" },
+	{ "RespCode", "415" },
+	{ "RespDesc", "取现申请信息不存在" },
+	{ "MerCustId", "6000060000736878" },
+	{ "OrdId", "20160516143122406374" },
+	{ "UsrCustId", "6000060001813033" },
+	{ "TransAmt", "2000.00" },
+	{ "OpenAcctId", "" },
+	{ "OpenBankId", "" },
+	{ "AuditFlag", "S" },
+	{ "FeeAmt", "" },
+	{ "FeeCustId", "" },
+	{ "FeeAcctId", "" },
+	{ "RetUrl", "" },
+	{ "BgRetUrl", "http://test.chuanglitou.com/admin/Thirdparty/BgCashProcessing" },
+	{ "MerPriv", "chuanglitou" },
+	{ "ChkValue", "BD9FD773E1A83AA5C205646CFE41FFB5D3BEBA85A39516D1B5244E8D347F578B"
+		      "10DF126834BC9B03079CA00FB9F6F278C8F2A5D6F7C62EC62E46947FB7E845A2"
+		      "39AFD5C9F72DA504E39F57745AA610F3EAB0367FADEC4C771F4CA0C853BDC853"
+		      "74EF8DD6D7CF6E697B9F694F057BF7110FCC1B094C5A6028A7164C4AA97E083F" },
+	{ NULL, NULL },
+};
+
+/* A failure (419) that still carries its TrxId; its OrdDate is the
+ * frozen order's, sixteen months before its OrdId. */
+static const struct real_field real_usr_unfreeze[] = {
+	{ "CmdId", "UsrUnFreeze" },
+	{ "RespCode", "419" },
+	{ "RespDesc", "可解冻的冻结交易不存在" },
+	{ "MerCustId", "6000060000736878" },
+	{ "OrdId", "20160927153943518745" },
+	{ "OrdDate", "20150529" },
+	{ "TrxId", "101608260055126665" },
+	{ "RetUrl", "" },
+	{ "BgRetUrl", "http://t.jiajubuy.cn/test.aspx" },
+	{ "MerPriv", "aa" },
+	{ "ChkValue", "7CE2784DE71CBAE02A61BB5E085B82F820D377DAA6B0C59E3EE6CEDA18EA68BC"
+		      "C18A90C2CF6AE7E9FC0E9DAA39D8F23E8C6B83840A89784C563F0864F51485BF"
+		      "0A2F5CE5F885F697A295EF4280685B49F8C027037AD19058ED17988787BF93F5"
+		      "51043B292BDDFD5D92058664F53CABD2BCDF7A44929BFDDE56DC2E9A61F6811F" },
+	{ NULL, NULL },
+};
+
+/* The money callbacks' merchant writes its OrdIds as 20-digit timestamps;
+ * without that pattern their OrdIds run into UsrCustId's or OrdDate's
+ * digits and they have two meanings (tests/realmoney.bats sets it too). */
+static const char real_money_ord_id_pattern[] = "[0-9]{20}";
+
+struct real {
+	const char *name;
+	const struct callback_spec *const *spec;
+	const struct real_field *fields;
+	const char *arrived;          /* the day the merchant logged it */
+	bool ord_id_pattern;          /* checked with real_money_ord_id_pattern */
+};
 
 static long parse_day(const char *v);
+static const regex_t *compile(const char *pattern, regex_t *re);
 
-/* One real callback under its own merchant, arriving on real_day with
- * the pass's window: accepted that day, every re-cut refused on every
+/* One real callback under its own merchant, arriving on its day with the
+ * pass's window: accepted that day, every re-cut refused on every
  * arrival day. */
-static bool run_real(const struct callback_spec *spec, const struct real_field *fields,
+static bool run_real(const struct real *real, const regex_t *money_re,
 		     const struct rule_env *pass_env, const struct rsa_pubkey *key,
 		     struct tally *t, const struct options *o)
 {
@@ -2150,10 +3181,11 @@ static bool run_real(const struct callback_spec *spec, const struct real_field *
 	struct rule_env env = *pass_env;
 	enum outcome own;
 
-	env.today = parse_day(real_day);
-	env.ord_id_pattern = env.usr_id_pattern = NULL;
+	env.today = parse_day(real->arrived);
+	env.ord_id_pattern = real->ord_id_pattern ? money_re : NULL;
+	env.usr_id_pattern = env.pro_id_pattern = NULL;
 	draft_init(&d);
-	for (const struct real_field *f = fields; f->name; f++) {
+	for (const struct real_field *f = real->fields; f->name; f++) {
 		if (strcmp(f->name, "ChkValue") == 0)
 			chk = f->value;
 		else
@@ -2161,39 +3193,55 @@ static bool run_real(const struct callback_spec *spec, const struct real_field *
 		if (strcmp(f->name, "MerCustId") == 0)
 			env.mer_cust_id = f->value;
 	}
-	run_init(&r, spec, &env, key, &form, cut, t);
+	run_init(&r, *real->spec, &env, key, &form, cut, t);
+	r.name = real->name;
 	r.index = -1;
-	r.echo_all = true;               /* only two callbacks: post every re-cut */
+	r.echo_all = true;               /* only a few callbacks: post every re-cut */
 	buf_init(&s, signed_mem, sizeof signed_mem);
-	draft_signed(spec, &d, &s, cut);
+	draft_signed(*real->spec, &d, &s, cut);
 	draft_form(&d, chk, &form);
 	r.s = buf_slice(&s);
-	own = check_genuine(&r, o->max_cuttings, causes, &ncauses);
+	own = check_genuine(&r, o, causes, &ncauses);
 	if (own != ACCEPTED)
-		printf("  REAL %s REFUSED: %d %s\n", spec->cmd_id, r.own_rc, r.own_why);
+		printf("  REAL %s REFUSED: %d %s\n", real->name, r.own_rc, r.own_why);
 	return own == ACCEPTED;
 }
 
 static bool run_reals(const struct rule_env *env, const char *key_path,
 		      const struct options *o)
 {
+	const struct real reals[] = {
+		{ "UserRegister", &user_register_background.specs[0], real_register,
+		  "20161109", false },
+		{ "NetSave", &netsave_background.specs[0], real_netsave, "20161109", false },
+		{ "InitiativeTender", &initiative_tender_background.specs[0],
+		  real_initiative_tender, "20161109", true },
+		{ "Cash", &cash_background.specs[1], real_cash, "20161027", true },
+		{ "CashAudit", &cash_audit_background.specs[0], real_cash_audit, "20160926", true },
+		{ "UsrUnFreeze", &usr_unfreeze_background.specs[0], real_usr_unfreeze,
+		  "20160927", true },
+	};
 	static struct rsa_pubkey key;
 	enum key_format format;
+	regex_t money_re;
 	char err[512];
 	struct tally t = { 0 };
-	bool ok;
+	bool ok = true;
 
 	if (keyfile_load(key_path, &key, &format, err, sizeof err))
 		fatal("cannot load the bank's key (run from the top of the tree)", err);
-	ok = run_real(user_register_background.specs[0], real_register, env, &key, &t, o);
-	ok &= run_real(netsave_background.specs[0], real_netsave, env, &key, &t, o);
-	printf("the bank's own callbacks (its key, arriving %s, a %d,%d window): %ld of %ld "
+	compile(real_money_ord_id_pattern, &money_re);
+	for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++)
+		ok &= run_real(&reals[i], &money_re, env, &key, &t, o);
+	regfree(&money_re);
+	printf("the bank's own callbacks (its key, each arriving on the day its merchant "
+	       "logged it, a %d,%d window; the money ones with ORD_ID_PATTERN=%s): %ld of %ld "
 	       "accepted at their own day (%ld refused otherwise, %ld ambiguous on some days "
 	       "only, %ld window verdicts against the window, on any day); %ld re-cuts accepted "
 	       "in %ld (re-cut, arrival day) checks, %ld echo-only re-cuts accepted\n",
-	       real_day, env->order_days_before, env->order_days_after, t.accepted, t.genuine,
-	       t.refused_some_day, t.arrival_dependent, t.window_wrong, t.pinned_accepted,
-	       t.pinned_checks, t.echo_accepted);
+	       env->order_days_before, env->order_days_after, real_money_ord_id_pattern,
+	       t.accepted, t.genuine, t.refused_some_day, t.arrival_dependent, t.window_wrong,
+	       t.pinned_accepted, t.pinned_checks, t.echo_accepted);
 	return ok && tally_ok(&t);
 }
 
@@ -2203,7 +3251,7 @@ struct job {
 	const struct cmd *cmd;
 	const struct rule_env *env;
 	long count;
-	char label[PATTERN_MAX * 2 + 64];
+	char label[PATTERN_MAX * 3 + 96];
 	FILE *out;                    /* what it printed, shown in job order */
 	pid_t pid;
 	int status;                   /* exit status: 0, 1 or 2 */
@@ -2222,11 +3270,25 @@ static struct job *job_of(struct job *jobs, size_t n, pid_t pid)
 	return NULL;
 }
 
-/* Runs the jobs in child processes, at most o->jobs at once, the last
- * first (CorpRegister costs the most per callback), and prints their
- * output in job order.  Returns the worst exit status. */
+/* The job not yet started that costs the most (cmd->cost times its
+ * count), or NULL. */
+static struct job *costliest(struct job *jobs, size_t n, const bool *started)
+{
+	struct job *best = NULL;
+
+	for (size_t i = 0; i < n; i++)
+		if (!started[i] && (!best || (double)jobs[i].cmd->cost * (double)jobs[i].count >
+					     (double)best->cmd->cost * (double)best->count))
+			best = &jobs[i];
+	return best;
+}
+
+/* Runs the jobs in child processes, at most o->jobs at once, the
+ * costliest first, and prints their output in job order.  Returns the
+ * worst exit status. */
 static int run_jobs(struct job *jobs, size_t n, struct signer *sg, const struct options *o)
 {
+	bool started[2 * NCMDS] = { false };
 	size_t next = n, running = 0;
 	int worst = 0;
 
@@ -2244,7 +3306,9 @@ static int run_jobs(struct job *jobs, size_t n, struct signer *sg, const struct 
 		struct job *j;
 
 		while (next > 0 && running < (size_t)o->jobs) {
-			j = &jobs[--next];
+			j = costliest(jobs, n, started);
+			started[j - jobs] = true;
+			next--;
 			j->out = tmpfile();
 			fflush(stdout);
 			if (!j->out || (j->pid = fork()) < 0)
@@ -2286,7 +3350,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: tests/recut [-n [CMDID=]N]... [--seed S] [--only CMDID] [-j JOBS]\n"
 		"                   [--ord-id-pattern RE] [--usr-id-pattern RE]\n"
-		"                   [--examples K] [--max-cuttings M] [--echo-posts K]\n"
+		"                   [--pro-id-pattern RE] [--examples K] [--max-cuttings M]\n"
+		"                   [--max-echo-cuttings E] [--echo-posts K]\n"
 		"                   [--long-urls [CMDID=]N]... [--today YYYYMMDD]\n"
 		"                   [--order-days BEFORE[,AFTER]] [--mer-cust-id ID]\n"
 		"                   [--real-key FILE]\n"
@@ -2364,8 +3429,10 @@ int main(int argc, char **argv)
 		{ "only", required_argument, NULL, 'o' },
 		{ "ord-id-pattern", required_argument, NULL, 'O' },
 		{ "usr-id-pattern", required_argument, NULL, 'U' },
+		{ "pro-id-pattern", required_argument, NULL, 'P' },
 		{ "examples", required_argument, NULL, 'e' },
 		{ "max-cuttings", required_argument, NULL, 'm' },
+		{ "max-echo-cuttings", required_argument, NULL, 'c' },
 		{ "echo-posts", required_argument, NULL, 'E' },
 		{ "long-urls", required_argument, NULL, 'L' },
 		{ "today", required_argument, NULL, 't' },
@@ -2376,16 +3443,16 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct job jobs[2 * NCMDS];
-	/* --long-urls: UserRegister, NetSave (CorpRegister has none): one
-	 * in twenty of the default pass. */
-	struct options o = { .count = { 10000, 10000, 10000 },
-			     .long_urls = { 500, 500, 0 }, .max_cuttings = 10000,
+	/* --long-urls: UserRegister, NetSave (no other has them): one in
+	 * twenty of the default pass. */
+	struct options o = { .long_urls = { 500, 500 }, .max_cuttings = 10000,
+			     .max_echo_cuttings = 1000,
 			     .echo_posts = 300, .seed = 1, .examples = 3 };
 	struct config cfg = { 0 };
-	const char *today = NULL, *ord_pattern = NULL, *usr_pattern = NULL;
+	const char *today = NULL, *ord_pattern = NULL, *usr_pattern = NULL, *pro_pattern = NULL;
 	const char *real_key = "tests/data/chinapnr-test-pubkeyS.hex";
 	struct rule_env env, patterned;
-	regex_t ord_re, usr_re;
+	regex_t ord_re, usr_re, pro_re;
 	struct signer sg;
 	struct timespec t0;
 	char err[256];
@@ -2393,6 +3460,8 @@ int main(int argc, char **argv)
 	int opt, status;
 
 	cmds_init();
+	for (size_t i = 0; i < NCMDS; i++)
+		o.count[i] = DEFAULT_COUNT;
 	cfg.mer_cust_id = default_mer_cust_id;
 	o.jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	while ((opt = getopt_long(argc, argv, "n:j:h", longopts, NULL)) != -1) {
@@ -2404,8 +3473,10 @@ int main(int argc, char **argv)
 		case 'o': o.only = optarg; break;
 		case 'O': ord_pattern = optarg; break;
 		case 'U': usr_pattern = optarg; break;
+		case 'P': pro_pattern = optarg; break;
 		case 'e': o.examples = (int)number(optarg, "--examples", 0); break;
 		case 'm': o.max_cuttings = number(optarg, "--max-cuttings", 1); break;
+		case 'c': o.max_echo_cuttings = number(optarg, "--max-echo-cuttings", 1); break;
 		case 'E': o.echo_posts = number(optarg, "--echo-posts", 0); break;
 		case 't': today = optarg; break;
 		case 'd': cfg.order_days = optarg; break;
@@ -2427,17 +3498,20 @@ int main(int argc, char **argv)
 	patterned = env;
 	patterned.ord_id_pattern = compile(ord_pattern, &ord_re);
 	patterned.usr_id_pattern = compile(usr_pattern, &usr_re);
+	patterned.pro_id_pattern = compile(pro_pattern, &pro_re);
 	for (size_t i = 0; i < NCMDS; i++) {
 		if (o.only && strcmp(o.only, cmds[i].name) != 0)
 			continue;
 		jobs[njobs] = (struct job){ .cmd = &cmds[i], .env = &env, .count = o.count[i] };
 		snprintf(jobs[njobs++].label, sizeof jobs[0].label, "%s", cmds[i].name);
-		if (!ord_pattern && !usr_pattern)
+		if (!ord_pattern && !usr_pattern && !pro_pattern)
 			continue;
 		jobs[njobs] = (struct job){ .cmd = &cmds[i], .env = &patterned, .count = o.count[i] };
-		snprintf(jobs[njobs++].label, sizeof jobs[0].label, "%s with%s%s%s%s", cmds[i].name,
+		snprintf(jobs[njobs++].label, sizeof jobs[0].label, "%s with%s%s%s%s%s%s",
+			 cmds[i].name,
 			 ord_pattern ? " ORD_ID_PATTERN=" : "", ord_pattern ? ord_pattern : "",
-			 usr_pattern ? " USR_ID_PATTERN=" : "", usr_pattern ? usr_pattern : "");
+			 usr_pattern ? " USR_ID_PATTERN=" : "", usr_pattern ? usr_pattern : "",
+			 pro_pattern ? " PRO_ID_PATTERN=" : "", pro_pattern ? pro_pattern : "");
 	}
 	if (o.only && njobs == 0)
 		fatal("--only names no CmdId recut knows", o.only);
@@ -2453,5 +3527,7 @@ int main(int argc, char **argv)
 		regfree(&ord_re);
 	if (usr_pattern)
 		regfree(&usr_re);
+	if (pro_pattern)
+		regfree(&pro_re);
 	return status;
 }
