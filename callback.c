@@ -221,6 +221,12 @@ bool shape_yes_no(struct slice v, const struct rule_env *env)
 	return slice_eq(v, "Y") || slice_eq(v, "N");
 }
 
+bool shape_in_or_out(struct slice v, const struct rule_env *env)
+{
+	(void)env;
+	return slice_eq(v, "I") || slice_eq(v, "O");
+}
+
 bool shape_capital(struct slice v, const struct rule_env *env)
 {
 	(void)env;
@@ -404,6 +410,20 @@ bool field_rule_needed(const struct field_rule *r, bool success)
 	return r->need == REQUIRED || (r->need == REQUIRED_ON_SUCCESS && success);
 }
 
+bool field_rule_pair_fits(const struct field_rule *r, bool empty, bool previous_empty)
+{
+	return r->need != WITH_PREVIOUS || empty == previous_empty;
+}
+
+/* The field spec signs just before name, or NULL. */
+static const char *signed_before(const struct callback_spec *spec, const char *name)
+{
+	for (const struct signed_field *sf = spec->signed_fields; sf->name && sf[1].name; sf++)
+		if (strcmp(sf[1].name, name) == 0)
+			return sf->name;
+	return NULL;
+}
+
 /* The field rules over cb->text, and each max_bytes over the value as
  * signed (the bound the cutting walk uses): 0, or 400 with no->why set. */
 static int check_rules(const struct callback_spec *spec,
@@ -412,7 +432,15 @@ static int check_rules(const struct callback_spec *spec,
 {
 	for (const struct field_rule *r = spec->rules; r->name; r++) {
 		struct slice v = form_get(&cb->text, r->name);
+		const char *before = r->need == WITH_PREVIOUS ? signed_before(spec, r->name) : NULL;
 
+		if (before && !field_rule_pair_fits(r, v.len == 0,
+						    form_get(&cb->text, before).len == 0)) {
+			snprintf(no->why, sizeof no->why, "%s without %s",
+				 v.len ? r->name : before, v.len ? before : r->name);
+			no->status = 400;
+			return 400;
+		}
 		if (v.len == 0) {
 			if (field_rule_needed(r, cb->success))
 				return set_refusal(no, 400, "missing ", r->name);
@@ -503,7 +531,8 @@ static bool ascii_only(bool (*shape)(struct slice, const struct rule_env *))
 	static bool (*const ascii_shapes[])(struct slice, const struct rule_env *) = {
 		shape_cust_id, shape_usr_id, shape_trx_id, shape_resp_code, shape_date,
 		shape_money, shape_amount, shape_ord_id, shape_pro_id, shape_open_bank_id,
-		shape_digits, shape_acct_id, shape_yes_no, shape_capital, shape_our_cust_id,
+		shape_digits, shape_acct_id, shape_yes_no, shape_in_or_out, shape_capital,
+		shape_our_cust_id,
 	};
 
 	for (size_t i = 0; i < sizeof ascii_shapes / sizeof ascii_shapes[0]; i++)
@@ -570,6 +599,9 @@ static bool piece_fits(const struct cutting *c, size_t i, size_t pos, size_t end
 		return slice_eq(piece, c->fixed[i]);
 	if (!r)
 		return true;
+	if (i > 0 && !field_rule_pair_fits(r, piece.len == 0,
+					    c->cur[i - 1].start == c->cur[i - 1].end))
+		return false;
 	if (piece.len == 0)
 		return !field_rule_needed(r, c->success);
 	return !r->shape || shape_either_text(r, piece, c->env, c->next_high[pos] >= end);
@@ -628,6 +660,9 @@ static bool walk(struct cutting *c, size_t i, size_t pos)
 	unsigned char *memo = &c->memo[i * (c->s.len + 1) + pos];
 	size_t end = i + 1 == c->nfields ? c->s.len : pos;
 	bool tail = i >= c->echo_tail, any = false;
+	/* whether field i fits depends on how field i - 1 was cut, not
+	 * only on pos: nothing is remembered for it (its pieces are few) */
+	bool remember = !(c->rule[i] && c->rule[i]->need == WITH_PREVIOUS);
 
 	if (i == c->nfields) {
 		if (pos != c->s.len)
@@ -635,9 +670,9 @@ static bool walk(struct cutting *c, size_t i, size_t pos)
 		complete(c);
 		return true;
 	}
-	if (*memo == DEAD)
+	if (remember && *memo == DEAD)
 		return false;
-	if (*memo == ALIVE) {
+	if (remember && *memo == ALIVE) {
 		complete(c);
 		return true;
 	}
@@ -657,7 +692,8 @@ static bool walk(struct cutting *c, size_t i, size_t pos)
 		c->cur[i] = (struct span){ pos, end };
 		any |= walk(c, i + 1, end);
 	}
-	*memo = !any ? DEAD : tail ? ALIVE : UNKNOWN_WAY;
+	if (remember)
+		*memo = !any ? DEAD : tail ? ALIVE : UNKNOWN_WAY;
 	return any;
 }
 

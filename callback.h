@@ -47,6 +47,11 @@ enum need {
 	OPTIONAL,
 	REQUIRED,
 	REQUIRED_ON_SUCCESS,
+	/* Present exactly when the field signed just before it is: a fee's
+	 * account and the customer it belongs to.  One without the other is
+	 * nothing the bank sends, so it is refused, and no cutting can move
+	 * an account from this field into a neighbour's. */
+	WITH_PREVIOUS,
 };
 
 /* A field's rule.  shape and max_bytes never read the clock: which
@@ -197,6 +202,9 @@ struct slice callback_signed_text(const struct callback *cb, const char *name);
 /* Whether an empty value breaks r: REQUIRED, or REQUIRED_ON_SUCCESS on
  * a success. */
 bool field_rule_needed(const struct field_rule *r, bool success);
+/* Whether r allows its value's emptiness beside the previous signed
+ * field's (WITH_PREVIOUS: both empty or neither). */
+bool field_rule_pair_fits(const struct field_rule *r, bool empty, bool previous_empty);
 
 /* r's shape (not NULL) over piece (at most SIGNED_MAX bytes) as the
  * callback would store it: as UTF-8, or as GBK when CharSet says so;
@@ -233,6 +241,10 @@ bool shape_digits(struct slice v, const struct rule_env *env);  /* 1..40 digits:
  * (MDT000001), as every real one; its fixed length pins both ends. */
 bool shape_acct_id(struct slice v, const struct rule_env *env);
 bool shape_yes_no(struct slice v, const struct rule_env *env);    /* Y or N */
+/* Who pays a loan's fee (FeeObjFlag): I the borrower (In), O the bidder
+ * (Out).  Never Y or N, so that it cannot trade places with the IsDefault
+ * signed after it. */
+bool shape_in_or_out(struct slice v, const struct rule_env *env);
 /* Our MerCustId, where a CmdId names our account by another field: a
  * Transfer pays out of the merchant's account (OutCustId) and signs no
  * MerCustId, so this is what makes another merchant's Transfer not

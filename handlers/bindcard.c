@@ -14,10 +14,12 @@ static const struct signed_field bind_signed[] = {
 	ECHOED_FIELD("BgRetUrl"), ECHOED_FIELD("MerPriv"), SIGNED_END,
 };
 
+/* OpenBankId is the card's bank: with the card or not at all, or on a
+ * failure without them a UsrCustId's digits could be read as a card. */
 static const struct field_rule bind_rules[] = {
 	{ "RespCode", REQUIRED, shape_resp_code, 3 },
 	{ "OpenAcctId", REQUIRED_ON_SUCCESS, shape_digits, 40 },
-	{ "OpenBankId", REQUIRED_ON_SUCCESS, shape_open_bank_id, 8 },
+	{ "OpenBankId", WITH_PREVIOUS, shape_open_bank_id, 8 },
 	{ "UsrCustId", REQUIRED, shape_cust_id, 16 },
 	{ "TrxId", REQUIRED_ON_SUCCESS, shape_trx_id, 18 },
 	{ "BgRetUrl", REQUIRED, shape_url, URL_MAX },

@@ -23,17 +23,22 @@ static const struct signed_field cash_signed[] = {
 /* Cash has no OrdDate.  OpenAcctId is a bank card number: personal data,
  * in the audit and the row, never in the log.  A failure (203, 100, 436
  * in real samples) leaves the card, the bank and the fees empty; real
- * ServFee values are 3, 3.00, 0.00 and empty. */
+ * ServFee values are 3, 3.00, 0.00 and empty.  OpenBankId is the bank
+ * of the card OpenAcctId; FeeAmt, FeeCustId who paid it and FeeAcctId
+ * the account it came from go together: each all or none, or the
+ * merchant's ServFeeAcctId, echoed alone on a failure (MDT000001),
+ * could be read as a bank and a fee or as a fee account, and a payer
+ * without a ServFee as that fee. */
 static const struct field_rule cash_rules[] = {
 	{ "RespCode", REQUIRED, shape_resp_code, 3 },
 	{ "OrdId", REQUIRED, shape_ord_id, 30 },
 	{ "UsrCustId", REQUIRED, shape_cust_id, 16 },
 	{ "TransAmt", REQUIRED, shape_money, 16 },
 	{ "OpenAcctId", OPTIONAL, shape_digits, 40 },
-	{ "OpenBankId", OPTIONAL, shape_open_bank_id, 8 },
+	{ "OpenBankId", WITH_PREVIOUS, shape_open_bank_id, 8 },
 	{ "FeeAmt", OPTIONAL, shape_amount, 16 },
-	{ "FeeCustId", OPTIONAL, shape_cust_id, 16 },
-	{ "FeeAcctId", OPTIONAL, shape_acct_id, 9 },
+	{ "FeeCustId", WITH_PREVIOUS, shape_cust_id, 16 },
+	{ "FeeAcctId", WITH_PREVIOUS, shape_acct_id, 9 },
 	{ "ServFee", OPTIONAL, shape_amount, 16 },
 	{ "ServFeeAcctId", OPTIONAL, shape_acct_id, 9 },
 	{ "RetUrl", OPTIONAL, shape_url, URL_MAX },
@@ -58,7 +63,7 @@ static const struct field_rule reconciliation_rules[] = {
 	{ "UsrCustId", REQUIRED, shape_cust_id, 16 },
 	{ "TransAmt", REQUIRED, shape_money, 16 },
 	{ "OpenAcctId", OPTIONAL, shape_digits, 40 },
-	{ "OpenBankId", OPTIONAL, shape_open_bank_id, 8 },
+	{ "OpenBankId", WITH_PREVIOUS, shape_open_bank_id, 8 },
 	{ "RetUrl", OPTIONAL, shape_url, URL_MAX },
 	{ "BgRetUrl", REQUIRED, shape_url, URL_MAX },
 	RULES_END,
@@ -82,7 +87,7 @@ static const struct field_rule audit_rules[] = {
 	{ "UsrCustId", REQUIRED, shape_cust_id, 16 },
 	{ "TransAmt", REQUIRED, shape_money, 16 },
 	{ "OpenAcctId", OPTIONAL, shape_digits, 40 },
-	{ "OpenBankId", OPTIONAL, shape_open_bank_id, 8 },
+	{ "OpenBankId", WITH_PREVIOUS, shape_open_bank_id, 8 },
 	{ "AuditFlag", REQUIRED, shape_capital, 1 },
 	{ "RetUrl", OPTIONAL, shape_url, URL_MAX },
 	{ "BgRetUrl", REQUIRED, shape_url, URL_MAX },
@@ -105,7 +110,7 @@ static const struct field_rule mer_cash_rules[] = {
 	{ "UsrCustId", REQUIRED, shape_cust_id, 16 },
 	{ "TransAmt", REQUIRED, shape_money, 16 },
 	{ "OpenAcctId", OPTIONAL, shape_digits, 40 },
-	{ "OpenBankId", OPTIONAL, shape_open_bank_id, 8 },
+	{ "OpenBankId", WITH_PREVIOUS, shape_open_bank_id, 8 },
 	{ "RetUrl", OPTIONAL, shape_url, URL_MAX },
 	{ "BgRetUrl", REQUIRED, shape_url, URL_MAX },
 	RULES_END,

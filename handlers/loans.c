@@ -32,7 +32,7 @@ static const struct field_rule loans_rules[] = {
 	{ "InAcctId", OPTIONAL, shape_acct_id, 9 },
 	{ "SubOrdId", REQUIRED, shape_ord_id, 30 },
 	{ "SubOrdDate", REQUIRED, shape_date, 8 },
-	{ "FeeObjFlag", OPTIONAL, shape_capital, 1 },
+	{ "FeeObjFlag", OPTIONAL, shape_in_or_out, 1 },
 	{ "IsDefault", OPTIONAL, shape_yes_no, 1 },
 	{ "IsUnFreeze", OPTIONAL, shape_yes_no, 1 },
 	{ "UnFreezeOrdId", OPTIONAL, shape_ord_id, 30 },
@@ -65,7 +65,7 @@ static const struct field_rule repayment_rules[] = {
 	{ "Fee", OPTIONAL, shape_amount, 16 },
 	{ "InCustId", REQUIRED, shape_cust_id, 16 },
 	{ "InAcctId", OPTIONAL, shape_acct_id, 9 },
-	{ "FeeObjFlag", OPTIONAL, shape_capital, 1 },
+	{ "FeeObjFlag", OPTIONAL, shape_in_or_out, 1 },
 	{ "BgRetUrl", REQUIRED, shape_url, URL_MAX },
 	RULES_END,
 };

@@ -14,6 +14,9 @@ static const struct signed_field transfer_signed[] = {
 	ECHOED_TAIL, SIGNED_END,
 };
 
+/* RetUrl is required: the page return is where the platform hears of a
+ * Transfer, so it always sends one, and a URL's shape pins the end of
+ * InAcctId, which could otherwise slip into MerPriv. */
 static const struct field_rule transfer_rules[] = {
 	{ "RespCode", REQUIRED, shape_resp_code, 3 },
 	{ "OrdId", REQUIRED, shape_ord_id, 30 },
@@ -22,7 +25,7 @@ static const struct field_rule transfer_rules[] = {
 	{ "TransAmt", REQUIRED, shape_money, 16 },
 	{ "InCustId", REQUIRED, shape_cust_id, 16 },
 	{ "InAcctId", OPTIONAL, shape_acct_id, 9 },
-	{ "RetUrl", OPTIONAL, shape_url, URL_MAX },
+	{ "RetUrl", REQUIRED, shape_url, URL_MAX },
 	{ "BgRetUrl", OPTIONAL, shape_url, URL_MAX },
 	RULES_END,
 };

@@ -73,6 +73,33 @@ order_row() {
 	assert_eq "$(psql_val "SELECT resp_code FROM bank_orders WHERE cmd_id = 'InitiativeTender'")" 309
 }
 
+# What a withdrawal carries together: the card and its bank, the fee, who paid it and from
+# which account. The merchant's ServFeeAcctId, echoed alone on a failure, has one meaning.
+@test "orders: a failed withdrawal echoing only the merchant's fee account is acknowledged; parts that go together are refused apart" {
+	post_form /bank/cash "$(body Cash RespCode=203 OpenAcctId= OpenBankId= FeeAmt= FeeCustId= FeeAcctId= \
+		ServFee= ServFeeAcctId=MDT000001)"
+	assert_ack "$ORD"
+	assert_eq "$(psql_val "SELECT resp_code || '|' || (data->>'ServFeeAcctId') || '|' ||
+		coalesce(data->>'FeeAcctId', '') FROM bank_orders")" "203|MDT000001|"
+	common_setup
+	local case
+	for case in "FeeAcctId=|FeeCustId without FeeAcctId" "FeeCustId=|FeeAmt without FeeCustId" \
+		"OpenBankId=|OpenAcctId without OpenBankId"; do
+		post_form /bank/cash "$(body Cash "${case%%|*}")"
+		assert_error 400
+		assert_nothing_written
+		[[ $(<"$BATS_TEST_TMPDIR/stderr") == *"${case#*|}"* ]] || fail "$case: $(<"$BATS_TEST_TMPDIR/stderr")"
+	done
+}
+
+@test "orders: a Transfer without its page return, or a loan's fee flag that is not I or O, is refused" {
+	post_form /bank/TransferCallback "$(body Transfer RetUrl=)"
+	assert_error 400
+	post_form /bank/loans "$(body Loans FeeObjFlag=Y)"
+	assert_error 400
+	assert_nothing_written
+}
+
 @test "orders: a failed card binding without a TrxId is audited and acknowledged bare; no row names it" {
 	post_form /bank/bindcard "$(body UserBindCard RespCode=101 TrxId= OpenAcctId= OpenBankId=)"
 	assert_ack ''

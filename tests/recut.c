@@ -1967,6 +1967,9 @@ static bool fits(const struct cutter *c, size_t i, struct slice piece,
 		return slice_eq(piece, c->fixed[i]);
 	if (!r)
 		return true;
+	if (i > 0 && !field_rule_pair_fits(r, piece.len == 0,
+					    c->cur[i - 1].start == c->cur[i - 1].end))
+		return false;
 	if (piece.len == 0)
 		return !needed(r, success);
 	return !r->shape || field_rule_shape_either_text(r, piece, c->env);
@@ -1991,6 +1994,10 @@ static bool cut_walk(struct cutter *c, size_t i, size_t pos, enum success succes
 	size_t len = c->s.len;
 	unsigned char *dead = &c->dead[((size_t)success * (c->nfields + 1) + i) * (len + 1) + pos];
 	bool any = false;
+	/* a WITH_PREVIOUS field's fit depends on the field before it, not
+	 * only on pos */
+	bool remember = success != UNKNOWN &&
+			!(c->rule[i] && c->rule[i]->need == WITH_PREVIOUS);
 
 	if (i == c->nfields) {
 		if (pos != len || !needs_met(c, success))
@@ -2003,7 +2010,7 @@ static bool cut_walk(struct cutter *c, size_t i, size_t pos, enum success succes
 		c->visit(c, c->arg);
 		return true;
 	}
-	if (*dead)
+	if (remember && *dead)
 		return false;
 	if (i == c->echo_tail)
 		c->one_tail = pinned_differ(c);
@@ -2040,7 +2047,7 @@ static bool cut_walk(struct cutter *c, size_t i, size_t pos, enum success succes
 		c->cur[i] = (struct span){ pos, end };
 		any |= cut_walk(c, i + 1, end, next);
 	}
-	if (success != UNKNOWN)
+	if (remember)
 		*dead = !any;
 	return any;
 }
