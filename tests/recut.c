@@ -2141,6 +2141,7 @@ struct tally {
 	long echo_capped;             /* more same-meaning cuttings than --max-echo-cuttings */
 	long no_second_meaning;       /* ambiguous, yet we list one meaning */
 	long shown;                   /* genuine failures printed */
+	long ascii_tried, ascii_wrong; /* ASCII-only shapes given a non-ASCII character */
 };
 
 struct cause {
@@ -2792,6 +2793,42 @@ static void note_cause(struct cause *causes, size_t *ncauses, const struct run *
 	causes[k].count++;
 }
 
+/* The handler's walk never converts a piece for a shape it lists as
+ * taking only ASCII (shape_takes_only_ascii): it refuses any piece with
+ * a high byte.  Checked here on each genuine value of such a field with
+ * a non-ASCII character put in place of one of its own, in every
+ * position: a shape that took one (a fullwidth digit, say) would lose a
+ * cutting unseen. */
+static void check_ascii_shapes(struct run *r)
+{
+	static const char *const high[] = {
+		"\xef\xbf\xbd",   /* U+FFFD, what an invalid byte becomes */
+		"\xef\xbc\x91",   /* FULLWIDTH DIGIT ONE */
+		"\xd9\xa3",       /* ARABIC-INDIC DIGIT THREE */
+		"\xe4\xb8\xad",   /* a CJK character */
+	};
+	char mem[SIGNED_MAX];
+
+	for (size_t i = 0; i < r->nfields; i++) {
+		const struct field_rule *rule = rule_for(r->spec, r->spec->signed_fields[i].name);
+		struct slice v = piece_of(r, r->cut, i);
+
+		if (!rule || !rule->shape || !shape_takes_only_ascii(rule->shape) ||
+		    v.len == 0 || v.len + 4 > sizeof mem)
+			continue;
+		for (size_t k = 0; k < sizeof high / sizeof high[0]; k++) {
+			size_t at = (size_t)r->t->genuine % v.len, n = strlen(high[k]);
+
+			memcpy(mem, v.p, at);
+			memcpy(mem + at, high[k], n);
+			memcpy(mem + at + n, v.p + at + 1, v.len - at - 1);
+			r->t->ascii_tried++;
+			if (rule->shape((struct slice){ mem, v.len - 1 + n }, &r->listing))
+				r->t->ascii_wrong++;
+		}
+	}
+}
+
 /* Checks one genuine callback at each of its arrival days, and every
  * re-cut of it.  Returns its verdict at its own day (r->own_rc and
  * r->own_why tell it in full). */
@@ -2811,6 +2848,7 @@ static enum outcome check_genuine(struct run *r, const struct options *o,
 	if (r->anchor < r->nfields && piece_day(piece_of(r, r->cut, r->anchor), &d))
 		r->anchor_day = d;
 	r->t->gbk += is_gbk(r->genuine);
+	check_ascii_shapes(r);
 	for (size_t i = 0; i < r->nfields; i++)
 		if (r->cut[i].end - r->cut[i].start > LONG_VALUE) {
 			r->t->long_value++;
@@ -2855,7 +2893,7 @@ static enum outcome check_genuine(struct run *r, const struct options *o,
 static bool tally_ok(const struct tally *t)
 {
 	return t->pinned_accepted == 0 && t->refused_some_day == 0 &&
-	       t->arrival_dependent == 0 && t->window_wrong == 0;
+	       t->arrival_dependent == 0 && t->window_wrong == 0 && t->ascii_wrong == 0;
 }
 
 /* ---- one pass over one CmdId ---- */
@@ -2915,7 +2953,8 @@ static void print_tally(const char *label, const struct run *r, const struct tal
 	       "against the window; %ld more (genuine, day) checks at its re-cuts' own days\n",
 	       t->arrival_dependent, t->window_wrong, t->extra_days);
 	printf("  charsets: %ld genuine with CharSet=GBK, %ld with a value over %d bytes "
-	       "as signed\n", t->gbk, t->long_value, LONG_VALUE);
+	       "as signed; ASCII-only shapes took %ld of %ld values with a non-ASCII character\n",
+	       t->gbk, t->long_value, LONG_VALUE, t->ascii_wrong, t->ascii_tried);
 	printf("  re-cuts: %ld moving a PINNED field listed, %ld posted in %ld (re-cut, arrival "
 	       "day) checks (%ld refused as ambiguous, %ld by the window, %ld accepted; "
 	       "%ld more left out on days the genuine was ambiguous); %ld echo-only listed, "
