@@ -11,7 +11,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-missing-field-initializers
-CPPFLAGS += -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
+CPPFLAGS += -I. -D_GNU_SOURCE -DVERSION='"$(VERSION)"' \
             $(if $(LOAD_PQ_SONAME),-DLOAD_PQ_SONAME='"$(LOAD_PQ_SONAME)"') \
             $(if $(LOAD_HIREDIS_SONAME),-DLOAD_HIREDIS_SONAME='"$(LOAD_HIREDIS_SONAME)"') \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
@@ -48,8 +48,12 @@ LDFLAGS += -fsanitize=address,undefined
 HARDEN   = -fPIE
 endif
 
-SRCS = bank-callback.c buf.c callback.c chkvalue.c client.c config.c conn.c deadline.c \
-       form.c hex.c http.c json.c keyfile.c logstats.c readfile.c selfcheck.c slice.c utf8.c \
+# The tree is the layers: lib/ the byte-level primitives (they include
+# only each other), bank/ the bank's protocol, db/ the only code that
+# knows libpq and hiredis, handlers/ one file per flow or CmdId table.
+SRCS = bank-callback.c client.c config.c conn.c deadline.c http.c logstats.c selfcheck.c \
+       lib/buf.c lib/form.c lib/hex.c lib/json.c lib/readfile.c lib/slice.c lib/utf8.c \
+       bank/callback.c bank/chkvalue.c bank/keyfile.c \
        db/audit.c db/cache.c db/check.c db/libs.c db/pg.c \
        db/redis_address.c db/signatures.c db/support.c \
        handlers/background.c handlers/ctx.c handlers/corpregister.c \
@@ -69,13 +73,14 @@ build/mode: FORCE
 	@mkdir -p build
 	@[ "$$(cat $@ 2>/dev/null)" = $(MODE) ] || echo $(MODE) >$@
 
-build/$(MODE)/%.o: %.c $(wildcard *.h db/*.h handlers/*.h) Makefile
+build/$(MODE)/%.o: %.c $(wildcard *.h lib/*.h bank/*.h db/*.h handlers/*.h) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(HARDEN) -c -o $@ $<
 
 # Test tool: jsmn reads back what json.c wrote.
-tests/jsoncheck: tests/jsoncheck.c tests/json_unescape.h buf.c buf.h slice.c slice.h hex.c hex.h ascii.h
-	$(CC) $(CPPFLAGS) -I. $(CFLAGS) $(WARN) -o $@ tests/jsoncheck.c buf.c slice.c hex.c
+JSONCHECK_SRCS = lib/buf.c lib/slice.c lib/hex.c
+tests/jsoncheck: tests/jsoncheck.c tests/json_unescape.h $(JSONCHECK_SRCS) $(wildcard lib/*.h)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ tests/jsoncheck.c $(JSONCHECK_SRCS)
 
 # Test tool: a LISTEN client for tests/notify.bats.
 tests/listen: tests/listen.c
@@ -85,7 +90,7 @@ tests/listen: tests/listen.c
 # and runs the real callback_check() on each (see tests/recut.c).
 RECUT_OBJS = $(filter-out build/$(MODE)/bank-callback.o,$(OBJS))
 tests/recut: tests/recut.c $(RECUT_OBJS) build/mode
-	$(CC) $(CPPFLAGS) -I. $(CFLAGS) $(WARN) $(HARDEN) $(LDFLAGS) $(LDHARDEN) \
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(HARDEN) $(LDFLAGS) $(LDHARDEN) \
 	  -o $@ tests/recut.c $(RECUT_OBJS) $(LDLIBS)
 
 # Both install any missing Debian package first (scripts/packages), then

@@ -8,10 +8,10 @@
 #include "config.h"
 #include "deadline.h"
 #include "db/support.h"
-#include "form.h"
+#include "lib/form.h"
 #include "handlers/handlers.h"
 #include "http.h"
-#include "keyfile.h"
+#include "bank/keyfile.h"
 #include "logstats.h"
 #include "selfcheck.h"
 

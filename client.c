@@ -1,6 +1,6 @@
 /* client: the client's address.  See client.h. */
 #include "client.h"
-#include "ascii.h"
+#include "lib/ascii.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

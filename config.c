@@ -1,9 +1,9 @@
 /* config: the settings, from the environment and an EnvironmentFile,
  * and --config's report of them.  See config.h. */
 #include "config.h"
-#include "ascii.h"
-#include "readfile.h"
-#include "slice.h"
+#include "lib/ascii.h"
+#include "lib/readfile.h"
+#include "lib/slice.h"
 
 #include <errno.h>
 #include <stdbool.h>

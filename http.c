@@ -6,7 +6,7 @@
  * Transfer-Encoding) is refused rather than interpreted, because a
  * proxy in front of us might interpret it differently. */
 #include "http.h"
-#include "ascii.h"
+#include "lib/ascii.h"
 
 #include <string.h>
 

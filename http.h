@@ -6,7 +6,7 @@
 #ifndef HTTP_H
 #define HTTP_H
 
-#include "buf.h"
+#include "lib/buf.h"
 
 enum {
 	HTTP_MAX_HEAD = 16384,    /* request line + headers + blank line */

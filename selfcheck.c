@@ -6,7 +6,7 @@
 #include "client.h"
 #include "db/check.h"
 #include "handlers/handlers.h"
-#include "keyfile.h"
+#include "bank/keyfile.h"
 
 #include <stdio.h>
 #include <string.h>

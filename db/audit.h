@@ -2,7 +2,7 @@
 #ifndef DB_AUDIT_H
 #define DB_AUDIT_H
 
-#include "../buf.h"
+#include "lib/buf.h"
 
 #include <libpq-fe.h>
 

@@ -1,9 +1,9 @@
 /* cache: Redis access.  See cache.h. */
 #include "cache.h"
 #include "libs.h"
-#include "../config.h"
-#include "../hex.h"
-#include "../deadline.h"
+#include "config.h"
+#include "lib/hex.h"
+#include "deadline.h"
 
 #include <errno.h>
 #include <stdio.h>

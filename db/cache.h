@@ -3,7 +3,7 @@
 #ifndef DB_CACHE_H
 #define DB_CACHE_H
 
-#include "../buf.h"
+#include "lib/buf.h"
 #include "redis_address.h"
 
 #include <hiredis/hiredis.h>

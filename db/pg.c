@@ -2,7 +2,7 @@
 #include "pg.h"
 #include "libs.h"
 #include "statements.h"
-#include "../deadline.h"
+#include "deadline.h"
 
 #include <errno.h>
 #include <poll.h>

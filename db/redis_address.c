@@ -1,7 +1,7 @@
 /* redis_address: parsing BANK_CALLBACK_REDIS.  See redis_address.h. */
 #include "redis_address.h"
-#include "../ascii.h"
-#include "../buf.h"
+#include "lib/ascii.h"
+#include "lib/buf.h"
 
 #include <stdio.h>
 #include <string.h>

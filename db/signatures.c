@@ -4,7 +4,7 @@
 #include "signatures.h"
 #include "statements.h"
 #include "pg.h"
-#include "../buf.h"
+#include "lib/buf.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -3,7 +3,7 @@
 #include "pg.h"
 #include "signatures.h"
 #include "statements.h"
-#include "../buf.h"
+#include "lib/buf.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -26,21 +26,21 @@ FUZZ_ARGS    ?=
 FUZZ_RUNOPTS  = -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 
 # Per target: the project sources it links, extra libraries, -max_len.
-fuzz_http_SRCS    = http.c buf.c slice.c hex.c
+fuzz_http_SRCS    = http.c lib/buf.c lib/slice.c lib/hex.c
 fuzz_http_MAXLEN  = 20000
-fuzz_form_SRCS    = form.c buf.c slice.c hex.c
+fuzz_form_SRCS    = lib/form.c lib/buf.c lib/slice.c lib/hex.c
 fuzz_form_MAXLEN  = 65536
-fuzz_keyfile_SRCS = keyfile.c readfile.c buf.c slice.c hex.c
+fuzz_keyfile_SRCS = bank/keyfile.c lib/readfile.c lib/buf.c lib/slice.c lib/hex.c
 fuzz_keyfile_LIBS = -lcrypto -lsodium
 fuzz_keyfile_MAXLEN = 16384
-fuzz_pem_SRCS     = keyfile.c readfile.c buf.c slice.c hex.c
+fuzz_pem_SRCS     = bank/keyfile.c lib/readfile.c lib/buf.c lib/slice.c lib/hex.c
 fuzz_pem_LIBS     = -lcrypto -lsodium
 fuzz_pem_MAXLEN   = 16384
-fuzz_json_SRCS    = json.c utf8.c buf.c slice.c hex.c
+fuzz_json_SRCS    = lib/json.c lib/utf8.c lib/buf.c lib/slice.c lib/hex.c
 fuzz_json_MAXLEN  = 8192
-fuzz_config_SRCS  = config.c readfile.c slice.c
+fuzz_config_SRCS  = config.c lib/readfile.c lib/slice.c
 fuzz_config_MAXLEN = 65536
-fuzz_redis_address_SRCS   = db/redis_address.c buf.c slice.c hex.c
+fuzz_redis_address_SRCS   = db/redis_address.c lib/buf.c lib/slice.c lib/hex.c
 fuzz_redis_address_MAXLEN = 4096
 
 fuzz: $(FUZZ_NAMES:%=$(FUZZ_OUT)/fuzz_%)
@@ -59,7 +59,7 @@ FUZZ_LLVMCOV  ?= llvm-cov
 # of fuzz/corpus/<name> (kept between runs, so coverage accumulates;
 # fuzz/ never changes).  Findings go to build/fuzz/findings/<name>/.
 define FUZZ_TARGET
-$(FUZZ_OUT)/fuzz_$(1): fuzz/fuzz_$(1).c fuzz/fuzz.h tests/json_unescape.h $(fuzz_$(1)_SRCS) $(wildcard *.h) fuzz/fuzz.mk
+$(FUZZ_OUT)/fuzz_$(1): fuzz/fuzz_$(1).c fuzz/fuzz.h tests/json_unescape.h $(fuzz_$(1)_SRCS) $(wildcard *.h lib/*.h bank/*.h db/*.h) fuzz/fuzz.mk
 	@mkdir -p $$(@D)
 	$$(FUZZ_CC) $$(FUZZ_CPPFLAGS) $$(FUZZ_CFLAGS) $$(FUZZ_WARN) $$(FUZZ_SAN) \
 	  -o $$@ fuzz/fuzz_$(1).c $(fuzz_$(1)_SRCS) $(fuzz_$(1)_LIBS)
@@ -84,7 +84,7 @@ fuzz-run-$(1): $(FUZZ_OUT)/fuzz_$(1)
 
 # Coverage: the same harness built with clang's source-based coverage,
 # replaying build/fuzz/corpus/<name> (after a fuzz-run) or else the seeds.
-$(FUZZ_OUT)/cov/fuzz_$(1): fuzz/fuzz_$(1).c fuzz/fuzz.h tests/json_unescape.h $(fuzz_$(1)_SRCS) $(wildcard *.h) fuzz/fuzz.mk
+$(FUZZ_OUT)/cov/fuzz_$(1): fuzz/fuzz_$(1).c fuzz/fuzz.h tests/json_unescape.h $(fuzz_$(1)_SRCS) $(wildcard *.h lib/*.h bank/*.h db/*.h) fuzz/fuzz.mk
 	@mkdir -p $$(@D)
 	$$(FUZZ_CC) $$(FUZZ_CPPFLAGS) -g -O0 -fsanitize=fuzzer \
 	  -fprofile-instr-generate -fcoverage-mapping \

@@ -7,8 +7,8 @@
  * pct_decode: never grows the text, never writes past its buffer, and
  * buf_put_pct followed by pct_decode is the identity on NUL-free bytes. */
 #include "fuzz.h"
-#include "buf.h"
-#include "form.h"
+#include "lib/buf.h"
+#include "lib/form.h"
 
 #include <string.h>
 

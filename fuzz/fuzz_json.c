@@ -18,11 +18,11 @@
 #include <jsmn.h>
 
 #include "fuzz.h"
-#include "buf.h"
+#include "lib/buf.h"
 #include "tests/json_unescape.h"
-#include "form.h"
-#include "json.h"
-#include "utf8.h"
+#include "lib/form.h"
+#include "lib/json.h"
+#include "lib/utf8.h"
 
 #include <errno.h>
 #include <iconv.h>

@@ -38,7 +38,7 @@
  *
  * Every re-encoded text is handed over in a buffer of its exact size. */
 #include "fuzz.h"
-#include "keyfile.h"
+#include "bank/keyfile.h"
 
 #include <string.h>
 

@@ -17,7 +17,7 @@
  *
  * Every text is handed over in a buffer of its exact size. */
 #include "fuzz.h"
-#include "keyfile.h"
+#include "bank/keyfile.h"
 
 #include <string.h>
 

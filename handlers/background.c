@@ -16,9 +16,9 @@
  * once refused as cut more than one way, is refused.  The first post of
  * a signed string with an answer is audited in full, later ones counted. */
 #include "handlers.h"
-#include "../db/cache.h"
-#include "../db/pg.h"
-#include "../db/signatures.h"
+#include "db/cache.h"
+#include "db/pg.h"
+#include "db/signatures.h"
 
 #include <stdio.h>
 

@@ -6,10 +6,10 @@
  * optional, and a later call without it does not erase one already
  * known. */
 #include "handlers.h"
-#include "../ascii.h"
-#include "../db/statements.h"
-#include "../db/pg.h"
-#include "../utf8.h"
+#include "lib/ascii.h"
+#include "db/statements.h"
+#include "db/pg.h"
+#include "lib/utf8.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,11 +1,11 @@
 /* ctx: the request context every handler shares: one verification step,
  * the audit row, the cache connection and the answers.  See handlers.h. */
 #include "handlers.h"
-#include "../db/audit.h"
-#include "../db/cache.h"
-#include "../db/pg.h"
-#include "../db/signatures.h"
-#include "../keyfile.h"
+#include "db/audit.h"
+#include "db/cache.h"
+#include "db/pg.h"
+#include "db/signatures.h"
+#include "bank/keyfile.h"
 
 #include <regex.h>
 #include <stdio.h>

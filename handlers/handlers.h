@@ -2,11 +2,11 @@
 #ifndef HANDLERS_H
 #define HANDLERS_H
 
-#include "../buf.h"
-#include "../callback.h"
-#include "../config.h"
-#include "../form.h"
-#include "../http.h"
+#include "lib/buf.h"
+#include "bank/callback.h"
+#include "config.h"
+#include "lib/form.h"
+#include "http.h"
 
 #include <hiredis/hiredis.h>
 #include <libpq-fe.h>

@@ -4,7 +4,7 @@
  * a failover the old primary may come back first in PGHOST as a
  * standby; every callback would get 503 while a bare SELECT 1 passed). */
 #include "handlers.h"
-#include "../db/pg.h"
+#include "db/pg.h"
 
 void handle_health(struct ctx *x, const void *arg)
 {

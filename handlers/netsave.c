@@ -7,9 +7,9 @@
  * same OrdId adds nothing and never touches done.  Money stays a string.
  * Page (/bank/NetSaveCallback): back to #/NetSaveCallback. */
 #include "handlers.h"
-#include "../db/statements.h"
-#include "../db/pg.h"
-#include "../json.h"
+#include "db/statements.h"
+#include "db/pg.h"
+#include "lib/json.h"
 
 #include <stdio.h>
 #include <string.h>

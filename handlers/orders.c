@@ -10,9 +10,9 @@
  * bank signed that we have not stored: it is recorded, and moves its
  * order on only when it is of a later stage. */
 #include "handlers.h"
-#include "../db/statements.h"
-#include "../db/pg.h"
-#include "../json.h"
+#include "db/statements.h"
+#include "db/pg.h"
+#include "lib/json.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -11,8 +11,8 @@
  * So the front end never gets the bank's text: it gets the RespCode and
  * a message of ours for that code, from the table below. */
 #include "handlers.h"
-#include "../db/pg.h"
-#include "../db/signatures.h"
+#include "db/pg.h"
+#include "db/signatures.h"
 
 #include <string.h>
 

@@ -18,10 +18,10 @@
  * SHARE so that a callback changing one of them writes its pair after
  * ours, and written to the live hashes. */
 #include "handlers.h"
-#include "../db/statements.h"
-#include "../db/cache.h"
-#include "../db/pg.h"
-#include "../deadline.h"
+#include "db/statements.h"
+#include "db/cache.h"
+#include "db/pg.h"
+#include "deadline.h"
 
 #include <stdio.h>
 #include <stdlib.h>

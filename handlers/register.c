@@ -5,8 +5,8 @@
  * pnrid already bound to another cust_id is refused (409), never rebound.
  * Page (/bank/RegisterCallback): back to #/BankUserRegisterCallback. */
 #include "handlers.h"
-#include "../db/statements.h"
-#include "../db/pg.h"
+#include "db/statements.h"
+#include "db/pg.h"
 
 #include <stdio.h>
 

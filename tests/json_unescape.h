@@ -4,7 +4,7 @@
 #ifndef JSON_UNESCAPE_H
 #define JSON_UNESCAPE_H
 
-#include "buf.h"
+#include "lib/buf.h"
 
 #include <string.h>
 

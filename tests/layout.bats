@@ -27,7 +27,7 @@ tracked() {
 		[[ $entry == *.h && -e $REPO/${entry%.h}.c ]] && continue
 		grep -qF "\`$entry" <<<"$text" || grep -qF "\`${entry##*/}\`" <<<"$text" || missing+=("$entry")
 	done < <(tracked | awk -F/ '{ print (NF > 1 ? $1 "/" : $1) }' | sort -u
-		 tracked | grep -E '^(handlers/|db/)?[a-z0-9_-]+\.c$' | sed 's|^\(handlers\|db\)/||' | sort -u)
+		 tracked | grep -E '^(handlers/|db/|lib/|bank/)?[a-z0-9_-]+\.c$' | sed -E 's#^(handlers|db|lib|bank)/##' | sort -u)
 	[ ${#missing[@]} -eq 0 ] || { printf 'not in the Layout: %s\n' "${missing[@]}"; return 1; }
 }
 

@@ -202,14 +202,14 @@
  *
  * Run it from the top of the tree (it reads the bank's key from
  * tests/data/).  `make tests/recut` builds it; .ci/run runs it. */
-#include "../ascii.h"
-#include "../buf.h"
-#include "../callback.h"
-#include "../config.h"
-#include "../form.h"
-#include "../keyfile.h"
-#include "../utf8.h"
-#include "../handlers/handlers.h"
+#include "lib/ascii.h"
+#include "lib/buf.h"
+#include "bank/callback.h"
+#include "config.h"
+#include "lib/form.h"
+#include "bank/keyfile.h"
+#include "lib/utf8.h"
+#include "handlers/handlers.h"
 
 #include <getopt.h>
 #include <iconv.h>

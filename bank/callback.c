@@ -1,10 +1,10 @@
 /* callback: the checks shared by every ChinaPNR callback.  See callback.h. */
 #include "callback.h"
-#include "ascii.h"
+#include "lib/ascii.h"
 #include "chkvalue.h"
-#include "form.h"
-#include "json.h"
-#include "utf8.h"
+#include "lib/form.h"
+#include "lib/json.h"
+#include "lib/utf8.h"
 
 #include <stdio.h>
 #include <string.h>

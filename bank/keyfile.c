@@ -7,8 +7,8 @@
  * Both are parsed here, not by OpenSSL: see keyfile.h for why.  OpenSSL
  * sees the key only in keyfile_describe(), for --check. */
 #include "keyfile.h"
-#include "buf.h"
-#include "readfile.h"
+#include "lib/buf.h"
+#include "lib/readfile.h"
 
 #include <stdio.h>
 #include <string.h>

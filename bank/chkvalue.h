@@ -5,7 +5,7 @@
 #ifndef CHKVALUE_H
 #define CHKVALUE_H
 
-#include "buf.h"
+#include "lib/buf.h"
 #include "keyfile.h"
 
 enum { CHKVALUE_DIGEST_BYTES = 20 };

@@ -6,8 +6,8 @@
 #ifndef CALLBACK_H
 #define CALLBACK_H
 
-#include "buf.h"
-#include "form.h"
+#include "lib/buf.h"
+#include "lib/form.h"
 #include "http.h"
 #include "keyfile.h"
 
