@@ -49,11 +49,11 @@ HARDEN   = -fPIE
 endif
 
 # The tree is the layers: lib/ the byte-level primitives (they include
-# only each other), bank/ the bank's protocol, db/ the only code that
-# knows libpq and hiredis, handlers/ one file per flow or CmdId table.
+# only each other), bank/ the bank's protocol, db/ PostgreSQL and Redis,
+# handlers/ one file per flow or CmdId table.
 SRCS = bank-callback.c client.c config.c conn.c deadline.c http.c logstats.c selfcheck.c \
        lib/buf.c lib/form.c lib/hex.c lib/json.c lib/readfile.c lib/slice.c lib/utf8.c \
-       bank/callback.c bank/chkvalue.c bank/keyfile.c \
+       bank/callback.c bank/chkvalue.c bank/keyfile.c bank/shapes.c bank/walk.c \
        db/audit.c db/cache.c db/check.c db/libs.c db/pg.c \
        db/redis_address.c db/signatures.c db/support.c \
        handlers/background.c handlers/ctx.c handlers/corpregister.c \

@@ -10,35 +10,20 @@
 #include "lib/form.h"
 #include "http.h"
 #include "keyfile.h"
+#include "shapes.h"
 
-#include <regex.h>
 #include <stdint.h>
-#include <time.h>
 
 enum {
-	PATTERN_SUBJECT_MAX = 64,     /* longest value a pattern is tried on */
-	URL_MAX = 1024,               /* longest RetUrl or BgRetUrl */
 	CALLBACK_HASH_BYTES = 32,
 	SIGNED_MAX = 8192,            /* longest signed string */
 	MAX_SIGNED_FIELDS = 24,       /* per spec: Loans signs 21 */
 	MAX_DECODED_AGAIN = 4,        /* fields per spec with two readings */
-	BANK_KEYS_MAX = 2,            /* the bank's key, and its next during a switch-over */
 	/* Every value as UTF-8: an invalid byte becomes a 3-byte U+FFFD. */
 	CALLBACK_TEXT_MAX = 3 * HTTP_MAX_BODY + 64,
 	/* Every field as one JSON object: a control byte becomes \u00XX (6
 	 * bytes), and each member adds quotes, a colon and a comma. */
 	CALLBACK_JSON_MAX = 6 * HTTP_MAX_BODY + 6 * FORM_MAX_FIELDS + 2,
-};
-
-/* What the rules need beyond the value: our settings and the time. */
-struct rule_env {
-	const char *mer_cust_id;      /* ours: a callback naming another is refused */
-	long today;                   /* arrival day in China (UTC+8), days since 1970-01-01 */
-	int order_days_before;        /* OrdDate window around today */
-	int order_days_after;
-	const regex_t *ord_id_pattern;  /* the platform's own OrdId, or NULL */
-	const regex_t *usr_id_pattern;  /* the platform's own UsrId, or NULL */
-	const regex_t *pro_id_pattern;  /* the platform's own ProId, or NULL */
 };
 
 /* Whether a field may be empty.  A failed callback (RespCode other than
@@ -83,7 +68,7 @@ enum reading {
 };
 
 /* Whether the rules must pin where a field's value lies in the signed
- * string (see "one signed string, one meaning" in callback.c). */
+ * string (see walk.c). */
 enum boundary {
 	PINNED,
 	/* The merchant's own text, echoed back by the bank (RetUrl, BgRetUrl,
@@ -112,13 +97,6 @@ struct callback_spec {
 };
 
 enum { REFUSAL_WHY_MAX = 512 };
-
-/* The keys a callback may be signed with: the bank's, or during a
- * switch-over either of two, tried in order. */
-struct bank_keys {
-	struct rsa_pubkey key[BANK_KEYS_MAX];
-	int n;
-};
 
 /* The memory callback_check() works in, sized from the HTTP limits.  The
  * caller owns it (bank-callback.c's request_storage holds the one a
@@ -179,7 +157,7 @@ const struct callback_spec *callback_spec_for(const struct callback_spec *const 
  * (each key's RSA operation at most once, the next key's only when the
  * one before did not verify), our merchant (where the spec signs a
  * MerCustId: a Transfer signs none), field rules, one cutting and that it is
- * the one posted (see "one signed string, one meaning" in callback.c),
+ * the one posted (see walk.c),
  * and last the arrival checks (the OrdDate window).  Works in mem.  cb is filled as
  * far as the checks got: cb->verified tells whether the signature held,
  * even when a later check fails; cb->ambiguous that the signed string
@@ -205,80 +183,5 @@ bool field_rule_needed(const struct field_rule *r, bool success);
 /* Whether r allows its value's emptiness beside the previous signed
  * field's (WITH_PREVIOUS: both empty or neither). */
 bool field_rule_pair_fits(const struct field_rule *r, bool empty, bool previous_empty);
-
-/* r's shape (not NULL) over piece (at most SIGNED_MAX bytes) as the
- * callback would store it: as UTF-8, or as GBK when CharSet says so;
- * CharSet is not signed, so either reading passing is enough. */
-bool field_rule_shape_either_text(const struct field_rule *r, struct slice piece,
-				  const struct rule_env *env);
-
-/* Whether the whole of v matches re (NULL matches everything). */
-bool slice_matches(struct slice v, const regex_t *re);
-
-/* Field shapes, shared by the specs. */
-bool shape_cust_id(struct slice v, const struct rule_env *env);   /* 16 digits */
-bool shape_usr_id(struct slice v, const struct rule_env *env);    /* 1..25 bytes, the pattern */
-bool shape_trx_id(struct slice v, const struct rule_env *env);    /* 18 digits */
-bool shape_resp_code(struct slice v, const struct rule_env *env); /* 3 of [A-Za-z0-9] */
-bool shape_url(struct slice v, const struct rule_env *env);       /* an http(s) URL, maybe still encoded */
-/* YYYYMMDD, a real day of the years ORD_DATE_FIRST_YEAR to
- * ORD_DATE_LAST_YEAR: a fixed range, never the clock. */
-bool shape_date(struct slice v, const struct rule_env *env);
-bool shape_money(struct slice v, const struct rule_env *env);     /* 100.00: no leading zero */
-/* An amount as fees come: 3, 3.00 or 0.00; no leading zero, at most 16
- * bytes. */
-bool shape_amount(struct slice v, const struct rule_env *env);
-/* The merchant's own order id (OrdId, and the ones it names: FreezeOrdId,
- * SubOrdId, ...): 1..30 of [A-Za-z0-9_-], the OrdId pattern. */
-bool shape_ord_id(struct slice v, const struct rule_env *env);
-/* The merchant's own loan project id: the same, with the ProId pattern. */
-bool shape_pro_id(struct slice v, const struct rule_env *env);
-/* A bank code (ICBC, CIB, ...): 1..8 letters, so that it cannot run into
- * digits on either side. */
-bool shape_open_bank_id(struct slice v, const struct rule_env *env);
-bool shape_digits(struct slice v, const struct rule_env *env);  /* 1..40 digits: a card number, an area code */
-/* A sub-account at the bank: three capital letters and six digits
- * (MDT000001), as every real one; its fixed length pins both ends. */
-bool shape_acct_id(struct slice v, const struct rule_env *env);
-bool shape_yes_no(struct slice v, const struct rule_env *env);    /* Y or N */
-/* Who pays a loan's fee (FeeObjFlag): I the borrower (In), O the bidder
- * (Out).  Never Y or N, so that it cannot trade places with the IsDefault
- * signed after it. */
-bool shape_in_or_out(struct slice v, const struct rule_env *env);
-/* Our MerCustId, where a CmdId names our account by another field: a
- * Transfer pays out of the merchant's account (OutCustId) and signs no
- * MerCustId, so this is what makes another merchant's Transfer not
- * ours. */
-bool shape_our_cust_id(struct slice v, const struct rule_env *env);
-/* The merchant's own text where the bank signs an id right after it or
- * before it: a URL that does not end in a digit, a MerPriv that does not
- * begin with one, so that the id's digits have one place. */
-bool shape_url_ending_in_no_digit(struct slice v, const struct rule_env *env);
-bool shape_no_digit_first(struct slice v, const struct rule_env *env);
-bool shape_capital(struct slice v, const struct rule_env *env);   /* one capital letter: a flag */
-/* Whether shape takes nothing but ASCII (for tests/recut to check). */
-bool shape_takes_only_ascii(bool (*shape)(struct slice, const struct rule_env *));
-
-/* An arrival check: v (a shape_date) lies within the order window
- * around the day the callback arrives. */
-bool arrival_in_order_window(struct slice v, const struct rule_env *env);
-
-enum {
-	/* Every OrdDate the bank has sent lies in 20xx.  Pinning the
-	 * century keeps an OrdId's digits from reading as a date of 7079,
-	 * which a window of +-7 days once hid, and which would make a real
-	 * top-up ambiguous once no window chose between cuttings. */
-	ORD_DATE_FIRST_YEAR = 2000,
-	ORD_DATE_LAST_YEAR = 2099,
-};
-
-/* Why the shapes are strict: the bank signs its fields glued together
- * with no separator, so "UsrId=alice1&UsrCustId=600..." and
- * "UsrId=alice&UsrCustId=1600..." sign the same string.  Strict shapes
- * (fixed-length digits, a URL that must start with "http", a real date
- * of this century, an amount with no leading zero) leave the bank's
- * cutting almost always the only one; callback_check() refuses the
- * rest, and the store refuses a ChkValue seen before with another
- * meaning. */
 
 #endif

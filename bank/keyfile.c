@@ -419,3 +419,42 @@ int keyfile_describe(const struct rsa_pubkey *key, char *out, size_t outlen)
 	buf_put_hex(&b, md, sizeof md);
 	return b.overflow ? -1 : 0;
 }
+
+int bank_key_paths(const char *setting, char paths[BANK_KEYS_MAX][4096],
+		   const char **why)
+{
+	int n = 0;
+
+	*why = "BANK_CALLBACK_PUBKEY is not set";
+	if (!setting)
+		return -1;
+	*why = "BANK_CALLBACK_PUBKEY: one key file, or two separated by a comma";
+	for (const char *p = setting; *p; n++) {
+		size_t len = strcspn(p, ",");
+
+		if (n == BANK_KEYS_MAX || len == 0 || len >= sizeof paths[0])
+			return -1;
+		memcpy(paths[n], p, len);
+		paths[n][len] = '\0';
+		p += len + (p[len] == ',');
+	}
+	return n > 0 ? n : -1;
+}
+
+int bank_keys_load(const char *setting, struct bank_keys *keys, char *why,
+		   size_t whylen)
+{
+	char paths[BANK_KEYS_MAX][4096];
+	enum key_format format;
+	const char *bad;
+
+	keys->n = bank_key_paths(setting, paths, &bad);
+	if (keys->n < 0) {
+		snprintf(why, whylen, "%s", bad);
+		return -1;
+	}
+	for (int i = 0; i < keys->n; i++)
+		if (keyfile_load(paths[i], &keys->key[i], &format, why, whylen))
+			return -1;
+	return 0;
+}

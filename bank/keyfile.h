@@ -69,4 +69,25 @@ const char *keyfile_format_name(enum key_format format);
  * OpenSSL encodes the key: --check shows OpenSSL accepts it too. */
 int keyfile_describe(const struct rsa_pubkey *key, char *out, size_t outlen);
 
+enum { BANK_KEYS_MAX = 2 };   /* the bank's key, and its next during a switch-over */
+
+/* The keys a callback may be signed with: the bank's, or during a
+ * switch-over either of two, tried in order. */
+struct bank_keys {
+	struct rsa_pubkey key[BANK_KEYS_MAX];
+	int n;
+};
+
+/* BANK_CALLBACK_PUBKEY's key files (one, or two separated by a comma
+ * while the bank switches keys) into paths.  Pure.  How many, or -1
+ * with why (not set, or not one or two files). */
+int bank_key_paths(const char *setting, char paths[BANK_KEYS_MAX][4096],
+		   const char **why);
+
+/* BANK_CALLBACK_PUBKEY's keys, loaded (setting as bank_key_paths
+ * takes it): 0, or -1 with why when they are not configured or do not
+ * load. */
+int bank_keys_load(const char *setting, struct bank_keys *keys, char *why,
+		   size_t whylen);
+
 #endif

@@ -16,7 +16,7 @@ FUZZ_NAMES   ?= http form keyfile pem json config redis_address
 FUZZ_OUT     ?= build/fuzz
 FUZZ_CFLAGS  ?= -g -O1 -fno-omit-frame-pointer
 FUZZ_SAN      = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_CPPFLAGS = -I. $(CPPFLAGS)
+FUZZ_CPPFLAGS = $(CPPFLAGS)
 # The project's warnings, but a new clang warning must not stop fuzzing.
 FUZZ_WARN     = $(filter-out -Werror,$(WARN))
 # Extra libFuzzer options for fuzz-run, e.g. FUZZ_ARGS=-jobs=2 or -seed=1.

@@ -5,12 +5,9 @@
 #include "db/cache.h"
 #include "db/pg.h"
 #include "db/signatures.h"
-#include "bank/keyfile.h"
 
-#include <regex.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 void ctx_init(struct ctx *x, const struct http_request *req,
 	      const struct config *cfg, struct handler_storage *mem)
@@ -76,47 +73,6 @@ void ctx_note(struct ctx *x, int prio, const char *what, const char *detail)
 		 what, detail ? ": " : "", detail ? detail : "");
 }
 
-int bank_key_paths(const char *setting, char paths[BANK_KEYS_MAX][4096],
-		   const char **why)
-{
-	int n = 0;
-
-	*why = "BANK_CALLBACK_PUBKEY is not set";
-	if (!setting)
-		return -1;
-	*why = "BANK_CALLBACK_PUBKEY: one key file, or two separated by a comma";
-	for (const char *p = setting; *p; n++) {
-		size_t len = strcspn(p, ",");
-
-		if (n == BANK_KEYS_MAX || len == 0 || len >= sizeof paths[0])
-			return -1;
-		memcpy(paths[n], p, len);
-		paths[n][len] = '\0';
-		p += len + (p[len] == ',');
-	}
-	return n > 0 ? n : -1;
-}
-
-/* BANK_CALLBACK_PUBKEY's keys: 0, or -1 with why when they are not
- * configured or do not load. */
-static int bank_keys(const struct config *cfg, struct bank_keys *keys,
-		     char *why, size_t whylen)
-{
-	char paths[BANK_KEYS_MAX][4096];
-	enum key_format format;
-	const char *bad;
-
-	keys->n = bank_key_paths(cfg->pubkey, paths, &bad);
-	if (keys->n < 0) {
-		snprintf(why, whylen, "%s", bad);
-		return -1;
-	}
-	for (int i = 0; i < keys->n; i++)
-		if (keyfile_load(paths[i], &keys->key[i], &format, why, whylen))
-			return -1;
-	return 0;
-}
-
 /* A setting the route needs is missing or broken: 500, nothing checked. */
 static int setting_broken(struct refusal *no, const char *why)
 {
@@ -144,7 +100,7 @@ int ctx_verify(struct ctx *x, const struct callback_spec *spec,
 		return setting_broken(no, "BANK_CALLBACK_MER_CUST_ID is not set");
 	if (rule_env_init(x->cfg, &env, err, sizeof err))
 		return setting_broken(no, err);
-	if (bank_keys(x->cfg, &keys, err, sizeof err))
+	if (bank_keys_load(x->cfg->pubkey, &keys, err, sizeof err))
 		return setting_broken(no, err);
 	callback_check(spec, x->form, &keys, &env, &x->mem->callback, cb, no);
 	/* A switch-over: the bank signs with one key or the other. */
@@ -216,66 +172,4 @@ void stored_pair(struct stored *out, const char *key, const char *field,
 	memcpy(p->field, field, strlen(field) + 1);
 	memcpy(p->value, value, strlen(value) + 1);
 	out->npairs++;
-}
-
-/* A pattern must match the whole value: "^(" PATTERN ")$". */
-static int compile_pattern(const char *name, const char *pattern, regex_t *re,
-			   const regex_t **out, char *err, size_t errlen)
-{
-	char anchored[PATTERN_MAX + 8];
-	int rc;
-
-	*out = NULL;
-	if (!pattern)
-		return 0;
-	if (strlen(pattern) > PATTERN_MAX) {
-		snprintf(err, errlen, "%s is longer than %d bytes", name, PATTERN_MAX);
-		return -1;
-	}
-	snprintf(anchored, sizeof anchored, "^(%s)$", pattern);
-	rc = regcomp(re, anchored, REG_EXTENDED | REG_NOSUB);
-	if (rc) {
-		char why[128];
-
-		regerror(rc, re, why, sizeof why);
-		snprintf(err, errlen, "%s is not a POSIX extended regular expression: %s",
-			 name, why);
-		return -1;
-	}
-	*out = re;
-	return 0;
-}
-
-int rule_env_init(const struct config *cfg, struct rule_env *env, char *err,
-		  size_t errlen)
-{
-	static regex_t ord_re, usr_re, pro_re;
-	static bool compiled;
-	static const regex_t *ord, *usr, *pro;
-	/* The bank's dates are Beijing dates (UTC+8, no summer time). */
-	time_t now = time(NULL) + (time_t)8 * 3600;
-
-	memset(env, 0, sizeof *env);
-	env->mer_cust_id = cfg->mer_cust_id;
-	env->today = (long)(now / 86400);
-	if (config_order_days(cfg->order_days, &env->order_days_before,
-			      &env->order_days_after)) {
-		snprintf(err, errlen, "BANK_CALLBACK_ORDER_DAYS is not BEFORE[,AFTER] "
-			 "(days, 0 to %d)", ORDER_DAYS_MAX);
-		return -1;
-	}
-	if (!compiled) {
-		if (compile_pattern("BANK_CALLBACK_ORD_ID_PATTERN", cfg->ord_id_pattern,
-				    &ord_re, &ord, err, errlen) ||
-		    compile_pattern("BANK_CALLBACK_USR_ID_PATTERN", cfg->usr_id_pattern,
-				    &usr_re, &usr, err, errlen) ||
-		    compile_pattern("BANK_CALLBACK_PRO_ID_PATTERN", cfg->pro_id_pattern,
-				    &pro_re, &pro, err, errlen))
-			return -1;
-		compiled = true;
-	}
-	env->ord_id_pattern = ord;
-	env->usr_id_pattern = usr;
-	env->pro_id_pattern = pro;
-	return 0;
 }

@@ -59,12 +59,6 @@ void reply_text(struct ctx *x, int status, const char *text);
 void reply_error(struct ctx *x, int status, const char *why);
 /* Adds to the log line's note and raises its priority to prio. */
 void ctx_note(struct ctx *x, int prio, const char *what, const char *detail);
-/* BANK_CALLBACK_PUBKEY's key files (one, or two separated by a comma
- * while the bank switches keys) into paths.  Pure.  How many, or -1
- * with why (not set, or not one or two files). */
-int bank_key_paths(const char *setting, char paths[BANK_KEYS_MAX][4096],
-		   const char **why);
-
 /* The one verification of a callback post: puts its TrxId and OrdId in
  * the log line, reads the settings the rules need and the bank's key (or
  * either of two during a switch-over: the log line says when the second
@@ -75,11 +69,6 @@ int bank_key_paths(const char *setting, char paths[BANK_KEYS_MAX][4096],
  * nothing: the flow does. */
 int ctx_verify(struct ctx *x, const struct callback_spec *spec,
 	       struct callback *cb, struct refusal *no);
-/* The rules' settings and today's date into env: 0, or -1 with a
- * message naming the broken setting in err.  Patterns are compiled once
- * per process. */
-int rule_env_init(const struct config *cfg, struct rule_env *env, char *err,
-		  size_t errlen);
 /* Redis as the settings say (db/cache.h): NULL with err (no secret in
  * it) when they are broken or Redis cannot be reached. */
 redisContext *cache_open(const struct config *cfg, char *err, size_t errlen);

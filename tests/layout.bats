@@ -42,3 +42,38 @@ tracked() {
 	done < <(tracked | grep -E '\.(c|h)$' | grep -v '^fuzz/corpus/')
 	[ ${#bad[@]} -eq 0 ] || { printf '%s\n' "${bad[@]}"; return 1; }
 }
+
+# The project's own headers a file includes, as paths from the top: "name.h"
+# is the one beside it if there is one, else the top level's (-I.).
+includes() {
+	local dir=${1%/*} inc
+	[[ $1 == */* ]] || dir=.
+	grep -o '^#include "[^"]*"' "$REPO/$1" | sed 's/^#include "//; s/"$//' |
+	while read -r inc; do
+		if [[ $inc != */* && -e $REPO/$dir/$inc ]]; then echo "${dir#./}/$inc"
+		else echo "$inc"; fi
+	done | sed 's#^/##'
+}
+
+@test "layout: the tree is the layers (lib/ alone, bank/ on lib/)" {
+	local f inc bad=()
+	while read -r f; do
+		while read -r inc; do
+			case $f:$inc in
+			lib/*:lib/*) ;;          # a primitive uses only primitives
+			bank/*:lib/*|bank/*:bank/*) ;;
+			bank/callback.h:http.h) ;;   # the body bound sizes its storage
+			bank/shapes.c:config.h) ;;   # rule_env_init reads our settings
+			*) bad+=("$f includes $inc") ;;
+			esac
+		done < <(includes "$f")
+	done < <(tracked | grep -E '^(lib|bank)/.*\.[ch]$')
+	# the top level keeps the program and the request; the rest has a layer
+	for f in $(tracked | grep -E '^[^/]+\.c$'); do
+		case $f in
+		bank-callback.c|http.c|conn.c|config.c|client.c|deadline.c|selfcheck.c|logstats.c) ;;
+		*) bad+=("$f: a top-level .c file outside the layers") ;;
+		esac
+	done
+	[ ${#bad[@]} -eq 0 ] || { printf '%s\n' "${bad[@]}"; return 1; }
+}

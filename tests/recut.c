@@ -205,6 +205,7 @@
 #include "lib/ascii.h"
 #include "lib/buf.h"
 #include "bank/callback.h"
+#include "bank/walk.h"
 #include "config.h"
 #include "lib/form.h"
 #include "bank/keyfile.h"
@@ -309,18 +310,7 @@ static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxy
 
 /* ---- dates: days since 1970-01-01 <-> YYYYMMDD (Howard Hinnant's) ---- */
 
-static long days_from_civil(long y, unsigned m, unsigned d)
-{
-	long era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long)doe - 719468;
-}
+/* days_from_civil: bank/shapes.h, the day an OrdDate names. */
 
 /* YYYYMMDD of day z into out[9]. */
 static void ymd(long z, char out[9])
@@ -1803,9 +1793,7 @@ static void cmds_init(void)
 
 /* ---- the signed string, and the bank's signature ---- */
 
-struct span {
-	size_t start, end;
-};
+/* struct span: a field's [start, end) in the signed string (walk.h). */
 
 static size_t count_fields(const struct callback_spec *spec)
 {
