@@ -70,20 +70,11 @@ void client_last_forwarded(struct slice xff, char *out, size_t size)
  * allowed). */
 static bool listed(const char *addr, const char *list)
 {
-	size_t n = strlen(addr);
+	struct slice rest = slice_from(list), one;
 
-	while (list && *list) {
-		size_t len;
-
-		list += strspn(list, " \t");
-		len = strcspn(list, ",");
-		while (len && (list[len - 1] == ' ' || list[len - 1] == '\t'))
-			len--;
-		if (len == n && memcmp(list, addr, n) == 0)
+	while (list && slice_next_item(&rest, ',', &one))
+		if (slice_eq(one, addr))
 			return true;
-		list += strcspn(list, ",");
-		list += *list == ',';
-	}
 	return false;
 }
 
@@ -117,22 +108,18 @@ void client_address(const struct http_request *req, const char *trusted,
 
 bool client_list_ok(const char *list)
 {
-	do {
-		char one[INET6_ADDRSTRLEN + 1];
-		unsigned char bin[sizeof(struct in6_addr)];
-		size_t len;
+	struct slice rest = slice_from(list), one;
 
-		list += strspn(list, " \t");
-		len = strcspn(list, ",");
-		while (len && (list[len - 1] == ' ' || list[len - 1] == '\t'))
-			len--;
-		if (len == 0 || len >= sizeof one)
+	while (slice_next_item(&rest, ',', &one)) {
+		char ip[INET6_ADDRSTRLEN + 1];
+		unsigned char bin[sizeof(struct in6_addr)];
+
+		if (one.len == 0 || one.len >= sizeof ip)
 			return false;
-		memcpy(one, list, len);
-		one[len] = '\0';
-		if (inet_pton(AF_INET, one, bin) != 1 && inet_pton(AF_INET6, one, bin) != 1)
+		memcpy(ip, one.p, one.len);
+		ip[one.len] = '\0';
+		if (inet_pton(AF_INET, ip, bin) != 1 && inet_pton(AF_INET6, ip, bin) != 1)
 			return false;
-		list += strcspn(list, ",");
-	} while (*list++ == ',');
+	}
 	return true;
 }

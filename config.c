@@ -1,12 +1,14 @@
 /* config: the settings, from the environment and an EnvironmentFile,
  * and --config's report of them.  See config.h. */
 #include "config.h"
+#include "bank/shapes.h"
 #include "lib/ascii.h"
 #include "lib/readfile.h"
 #include "lib/slice.h"
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +55,7 @@ static char *unquote(char *v)
 }
 
 int config_parse(char *text, size_t len,
-		 void (*set)(const char *key, const char *value))
+		 void (*set)(const char *key, const char *value, int line))
 {
 	int lineno = 0;
 	char *end = text + len;
@@ -86,7 +88,7 @@ int config_parse(char *text, size_t len,
 		v = unquote(skip_blank(v + 1));
 		if (!v)
 			return lineno;
-		set(key, v);
+		set(key, v, lineno);
 	}
 	return 0;
 }
@@ -139,24 +141,16 @@ static struct assignment {
 	int line;
 } assignments[FILE_KEYS_MAX * 4];
 static size_t nassignments;
-/* The file, as read and as config_parse cuts it, and an untouched copy
- * for the line numbers of collect's assignments. */
-static char file_text[CONFIG_MAX + 1], file_copy[CONFIG_MAX + 1];
-static const char *parse_text, *parse_copy;
+/* The file, as read and as config_parse cuts it. */
+static char file_text[CONFIG_MAX + 1];
 static bool too_many;
 
-static void collect(const char *key, const char *value)
+static void collect(const char *key, const char *value, int line)
 {
-	int line = 1;
-
 	if (nassignments == sizeof assignments / sizeof assignments[0]) {
 		too_many = true;
 		return;
 	}
-	/* config_parse cut the text into strings: count the line ends of
-	 * the untouched copy up to the key */
-	for (const char *p = parse_copy; p < parse_copy + (key - parse_text); p++)
-		line += *p == '\n';
 	assignments[nassignments++] = (struct assignment){ key, value, line };
 }
 
@@ -189,7 +183,7 @@ static int apply(char *err, size_t errlen, const char *path)
 
 int config_load_file(const char *path, char *err, size_t errlen)
 {
-	char *text = file_text, *copy = file_copy;
+	char *text = file_text;
 	size_t len;
 	int bad, e = read_file(path, text, CONFIG_MAX, &len);
 
@@ -202,9 +196,6 @@ int config_load_file(const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	text[len] = '\0';
-	memcpy(copy, text, len + 1);
-	parse_text = text;
-	parse_copy = copy;
 	nassignments = 0;
 	too_many = false;
 	bad = config_parse(text, len, collect);
@@ -241,29 +232,37 @@ static const char *credential(const char *id, char *path, size_t size)
 	return path;
 }
 
+/* The settings a credential stands in for when they are unset: which,
+ * and where in struct config its value and the path's storage are. */
+static const struct stand_in {
+	const char *setting, *id;
+	size_t value, path, path_size;
+} stand_ins[] = {
+#define STAND_IN(setting, id, value, path) \
+	{ setting, id, offsetof(struct config, value), offsetof(struct config, path), \
+	  sizeof ((struct config *)NULL)->path }
+	STAND_IN("BANK_CALLBACK_PUBKEY", "bank-pubkey", pubkey, pubkey_path),
+	STAND_IN("BANK_CALLBACK_ADMIN_TOKEN_FILE", "admin-token", admin_token_file,
+		 token_path),
+	STAND_IN("BANK_CALLBACK_REDIS_PASSWORD_FILE", "redis-password",
+		 redis_password_file, redis_password_path),
+#undef STAND_IN
+};
+
+static const char **stand_in_value(const struct config *c, const struct stand_in *si)
+{
+	return (const char **)(void *)((const char *)c + si->value);
+}
+
 void config_from_env(struct config *c)
 {
 	char next[4096];
 
 	c->redis = nonempty("BANK_CALLBACK_REDIS");  /* NULL: the default */
 	c->redis_password_file = nonempty("BANK_CALLBACK_REDIS_PASSWORD_FILE");
-	if (!c->redis_password_file)
-		c->redis_password_file = credential("redis-password",
-						    c->redis_password_path,
-						    sizeof c->redis_password_path);
 	c->redis_sentinels = nonempty("BANK_CALLBACK_REDIS_SENTINELS");
 	c->redis_master = nonempty("BANK_CALLBACK_REDIS_MASTER");
 	c->pubkey = nonempty("BANK_CALLBACK_PUBKEY");
-	if (!c->pubkey)
-		c->pubkey = credential("bank-pubkey", c->pubkey_path,
-				       sizeof c->pubkey_path);
-	/* a switch-over under systemd: a second credential, the new key */
-	if (c->pubkey == c->pubkey_path &&
-	    credential("bank-pubkey-next", next, sizeof next)) {
-		size_t n = strlen(c->pubkey_path);
-
-		snprintf(c->pubkey_path + n, sizeof c->pubkey_path - n, ",%s", next);
-	}
 	c->mer_cust_id = nonempty("BANK_CALLBACK_MER_CUST_ID");
 	c->frontend = nonempty("BANK_CALLBACK_FRONTEND");
 	c->order_days = nonempty("BANK_CALLBACK_ORDER_DAYS");
@@ -272,9 +271,20 @@ void config_from_env(struct config *c)
 	c->pro_id_pattern = nonempty("BANK_CALLBACK_PRO_ID_PATTERN");
 	c->trusted_proxies = nonempty("BANK_CALLBACK_TRUSTED_PROXIES");
 	c->admin_token_file = nonempty("BANK_CALLBACK_ADMIN_TOKEN_FILE");
-	if (!c->admin_token_file)
-		c->admin_token_file = credential("admin-token", c->token_path,
-						 sizeof c->token_path);
+	for (size_t i = 0; i < sizeof stand_ins / sizeof stand_ins[0]; i++) {
+		const char **v = stand_in_value(c, &stand_ins[i]);
+
+		if (!*v)
+			*v = credential(stand_ins[i].id, (char *)c + stand_ins[i].path,
+					stand_ins[i].path_size);
+	}
+	/* a switch-over under systemd: a second credential, the new key */
+	if (c->pubkey == c->pubkey_path &&
+	    credential("bank-pubkey-next", next, sizeof next)) {
+		size_t n = strlen(c->pubkey_path);
+
+		snprintf(c->pubkey_path + n, sizeof c->pubkey_path - n, ",%s", next);
+	}
 }
 
 static const char *days(const char *p, int *out)
@@ -412,18 +422,10 @@ static void redact(const struct known *k, const char *value, char *out,
 static const char *credential_used(const struct config *c, const char *name,
 				   const char **value)
 {
-	const struct {
-		const char *name, *id, *value;
-	} stand_ins[] = {
-		{ "BANK_CALLBACK_PUBKEY", "bank-pubkey", c->pubkey },
-		{ "BANK_CALLBACK_ADMIN_TOKEN_FILE", "admin-token", c->admin_token_file },
-		{ "BANK_CALLBACK_REDIS_PASSWORD_FILE", "redis-password",
-		  c->redis_password_file },
-	};
-
 	for (size_t i = 0; i < sizeof stand_ins / sizeof stand_ins[0]; i++)
-		if (strcmp(name, stand_ins[i].name) == 0 && stand_ins[i].value) {
-			*value = stand_ins[i].value;
+		if (strcmp(name, stand_ins[i].setting) == 0 &&
+		    *stand_in_value(c, &stand_ins[i])) {
+			*value = *stand_in_value(c, &stand_ins[i]);
 			return stand_ins[i].id;
 		}
 	return NULL;
@@ -451,30 +453,29 @@ void config_print(const struct config *c)
 
 bool config_frontend_ok(const char *u)
 {
-	if (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0)
-		return false;
-	for (; *u; u++)
-		if ((unsigned char)*u <= 0x20 || (unsigned char)*u >= 0x7f)
-			return false;
-	return true;
+	return url_ok(slice_from(u), URL_PLAIN);
 }
 
-bool config_mer_cust_id_ok(const char *v)
+int config_admin_token(const struct config *c, char *tok, size_t cap,
+		       size_t *len, char *why, size_t whylen)
 {
-	struct slice s = slice_from(v);
+	int e;
 
-	return s.len == 16 && slice_all(s, ascii_digit, "");
-}
-
-int config_read_first_line(const char *path, char *out, size_t cap, size_t *len)
-{
-	size_t n;
-	int e = read_file(path, out, cap, &n);
-
-	if (e && e != EFBIG)    /* only the first cap bytes count */
-		return e;
-	*len = 0;
-	while (*len < n && out[*len] != '\n' && out[*len] != '\r')
-		(*len)++;
+	if (!c->admin_token_file) {
+		snprintf(why, whylen, "BANK_CALLBACK_ADMIN_TOKEN_FILE is not set");
+		return -1;
+	}
+	e = read_first_line(c->admin_token_file, tok, cap, len);
+	if (e) {
+		snprintf(why, whylen, "admin token file %s: %s", c->admin_token_file,
+			 strerror(e));
+		return -1;
+	}
+	if (*len < ADMIN_TOKEN_MIN) {
+		snprintf(why, whylen, "admin token file %s: its first line has %zu "
+			 "bytes, %d at least are needed", c->admin_token_file, *len,
+			 ADMIN_TOKEN_MIN);
+		return -1;
+	}
 	return 0;
 }

@@ -31,13 +31,14 @@ struct config {
  * or -1 with a message in err. */
 int config_load_file(const char *path, char *err, size_t errlen);
 
-/* Parses one file's text, calling set(key, value) per assignment.  Pure
+/* Parses one file's text, calling set(key, value, line) per assignment
+ * (line: its 1-based line number).  Pure
  * apart from the callback; modifies text in place, which must have room
  * for len + 1 bytes (a NUL is written after a last line with no LF).
  * Returns 0, or the 1-based number of the first bad line (a line with a
  * NUL byte is bad). */
 int config_parse(char *text, size_t len,
-		 void (*set)(const char *key, const char *value));
+		 void (*set)(const char *key, const char *value, int line));
 
 /* Fills c from the environment.  Without BANK_CALLBACK_PUBKEY,
  * BANK_CALLBACK_ADMIN_TOKEN_FILE or BANK_CALLBACK_REDIS_PASSWORD_FILE,
@@ -70,13 +71,17 @@ int config_unknown(void (*report)(const char *name, const char *nearest));
  * per line; passwords shown as "***". */
 void config_print(const struct config *c);
 
-/* The front end is an http(s) URL of printable ASCII. */
+/* The front end is a plain http(s) URL of printable ASCII (shapes.h's
+ * url_ok, the rule the bank's URLs pass too). */
 bool config_frontend_ok(const char *url);
-/* A MerCustId is 16 digits. */
-bool config_mer_cust_id_ok(const char *v);
 
-/* Reads the first line of path (at most cap bytes, without its line
- * end) into out: *len bytes, not NUL-terminated.  0, or an errno. */
-int config_read_first_line(const char *path, char *out, size_t cap, size_t *len);
+enum { ADMIN_TOKEN_MIN = 16 };   /* bytes of the RefreshRedis token, at least */
+
+/* The RefreshRedis token: the first line of BANK_CALLBACK_ADMIN_TOKEN_FILE
+ * (at most cap bytes) into tok, *len bytes.  0, or -1 with why (not
+ * set, unreadable, shorter than ADMIN_TOKEN_MIN); no secret in why.
+ * The caller wipes tok. */
+int config_admin_token(const struct config *c, char *tok, size_t cap,
+		       size_t *len, char *why, size_t whylen);
 
 #endif

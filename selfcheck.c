@@ -61,11 +61,11 @@ static void report_unknown(const char *name, const char *nearest)
 /* The settings the routes need, as they will read them. */
 static int check_settings(const struct config *cfg)
 {
-	char tok[1024];
+	char tok[1024], why[4200];
 	size_t len;
-	int failed = config_unknown(report_unknown) > 0, e;
+	int failed = config_unknown(report_unknown) > 0;
 
-	if (!cfg->mer_cust_id || !config_mer_cust_id_ok(cfg->mer_cust_id)) {
+	if (!cfg->mer_cust_id || !shape_cust_id(slice_from(cfg->mer_cust_id), NULL)) {
 		printf("FAIL settings: BANK_CALLBACK_MER_CUST_ID %s\n",
 		       cfg->mer_cust_id ? "is not 16 digits" : "is not set");
 		failed = 1;
@@ -76,18 +76,9 @@ static int check_settings(const struct config *cfg)
 		       : "is not set (page returns answer 500)");
 		failed = 1;
 	}
-	if (!cfg->admin_token_file) {
-		printf("FAIL settings: BANK_CALLBACK_ADMIN_TOKEN_FILE is not set "
-		       "(RefreshRedis answers 500)\n");
-		failed = 1;
-	} else if ((e = config_read_first_line(cfg->admin_token_file, tok,
-					       sizeof tok, &len)) != 0) {
-		printf("FAIL settings: admin token file %s: %s\n",
-		       cfg->admin_token_file, strerror(e));
-		failed = 1;
-	} else if (len < 16) {
-		printf("FAIL settings: admin token file %s: its first line has %zu "
-		       "bytes, 16 at least are needed\n", cfg->admin_token_file, len);
+	if (config_admin_token(cfg, tok, sizeof tok, &len, why, sizeof why)) {
+		printf("FAIL settings: %s%s\n", why,
+		       cfg->admin_token_file ? "" : " (RefreshRedis answers 500)");
 		failed = 1;
 	}
 	explicit_bzero(tok, sizeof tok);

@@ -287,7 +287,7 @@ int callback_check(const struct callback_spec *spec, const struct form *raw,
 		return set_refusal(no, 400, "values too long", "");
 	to_json(&cb->text, mem->json, cb);
 	if (spec_signs(spec, slice_from("MerCustId")) &&
-	    !slice_eq(slice_trim(form_get(raw, "MerCustId")), env->mer_cust_id))
+	    !shape_our_cust_id(slice_trim(form_get(raw, "MerCustId")), env))
 		return set_refusal(no, 403, "MerCustId is not ours", "");
 	cb->success = slice_eq(form_get(&cb->text, "RespCode"), "000");
 	if (check_rules(spec, env, cb, no))

@@ -423,20 +423,18 @@ int keyfile_describe(const struct rsa_pubkey *key, char *out, size_t outlen)
 int bank_key_paths(const char *setting, char paths[BANK_KEYS_MAX][4096],
 		   const char **why)
 {
+	struct slice rest = slice_from(setting), one;
 	int n = 0;
 
 	*why = "BANK_CALLBACK_PUBKEY is not set";
 	if (!setting)
 		return -1;
 	*why = "BANK_CALLBACK_PUBKEY: one key file, or two separated by a comma";
-	for (const char *p = setting; *p; n++) {
-		size_t len = strcspn(p, ",");
-
-		if (n == BANK_KEYS_MAX || len == 0 || len >= sizeof paths[0])
+	while (slice_next_item(&rest, ',', &one)) {
+		if (n == BANK_KEYS_MAX || one.len == 0 || one.len >= sizeof paths[0])
 			return -1;
-		memcpy(paths[n], p, len);
-		paths[n][len] = '\0';
-		p += len + (p[len] == ',');
+		memcpy(paths[n], one.p, one.len);
+		paths[n++][one.len] = '\0';
 	}
 	return n > 0 ? n : -1;
 }

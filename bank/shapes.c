@@ -49,26 +49,45 @@ bool shape_resp_code(struct slice v, const struct rule_env *env)
 	return v.len == 3 && slice_all(v, ascii_alnum, "");
 }
 
-/* Whether v begins as a URL does.  The prefix is ASCII, which reads the
- * same in every charset: a piece as signed that does not begin so is no
- * URL in any reading, and the cutting walk, which tries a URL at every
- * place, need not convert it to find out. */
-bool shape_url_prefixed(struct slice v)
+/* The prefix's length (0: none).  It is ASCII, which reads the same in
+ * every charset: a piece as signed that does not begin so is no URL in
+ * any reading, and the cutting walk, which tries a URL at every place,
+ * need not convert it to find out. */
+static size_t url_prefix(struct slice v, enum url_form form)
 {
 	/* Once decoded by the form, the merchant's own encoding may remain. */
 	static const char *const prefixes[] = {
 		"http://", "https://", "http%3A%2F%2F", "https%3A%2F%2F",
 	};
+	size_t forms = form == URL_PLAIN ? 2 : 4;
 
 	if (v.len < 8 || ascii_lower(v.p[0]) != 'h')
-		return false;
-	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+		return 0;
+	for (size_t i = 0; i < forms; i++) {
 		size_t n = strlen(prefixes[i]);
 
 		if (v.len > n && slice_eq_nocase((struct slice){ v.p, n }, prefixes[i]))
-			return true;
+			return n;
 	}
-	return false;
+	return 0;
+}
+
+bool shape_url_prefixed(struct slice v)
+{
+	return url_prefix(v, URL_AS_SIGNED) > 0;
+}
+
+bool url_ok(struct slice v, enum url_form form)
+{
+	if (!url_prefix(v, form))
+		return false;
+	for (size_t i = 0; i < v.len; i++) {
+		unsigned char c = (unsigned char)v.p[i];
+
+		if (c <= 0x20 || c == 0x7f || (form == URL_PLAIN && c >= 0x80))
+			return false;
+	}
+	return true;
 }
 
 /* Its length is bounded by its rule's max_bytes, in bytes as signed: a
@@ -76,12 +95,7 @@ bool shape_url_prefixed(struct slice v)
 bool shape_url(struct slice v, const struct rule_env *env)
 {
 	(void)env;
-	if (!shape_url_prefixed(v))
-		return false;
-	for (size_t i = 0; i < v.len; i++)
-		if ((unsigned char)v.p[i] <= 0x20 || (unsigned char)v.p[i] == 0x7f)
-			return false;
-	return true;
+	return url_ok(v, URL_AS_SIGNED);
 }
 
 static unsigned digits(const char *p, size_t n)

@@ -38,8 +38,16 @@ int rule_env_init(const struct config *cfg, struct rule_env *env, char *err,
  * days_from_civil): the day an OrdDate names. */
 long days_from_civil(long y, unsigned m, unsigned d);
 
-/* Whether v begins as a URL does: http://, https:// or their encoded
- * forms, any case.  ASCII, so it reads the same in every charset. */
+/* One URL rule for the bank's URLs and ours: http:// or https:// (any
+ * case) with something after it, and no space, control byte or DEL.
+ * URL_AS_SIGNED, a RetUrl or BgRetUrl: the prefix may still be
+ * percent-encoded once (http%3A%2F%2F), and any other byte may follow.
+ * URL_PLAIN, BANK_CALLBACK_FRONTEND, written into a Location header as
+ * it is: the plain prefix and printable ASCII only. */
+enum url_form { URL_AS_SIGNED, URL_PLAIN };
+bool url_ok(struct slice v, enum url_form form);
+/* Whether v begins as a URL_AS_SIGNED does.  ASCII, so it reads the
+ * same in every charset. */
 bool shape_url_prefixed(struct slice v);
 
 /* Whether the whole of v matches re (NULL matches everything). */

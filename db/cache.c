@@ -1,7 +1,7 @@
 /* cache: Redis access.  See cache.h. */
 #include "cache.h"
 #include "libs.h"
-#include "config.h"
+#include "lib/readfile.h"
 #include "lib/hex.h"
 #include "deadline.h"
 
@@ -269,7 +269,7 @@ static const char *password_of(const struct cache_settings *cs, char *buf,
 		return cs->address.password;   /* may be "": then no AUTH */
 	if (!cs->password_file)
 		return "";
-	e = config_read_first_line(cs->password_file, buf, size - 1, &n);
+	e = read_first_line(cs->password_file, buf, size - 1, &n);
 	if (e) {
 		snprintf(err, errlen, "redis password file %s: %s",
 			 cs->password_file, strerror(e));

@@ -164,28 +164,23 @@ int redis_address_parse(const char *spec, struct redis_address *a,
 int redis_sentinels_parse(const char *spec, struct redis_server *s, size_t *n,
 			  char *err, size_t errlen)
 {
-	const char *p = spec;
+	struct slice rest = slice_from(spec), one;
 
 	*n = 0;
-	for (;;) {
-		const char *comma = strchr(p, ',');
-		const char *end = comma ? comma : p + strlen(p);
-
+	while (slice_next_item(&rest, ',', &one)) {
 		if (*n == REDIS_SENTINELS_MAX) {
 			snprintf(err, errlen, "BANK_CALLBACK_REDIS_SENTINELS: more than %d",
 				 REDIS_SENTINELS_MAX);
 			return -1;
 		}
-		if (host_port(p, end, true, &s[*n])) {
+		if (host_port(one.p, one.p + one.len, true, &s[*n])) {
 			snprintf(err, errlen, "BANK_CALLBACK_REDIS_SENTINELS: sentinel %zu "
 				 "is not host:port", *n + 1);
 			return -1;
 		}
 		++*n;
-		if (!comma)
-			return 0;
-		p = comma + 1;
 	}
+	return 0;
 }
 
 bool redis_master_name_ok(const char *name)

@@ -24,11 +24,14 @@ static struct set sets[MAX_SETS], sets2[MAX_SETS];
 static struct set *cur;
 static size_t ncur;
 static const char *text_lo, *text_hi;   /* where key and value must lie */
+static int last_line;                   /* lines come in order, one set each */
 
-static void record(const char *key, const char *value)
+static void record(const char *key, const char *value, int line)
 {
 	size_t kl = strlen(key), vl = strlen(value);
 
+	CHECK(line > last_line);
+	last_line = line;
 	CHECK(key >= text_lo && key + kl < text_hi);
 	CHECK(value >= text_lo && value + vl < text_hi);
 	CHECK(kl >= 1);
@@ -51,6 +54,7 @@ static int parse(char *text, size_t len, struct set *into, size_t *n)
 
 	cur = into;
 	ncur = 0;
+	last_line = 0;
 	text_lo = text;
 	text_hi = text + len + 1;
 	rc = config_parse(text, len, record);
@@ -162,6 +166,7 @@ static void check_synthetic(const uint8_t *data, size_t size)
 	text[o] = 'X';
 	cur = sets2;
 	ncur = 0;
+	last_line = 0;
 	text_lo = text;
 	text_hi = text + o + 1;
 	CHECK(config_parse(text, o, record) == 0);

@@ -31,7 +31,6 @@
 
 enum {
 	TOKEN_MAX = 1024,
-	TOKEN_MIN = 16,
 	/* The statement timeout of each of the refresh's transactions
 	 * outside a request (--refresh-redis); a request has less. */
 	REFRESH_MAX_MS = 60 * 60 * 1000,
@@ -95,19 +94,11 @@ static int authorised(const struct ctx *x, char *why, size_t whylen)
 {
 	char tok[TOKEN_MAX];
 	size_t len;
-	int e, status;
+	int status;
 	struct slice auth = http_header(x->req, "Authorization");
 	static const char scheme[] = "Bearer ";
 
-	if (!x->cfg->admin_token_file) {
-		snprintf(why, whylen, "BANK_CALLBACK_ADMIN_TOKEN_FILE is not set");
-		return 500;
-	}
-	e = config_read_first_line(x->cfg->admin_token_file, tok, sizeof tok, &len);
-	if (e || len < TOKEN_MIN) {
-		snprintf(why, whylen, "admin token file %s: %s",
-			 x->cfg->admin_token_file,
-			 e ? strerror(e) : "its first line is shorter than 16 bytes");
+	if (config_admin_token(x->cfg, tok, sizeof tok, &len, why, whylen)) {
 		status = 500;
 	} else if (sodium_init() < 0) {
 		snprintf(why, whylen, "libsodium did not initialise");

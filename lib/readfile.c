@@ -33,3 +33,16 @@ int read_file(const char *path, char *buf, size_t cap, size_t *len)
 	close(fd);
 	return e;
 }
+
+int read_first_line(const char *path, char *out, size_t cap, size_t *len)
+{
+	size_t n;
+	int e = read_file(path, out, cap, &n);
+
+	if (e && e != EFBIG)    /* only the first cap bytes count */
+		return e;
+	*len = 0;
+	while (*len < n && out[*len] != '\n' && out[*len] != '\r')
+		(*len)++;
+	return 0;
+}

@@ -1,5 +1,6 @@
 /* readfile: the one reader of a whole small file (the configuration, the
- * bank's key, a token or password) into the caller's storage. */
+ * bank's key, a token or password) into the caller's storage, and of
+ * its first line. */
 #ifndef READFILE_H
 #define READFILE_H
 
@@ -9,5 +10,9 @@
  * error).  0, or an errno: open()'s or read()'s, or EFBIG when the file
  * has cap bytes or more (buf then holds its first cap bytes). */
 int read_file(const char *path, char *buf, size_t cap, size_t *len);
+
+/* Reads the first line of path (at most cap bytes, without its line
+ * end) into out: *len bytes, not NUL-terminated.  0, or an errno. */
+int read_first_line(const char *path, char *out, size_t cap, size_t *len);
 
 #endif

@@ -56,3 +56,17 @@ bool slice_all(struct slice s, bool (*in)(unsigned char), const char *also)
 	}
 	return true;
 }
+
+bool slice_next_item(struct slice *rest, char sep, struct slice *item)
+{
+	const char *at;
+	size_t n;
+
+	if (!rest->p)
+		return false;
+	at = memchr(rest->p, sep, rest->len);
+	n = at ? (size_t)(at - rest->p) : rest->len;
+	*item = slice_trim((struct slice){ rest->p, n });
+	*rest = at ? (struct slice){ at + 1, rest->len - n - 1 } : (struct slice){ NULL, 0 };
+	return true;
+}

@@ -26,5 +26,10 @@ bool slice_eq_nocase(struct slice a, const char *s);
  * predicates) or one of the bytes of also; a NUL byte never is.
  * slice_all(s, ascii_alnum, "_-"): letters, digits, '_' and '-'. */
 bool slice_all(struct slice s, bool (*in)(unsigned char), const char *also);
+/* The settings' lists ("a, b"): takes the next item of *rest, split at
+ * sep and trimmed, and moves *rest past it.  Every piece is an item, an
+ * empty one too: "a,,b" is "a", "", "b", "" is one empty item and "a,"
+ * ends with one.  false once the last item was taken (rest.p NULL). */
+bool slice_next_item(struct slice *rest, char sep, struct slice *item);
 
 #endif

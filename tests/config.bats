@@ -166,6 +166,10 @@ write_config() {
 	BANK_CALLBACK_FRONTEND=front.example/ run "$BIN" --check
 	[[ $status -ne 0 && $output == *"FAIL settings: BANK_CALLBACK_FRONTEND is not an http:// or https:// URL"* ]] ||
 		fail "front end:" "$output"
+	# the bank's URL rule: something after the scheme
+	BANK_CALLBACK_FRONTEND=https:// run "$BIN" --check
+	[[ $status -ne 0 && $output == *"FAIL settings: BANK_CALLBACK_FRONTEND is not an http:// or https:// URL"* ]] ||
+		fail "front end without a host:" "$output"
 	BANK_CALLBACK_MER_CUST_ID=600006000000000A run "$BIN" --check
 	[[ $status -ne 0 && $output == *"FAIL settings: BANK_CALLBACK_MER_CUST_ID is not 16 digits"* ]] ||
 		fail "MerCustId:" "$output"

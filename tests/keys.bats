@@ -233,6 +233,15 @@ expected_key_line() {
 	run env "BANK_CALLBACK_PUBKEY=$TEST_KEYS/bank.pub.pem,$TEST_KEYS/other.pub.pem,$TEST_KEYS/bank.pub.pem" "$BIN" --check
 	[[ $status -ne 0 && $output == *"FAIL key: BANK_CALLBACK_PUBKEY: one key file, or two separated by a comma"* ]] ||
 		fail "three keys accepted:" "$output"
+	# every list setting reads alike: blanks around a comma are no part of a path
+	run env "BANK_CALLBACK_PUBKEY=$TEST_KEYS/bank.pub.pem , $TEST_KEYS/other.pub.pem" "$BIN" --check
+	assert_eq "$(grep -c '^ok key: RSA-1024 sha256:' <<<"$output")" 2 "ok key lines with blanks ($output)"
+	# and an empty item is refused, at either end
+	for v in "$TEST_KEYS/bank.pub.pem," ",$TEST_KEYS/bank.pub.pem"; do
+		run env "BANK_CALLBACK_PUBKEY=$v" "$BIN" --check
+		[[ $status -ne 0 && $output == *"FAIL key: BANK_CALLBACK_PUBKEY: one key file, or two separated by a comma"* ]] ||
+			fail "an empty key path accepted ($v):" "$output"
+	done
 }
 
 @test "man: the --check example shows the lines --check prints, in order" {
