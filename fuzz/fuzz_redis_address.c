@@ -32,8 +32,8 @@ static bool is_fixed_message(const char *err)
 	static const char *const messages[] = {
 		"a redis:// address takes no ?query or #fragment",
 		"after the unix: path only ?db=N may follow",
-		"bad host or port in the redis:// address "
-		"(a / @ or : in a user or password is written %2F %40 %3A)",
+		("bad host or port in the redis:// address "
+		 "(a / @ or : in a user or password is written %2F %40 %3A)"),
 		"bad password in the redis:// address",
 		"bad user name in the redis:// address",
 		"not host:port, unix:/path or redis://...",
