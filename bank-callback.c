@@ -7,6 +7,7 @@
 #include "conn.h"
 #include "config.h"
 #include "deadline.h"
+#include "db/check.h"
 #include "db/support.h"
 #include "lib/form.h"
 #include "handlers/handlers.h"
@@ -488,6 +489,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return 0;
 		} else if (strcmp(a, "--version") == 0) {
 			printf("bank-callback %s\n", VERSION);
+			check_print_libraries();
 			return 0;
 		} else if (strcmp(a, "--check") == 0) {
 			o->check = true;

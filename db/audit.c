@@ -1,5 +1,6 @@
 /* audit: bank_callback_audit rows.  See audit.h. */
 #include "audit.h"
+#include "libs.h"
 #include "statements.h"
 #include "pg.h"
 #include "signatures.h"
@@ -12,7 +13,7 @@ const char sql_audit_insert[] =
 	"signed_hash, meaning_hash) "
 	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 
-int audit_insert_commit(PGconn *c, const struct audit_row *row,
+int audit_insert_commit(struct pg_conn *c, const struct audit_row *row,
 			struct buf *arena, char *err, size_t errlen)
 {
 	const struct slice ids[] = {

@@ -3,8 +3,8 @@
 #define DB_AUDIT_H
 
 #include "lib/buf.h"
+#include "pg.h"
 
-#include <libpq-fe.h>
 
 /* One bank_callback_audit row, column by column. */
 struct audit_row {
@@ -23,7 +23,7 @@ struct audit_row {
  * the parameters are made C strings in arena (the body's length and
  * some).  0 only when the server said it committed, else -1 with a
  * message in err. */
-int audit_insert_commit(PGconn *c, const struct audit_row *row,
+int audit_insert_commit(struct pg_conn *c, const struct audit_row *row,
 			struct buf *arena, char *err, size_t errlen);
 
 #endif

@@ -32,7 +32,7 @@ static const struct {
 };
 
 /* The server's name, from the context: never a password. */
-static void server_of(const redisContext *c, char *out, size_t size)
+static void server_of(const struct redisContext *c, char *out, size_t size)
 {
 	struct redis_server s = { .port = c->tcp.port };
 
@@ -44,7 +44,7 @@ static void server_of(const redisContext *c, char *out, size_t size)
 /* err = "redis STEP at SERVER: what", with what reduced to something
  * that holds no data: the error reply's code, or the connection's
  * failure (a time-out said as such). */
-static void set_failure(const redisContext *c, const redisReply *r, const char *step,
+static void set_failure(const struct redisContext *c, const redisReply *r, const char *step,
 			int saved_errno, char *err, size_t errlen)
 {
 	char server[REDIS_HOST_MAX + 16], code[16];
@@ -81,7 +81,7 @@ static void set_failure(const redisContext *c, const redisReply *r, const char *
 /* Runs one command (argv form: arguments are never parsed) and checks
  * its reply has the type want (REDIS_REPLY_* ; 0: anything but an
  * error).  The reply goes to *out if out, else is freed.  0, or -1. */
-static int command(redisContext *c, const char *step, int want,
+static int command(struct redisContext *c, const char *step, int want,
 		   redisReply **out, char *err, size_t errlen, int argc,
 		   const char **argv, const size_t *lens)
 {
@@ -89,17 +89,17 @@ static int command(redisContext *c, const char *step, int want,
 	int e;
 
 	errno = 0;
-	r = redisCommandArgv(c, argc, argv, lens);
+	r = libhiredis.redisCommandArgv(c, argc, argv, lens);
 	e = errno;
 	if (!r || r->type == REDIS_REPLY_ERROR || (want && r->type != want)) {
 		set_failure(c, r, step, e, err, errlen);
-		freeReplyObject(r);
+		libhiredis.freeReplyObject(r);
 		return -1;
 	}
 	if (out)
 		*out = r;
 	else
-		freeReplyObject(r);
+		libhiredis.freeReplyObject(r);
 	return 0;
 }
 
@@ -123,37 +123,37 @@ static struct timeval timeout(long long end)
 	return (struct timeval){ (time_t)(ms / 1000), (suseconds_t)(ms % 1000 * 1000) };
 }
 
-static redisContext *connect_to(const struct redis_server *s, long long end,
+static struct redisContext *connect_to(const struct redis_server *s, long long end,
 				char *err, size_t errlen)
 {
 	char name[REDIS_HOST_MAX + 16];
-	redisContext *c;
+	struct redisContext *c;
 
 	errno = 0;
-	c = s->host[0] ? redisConnectWithTimeout(s->host, s->port, timeout(end))
-		       : redisConnectUnixWithTimeout(s->path, timeout(end));
+	c = s->host[0] ? libhiredis.redisConnectWithTimeout(s->host, s->port, timeout(end))
+		       : libhiredis.redisConnectUnixWithTimeout(s->path, timeout(end));
 	if (!c || c->err) {
 		redis_server_describe(s, name, sizeof name);
 		if (!c)
 			snprintf(err, errlen, "redis connect to %s: out of memory", name);
 		else
 			set_failure(c, NULL, "connect", errno, err, errlen);
-		redisFree(c);
+		cache_close(c);
 		return NULL;
 	}
 	/* Each read and write of a command gets the same time-out
 	 * (SO_RCVTIMEO, SO_SNDTIMEO): a callback sends two commands at
 	 * most after logging in. */
-	if (redisSetTimeout(c, timeout(end)) != REDIS_OK) {
+	if (libhiredis.redisSetTimeout(c, timeout(end)) != REDIS_OK) {
 		set_failure(c, NULL, "time-out setting", errno, err, errlen);
-		redisFree(c);
+		cache_close(c);
 		return NULL;
 	}
 	return c;
 }
 
 /* AUTH and SELECT, as the address asks. */
-static int log_in(redisContext *c, const struct redis_address *a,
+static int log_in(struct redisContext *c, const struct redis_address *a,
 		  const char *password, char *err, size_t errlen)
 {
 	char db[16];
@@ -170,7 +170,7 @@ static int log_in(redisContext *c, const struct redis_address *a,
 	return 0;
 }
 
-int cache_role(redisContext *c, char *role, size_t size, char *err,
+int cache_role(struct redisContext *c, char *role, size_t size, char *err,
 	       size_t errlen)
 {
 	redisReply *r;
@@ -180,7 +180,7 @@ int cache_role(redisContext *c, char *role, size_t size, char *err,
 		return -1;
 	ok = r->elements > 0 && r->element[0]->type == REDIS_REPLY_STRING;
 	snprintf(role, size, "%s", ok ? r->element[0]->str : "?");
-	freeReplyObject(r);
+	libhiredis.freeReplyObject(r);
 	return 0;
 }
 
@@ -189,7 +189,7 @@ static int ask_sentinel(const struct redis_server *s, const char *name,
 			long long end, struct redis_server *master, char *err,
 			size_t errlen)
 {
-	redisContext *c = connect_to(s, end, err, errlen);
+	struct redisContext *c = connect_to(s, end, err, errlen);
 	redisReply *r = NULL;
 	int rc = -1;
 
@@ -218,20 +218,20 @@ static int ask_sentinel(const struct redis_server *s, const char *name,
 					 sname);
 		}
 	}
-	freeReplyObject(r);
-	redisFree(c);
+	libhiredis.freeReplyObject(r);
+	cache_close(c);
 	return rc;
 }
 
 /* Connects to what sentinel i names as the master and confirms with
  * ROLE that it is one: a sentinel may not yet know of a failover. */
-static redisContext *master_via(const struct cache_settings *cs, size_t i,
+static struct redisContext *master_via(const struct cache_settings *cs, size_t i,
 				const char *password, long long end, char *err,
 				size_t errlen)
 {
 	struct redis_server master;
 	char role[32], name[REDIS_HOST_MAX + 16];
-	redisContext *c;
+	struct redisContext *c;
 
 	if (ask_sentinel(&cs->sentinels[i], cs->master, end, &master, err, errlen))
 		return NULL;
@@ -240,14 +240,14 @@ static redisContext *master_via(const struct cache_settings *cs, size_t i,
 		return NULL;
 	if (log_in(c, &cs->address, password, err, errlen) ||
 	    cache_role(c, role, sizeof role, err, errlen)) {
-		redisFree(c);
+		cache_close(c);
 		return NULL;
 	}
 	if (strcmp(role, "master") != 0) {
 		redis_server_describe(&master, name, sizeof name);
 		snprintf(err, errlen, "redis %s, named master %s by a sentinel, is a %s",
 			 name, cs->master, role);
-		redisFree(c);
+		cache_close(c);
 		return NULL;
 	}
 	return c;
@@ -348,14 +348,14 @@ void cache_settings_describe(const struct cache_settings *cs, char *out,
 		snprintf(out + n, size - (size_t)n, ", with a password");
 }
 
-redisContext *cache_connect(const struct cache_settings *cs, char *err,
+struct redisContext *cache_connect(const struct cache_settings *cs, char *err,
 			    size_t errlen)
 {
 	/* all of it, however many sentinels: the acknowledgement waits */
 	long long end = deadline_for(CACHE_CONNECT_MS);
 	char buf[REDIS_SECRET_MAX];
 	const char *password;
-	redisContext *c = NULL;
+	struct redisContext *c = NULL;
 
 	if (libs_load_redis(err, errlen))
 		return NULL;
@@ -373,7 +373,7 @@ redisContext *cache_connect(const struct cache_settings *cs, char *err,
 	if (!cs->nsentinels) {
 		c = connect_to(&cs->address.server, end, err, errlen);
 		if (c && log_in(c, &cs->address, password, err, errlen)) {
-			redisFree(c);
+			cache_close(c);
 			c = NULL;
 		}
 	}
@@ -384,7 +384,7 @@ redisContext *cache_connect(const struct cache_settings *cs, char *err,
 	return c;
 }
 
-int cache_hset(redisContext *c, const char *key, struct slice field,
+int cache_hset(struct redisContext *c, const char *key, struct slice field,
 	       struct slice value, char *err, size_t errlen)
 {
 	const char *argv[] = { "HSET", key, field.p, value.p };
@@ -401,7 +401,7 @@ int cache_hset(redisContext *c, const char *key, struct slice field,
 #define REBUILD_TTL "600"
 enum { REBUILD_RENEW = 2000 };
 
-int cache_rebuild_begin(struct cache_rebuild *b, redisContext *c,
+int cache_rebuild_begin(struct cache_rebuild *b, struct redisContext *c,
 			const char *const *keys, size_t n, char *err,
 			size_t errlen)
 {
@@ -442,7 +442,7 @@ static int rebuild_reply(struct cache_rebuild *b, char *err, size_t errlen)
 	int e, rc = 0;
 
 	errno = 0;
-	if (redisGetReply(b->c, &r) != REDIS_OK) {
+	if (libhiredis.redisGetReply(b->c, &r) != REDIS_OK) {
 		set_failure(b->c, NULL, "HSET", errno, err, errlen);
 		return -1;
 	}
@@ -452,7 +452,7 @@ static int rebuild_reply(struct cache_rebuild *b, char *err, size_t errlen)
 		set_failure(b->c, r, "HSET", e, err, errlen);
 		rc = -1;
 	}
-	freeReplyObject(r);
+	libhiredis.freeReplyObject(r);
 	return rc;
 }
 
@@ -460,7 +460,7 @@ static int rebuild_reply(struct cache_rebuild *b, char *err, size_t errlen)
 static int rebuild_send(struct cache_rebuild *b, int argc, const char **argv,
 			const size_t *lens, char *err, size_t errlen)
 {
-	if (redisAppendCommandArgv(b->c, argc, argv, lens) != REDIS_OK) {
+	if (libhiredis.redisAppendCommandArgv(b->c, argc, argv, lens) != REDIS_OK) {
 		set_failure(b->c, NULL, argv[0], errno, err, errlen);
 		return -1;
 	}
@@ -574,7 +574,7 @@ int cache_rebuild_swap(struct cache_rebuild *b, char *err, size_t errlen)
 	for (size_t i = 0; i < r->elements; i++)
 		if (r->element[i]->type == REDIS_REPLY_ERROR)
 			rc = -1;
-	freeReplyObject(r);
+	libhiredis.freeReplyObject(r);
 	if (rc) {
 		snprintf(err, errlen, "redis: the swap of the rebuilt hashes failed "
 			 "(a temporary hash expired?)");
@@ -582,4 +582,11 @@ int cache_rebuild_swap(struct cache_rebuild *b, char *err, size_t errlen)
 	}
 	b->live = true;
 	return 0;
+}
+
+/* Before hiredis is loaded there is no connection to free. */
+void cache_close(struct redisContext *c)
+{
+	if (c)
+		libhiredis.redisFree(c);
 }

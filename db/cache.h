@@ -6,9 +6,11 @@
 #include "lib/buf.h"
 #include "redis_address.h"
 
-#include <hiredis/hiredis.h>
 #include <stdbool.h>
 #include <stddef.h>
+
+/* hiredis's connection (its redisContext), opaque outside db/. */
+struct redisContext;
 
 enum {
 	/* The socket time-out of each connect and of each read or write
@@ -44,16 +46,19 @@ void cache_settings_describe(const struct cache_settings *cs, char *out,
  * turn for the master and takes the first that ROLE confirms is one.
  * NULL with err naming the step and the server (never a password, never
  * the text of an error reply: only its code). */
-redisContext *cache_connect(const struct cache_settings *cs, char *err,
+struct redisContext *cache_connect(const struct cache_settings *cs, char *err,
 			    size_t errlen);
+
+/* Closes c (NULL: nothing). */
+void cache_close(struct redisContext *c);
 
 /* ROLE's first word ("master", "slave", "sentinel") into role.  0, or
  * -1 with err. */
-int cache_role(redisContext *c, char *role, size_t size, char *err,
+int cache_role(struct redisContext *c, char *role, size_t size, char *err,
 	       size_t errlen);
 
 /* HSET key field value.  0, or -1 with a message in err. */
-int cache_hset(redisContext *c, const char *key, struct slice field,
+int cache_hset(struct redisContext *c, const char *key, struct slice field,
 	       struct slice value, char *err, size_t errlen);
 
 /* Hashes rebuilt from a stream of pairs (RefreshRedis).  Each is built
@@ -72,7 +77,7 @@ enum {
 };
 
 struct cache_rebuild {
-	redisContext *c;
+	struct redisContext *c;
 	size_t nmaps;
 	struct {
 		const char *key;
@@ -91,7 +96,7 @@ struct cache_rebuild {
 
 /* Starts rebuilding the n hashes keys[] over connection c.  0, or -1
  * with err. */
-int cache_rebuild_begin(struct cache_rebuild *b, redisContext *c,
+int cache_rebuild_begin(struct cache_rebuild *b, struct redisContext *c,
 			const char *const *keys, size_t n, char *err,
 			size_t errlen);
 

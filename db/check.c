@@ -1,5 +1,6 @@
 /* check: PostgreSQL and Redis for --check.  See check.h. */
 #include "check.h"
+#include "libs.h"
 #include "pg.h"
 #include "statements.h"
 
@@ -55,10 +56,10 @@ static const char version_sql[] =
 
 /* The schema's version against SCHEMA_VERSION_NEEDED, read as the
  * handler's role.  A newer schema is fine: files only add. */
-static int check_schema(PGconn *c)
+static int check_schema(struct pg_conn *c)
 {
 	char err[512];
-	PGresult *r = pg_exec(c, version_table_sql, 0, NULL, err, sizeof err);
+	struct pg_result *r = pg_exec(c, version_table_sql, 0, NULL, err, sizeof err);
 	long version;
 	const char *missing;
 	int present, failed;
@@ -67,8 +68,8 @@ static int check_schema(PGconn *c)
 		printf("FAIL schema: %s\n", err);
 		return 1;
 	}
-	present = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-	PQclear(r);
+	present = strcmp(libpq.PQgetvalue(r, 0, 0), "t") == 0;
+	pg_clear(r);
 	if (!present) {
 		printf("FAIL schema: no version table (bank_callback_schema_version), "
 		       "so older than the version %d this binary needs: "
@@ -80,8 +81,8 @@ static int check_schema(PGconn *c)
 		printf("FAIL schema: %s\n", err);
 		return 1;
 	}
-	version = strtol(PQgetvalue(r, 0, 0), NULL, 10);
-	missing = PQgetvalue(r, 0, 1);
+	version = strtol(libpq.PQgetvalue(r, 0, 0), NULL, 10);
+	missing = libpq.PQgetvalue(r, 0, 1);
 	failed = *missing || version < SCHEMA_VERSION_NEEDED;
 	if (*missing)
 		printf("FAIL schema: version %ld without %s: " UPGRADE_HINT "\n",
@@ -94,33 +95,35 @@ static int check_schema(PGconn *c)
 		       "needs (files only add)\n", version, SCHEMA_VERSION_NEEDED);
 	else
 		printf("ok schema: version %ld\n", version);
-	PQclear(r);
+	pg_clear(r);
 	return failed;
 }
 
 /* Whether the server takes writes, as /bank/health asks. */
-static int check_writable(PGconn *c, const char *server)
+static int check_writable(struct pg_conn *c, const char *server)
 {
-	char err[512];
+	char err[512], lib[512];
 
 	if (pg_takes_writes(c, err, sizeof err)) {
 		printf("FAIL %s\n", err);
 		return 1;
 	}
-	printf("ok postgresql: %s@%s/%s, takes writes\n", PQuser(c), server, PQdb(c));
+	libs_describe_pq(lib, sizeof lib);
+	printf("ok postgresql: %s@%s/%s, takes writes; %s\n", libpq.PQuser(c), server,
+	       libpq.PQdb(c), lib);
 	return 0;
 }
 
 /* EXPLAIN checks a statement's privileges as the executor would (and
  * runs nothing): one FAIL line per statement the role may not run. */
-static int check_privileges(PGconn *c)
+static int check_privileges(struct pg_conn *c)
 {
 	static const char *const nulls[16];
 	char sql[2048], err[256];
 	int failed = 0;
 
 	for (size_t i = 0; i < NSTATEMENTS; i++) {
-		PGresult *r;
+		struct pg_result *r;
 
 		if (statements[i].nparams > (int)(sizeof nulls / sizeof nulls[0])) {
 			printf("FAIL privileges: %s: more parameters than --check "
@@ -134,10 +137,10 @@ static int check_privileges(PGconn *c)
 			printf("FAIL privileges: %s: %s\n", statements[i].name, err);
 			failed = 1;
 		}
-		PQclear(r);
+		pg_clear(r);
 	}
 	if (!failed)
-		printf("ok privileges: %s may run all %d statements\n", PQuser(c),
+		printf("ok privileges: %s may run all %d statements\n", libpq.PQuser(c),
 		       NSTATEMENTS);
 	return failed;
 }
@@ -145,7 +148,7 @@ static int check_privileges(PGconn *c)
 int check_postgresql(void)
 {
 	char err[512], server[300];
-	PGconn *c = pg_connect(err, sizeof err);
+	struct pg_conn *c = pg_connect(err, sizeof err);
 	int failed;
 
 	if (!c) {
@@ -158,15 +161,15 @@ int check_postgresql(void)
 		failed = 1;
 	else
 		failed |= check_privileges(c);
-	PQfinish(c);
+	pg_close(c);
 	return failed;
 }
 
 /* Redis is reached and logged in to as cs says, and is a master. */
 static int check_cache(const struct cache_settings *cs)
 {
-	char err[512], where[1024], role[32];
-	redisContext *r = cache_connect(cs, err, sizeof err);
+	char err[512], where[1024], role[32], lib[512];
+	struct redisContext *r = cache_connect(cs, err, sizeof err);
 	int failed = 1;
 
 	cache_settings_describe(cs, where, sizeof where);
@@ -177,9 +180,11 @@ static int check_cache(const struct cache_settings *cs)
 		       where, role);
 	else
 		failed = 0;
-	if (!failed)
-		printf("ok redis: %s, a master\n", where);
-	redisFree(r);
+	if (!failed) {
+		libs_describe_redis(lib, sizeof lib);
+		printf("ok redis: %s, a master; %s\n", where, lib);
+	}
+	cache_close(r);
 	return failed;
 }
 
@@ -199,4 +204,14 @@ int check_redis(const char *address, const char *password_file,
 	}
 	explicit_bzero(&cs, sizeof cs);   /* the password, if in the address */
 	return failed;
+}
+
+void check_print_libraries(void)
+{
+	char lib[512];
+
+	libs_describe_pq(lib, sizeof lib);
+	printf("%s\n", lib);
+	libs_describe_redis(lib, sizeof lib);
+	printf("%s\n", lib);
 }

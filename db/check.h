@@ -24,4 +24,8 @@ int check_postgresql(void);
 int check_redis(const char *address, const char *password_file,
 		const char *sentinels, const char *master);
 
+/* --version: the libpq and hiredis this binary loads, their versions
+ * and files, one line each (or why one does not load). */
+void check_print_libraries(void);
+
 #endif

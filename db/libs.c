@@ -1,12 +1,11 @@
-/* libs: libpq's and hiredis's function names defined here as forwarders
- * to the dlopen()ed libraries, and the loading.  See libs.h. */
+/* libs: the table of libpq's and hiredis's functions, their loading, and
+ * the note that declares them to packaging tools.  See libs.h. */
 #include "libs.h"
 
 #include <dlfcn.h>
+#include <link.h>
+#include <stdint.h>
 #include <stdio.h>
-
-#include <hiredis/hiredis.h>
-#include <libpq-fe.h>
 
 /* The sonames this program was built against (Makefile: LOAD_PQ_SONAME,
  * LOAD_HIREDIS_SONAME): a library of another ABI is never picked up. */
@@ -17,90 +16,58 @@
 #define LOAD_HIREDIS_SONAME "libhiredis.so.0.14"
 #endif
 
-/* X(return type, name, parameters, arguments) for functions that return
- * a value; V(name, parameters, arguments) for those that return nothing
- * and may be called with NULL before anything was loaded. */
-#define PQ_FUNCS(X, V) \
-	X(PGconn *, PQconnectdbParams, (const char *const *k, const char *const *v, int e), (k, v, e)) \
-	X(ConnStatusType, PQstatus, (const PGconn *c), (c)) \
-	X(char *, PQerrorMessage, (const PGconn *c), (c)) \
-	V(PQfinish, (PGconn *c), (c)) \
-	X(PGVerbosity, PQsetErrorVerbosity, (PGconn *c, PGVerbosity v), (c, v)) \
-	X(PQnoticeProcessor, PQsetNoticeProcessor, (PGconn *c, PQnoticeProcessor p, void *a), (c, p, a)) \
-	X(ExecStatusType, PQresultStatus, (const PGresult *r), (r)) \
-	X(char *, PQresultErrorMessage, (const PGresult *r), (r)) \
-	V(PQclear, (PGresult *r), (r)) \
-	X(char *, PQcmdStatus, (PGresult *r), (r)) \
-	X(char *, PQcmdTuples, (PGresult *r), (r)) \
-	X(int, PQntuples, (const PGresult *r), (r)) \
-	X(char *, PQgetvalue, (const PGresult *r, int t, int f), (r, t, f)) \
-	X(int, PQgetlength, (const PGresult *r, int t, int f), (r, t, f)) \
-	X(char *, PQuser, (const PGconn *c), (c)) \
-	X(char *, PQhost, (const PGconn *c), (c)) \
-	X(char *, PQport, (const PGconn *c), (c)) \
-	X(int, PQsocket, (const PGconn *c), (c)) \
-	X(int, PQsetnonblocking, (PGconn *c, int a), (c, a)) \
-	X(int, PQsetSingleRowMode, (PGconn *c), (c)) \
-	X(int, PQflush, (PGconn *c), (c)) \
-	X(int, PQconsumeInput, (PGconn *c), (c)) \
-	X(int, PQisBusy, (PGconn *c), (c)) \
-	X(PGpipelineStatus, PQpipelineStatus, (const PGconn *c), (c)) \
-	X(char *, PQdb, (const PGconn *c), (c)) \
-	X(int, PQenterPipelineMode, (PGconn *c), (c)) \
-	X(int, PQexitPipelineMode, (PGconn *c), (c)) \
-	X(int, PQpipelineSync, (PGconn *c), (c)) \
-	X(int, PQsendQueryParams, (PGconn *c, const char *q, int n, const Oid *t, \
-		const char *const *v, const int *l, const int *f, int r), (c, q, n, t, v, l, f, r)) \
-	X(PGresult *, PQgetResult, (PGconn *c), (c))
+/* The ELF dlopen metadata (https://systemd.io/ELF_DLOPEN_METADATA/): a
+ * note of type 0x407c0c0a, owner "FDO", whose text is a JSON array of
+ * the libraries dlopen()ed.  `readelf -n bank-callback` shows it, and
+ * packaging tools turn it into dependencies as they do ldd's list. */
+#define DLOPEN_JSON \
+	"[{\"feature\":\"postgresql\",\"description\":\"the database every callback is stored in\"," \
+	"\"priority\":\"required\",\"soname\":[\"" LOAD_PQ_SONAME "\"]}," \
+	"{\"feature\":\"redis\",\"description\":\"the cache of customers the platform reads\"," \
+	"\"priority\":\"required\",\"soname\":[\"" LOAD_HIREDIS_SONAME "\"]}]"
 
-#define REDIS_FUNCS(X, V) \
-	X(redisContext *, redisConnectWithTimeout, (const char *ip, int port, const struct timeval tv), (ip, port, tv)) \
-	X(redisContext *, redisConnectUnixWithTimeout, (const char *path, const struct timeval tv), (path, tv)) \
-	V(redisFree, (redisContext *c), (c)) \
-	X(int, redisSetTimeout, (redisContext *c, const struct timeval tv), (c, tv)) \
-	X(void *, redisCommandArgv, (redisContext *c, int n, const char **v, const size_t *l), (c, n, v, l)) \
-	V(freeReplyObject, (void *r), (r)) \
-	X(int, redisAppendCommandArgv, (redisContext *c, int n, const char **v, const size_t *l), (c, n, v, l)) \
-	X(int, redisGetReply, (redisContext *c, void **r), (c, r))
+__attribute__((used, section(".note.dlopen"), aligned(4)))
+static const struct {
+	uint32_t namesz, descsz, type;
+	char name[4];
+	char desc[(sizeof DLOPEN_JSON + 3) / 4 * 4];   /* 0-padded to 4 bytes */
+} dlopen_note = {
+	.namesz = sizeof "FDO",
+	.descsz = sizeof DLOPEN_JSON,
+	.type = 0x407c0c0a,
+	.name = "FDO",
+	.desc = DLOPEN_JSON,
+};
 
-/* The pointers to the real functions.  params is a parenthesised
- * parameter list: it must not be parenthesised again. */
-// NOLINTNEXTLINE(bugprone-macro-parentheses)
-#define POINTER(ret, name, params, args) static ret(*real_##name) params;
-// NOLINTNEXTLINE(bugprone-macro-parentheses)
-#define POINTER_V(name, params, args) static void(*real_##name) params;
-PQ_FUNCS(POINTER, POINTER_V)
-REDIS_FUNCS(POINTER, POINTER_V)
+struct libs_pq libpq;
+struct libs_redis libhiredis;
 
-/* The forwarders.  A value-returning one is only reachable after its
- * library loaded (through pg_connect or cache_connect). */
-#define FORWARD(ret, name, params, args) \
-	ret name params { return real_##name args; }
-#define FORWARD_V(name, params, args) \
-	void name params { if (real_##name) real_##name args; }
-PQ_FUNCS(FORWARD, FORWARD_V)
-REDIS_FUNCS(FORWARD, FORWARD_V)
+static void *pq_handle, *redis_handle;
 
-/* dlsym's result is a data pointer; POSIX guarantees it converts. */
-#define RESOLVE(ret, name, params, args) \
-	if (!(*(void **)&real_##name = dlsym(h, #name))) missing = #name;
-#define RESOLVE_V(name, params, args) RESOLVE(void, name, params, args)
+/* dlsym's result is a data pointer; POSIX guarantees it converts.  The
+ * table is filled from a copy only once every name was found. */
+#define RESOLVE(name) \
+	if (!(*(void **)&t.name = dlsym(h, #name))) missing = #name;
 
-/* Each sets every real_ pointer of its library; the name of one it
- * could not find, or NULL. */
 static const char *resolve_pq(void *h)
 {
+	struct libs_pq t = { 0 };
 	const char *missing = NULL;
 
-	PQ_FUNCS(RESOLVE, RESOLVE_V)
+	LIBS_PQ(RESOLVE)
+	if (!missing)
+		libpq = t;
 	return missing;
 }
 
 static const char *resolve_redis(void *h)
 {
+	struct libs_redis t = { 0 };
 	const char *missing = NULL;
 
-	REDIS_FUNCS(RESOLVE, RESOLVE_V)
+	LIBS_REDIS(RESOLVE)
+	if (!missing)
+		libhiredis = t;
 	return missing;
 }
 
@@ -110,34 +77,75 @@ static const char *resolve_redis(void *h)
 static int load(void **h, const char *soname, const char *(*resolve)(void *),
 		char *err, size_t errlen)
 {
+	void *opened;
 	const char *missing;
 
 	if (*h)
 		return 0;
-	*h = dlopen(soname, RTLD_LAZY | RTLD_LOCAL);
-	if (!*h) {
+	opened = dlopen(soname, RTLD_LAZY | RTLD_LOCAL);
+	if (!opened) {
 		snprintf(err, errlen, "cannot load %s: %s", soname, dlerror());
 		return -1;
 	}
-	missing = resolve(*h);
+	missing = resolve(opened);
 	if (missing) {
 		snprintf(err, errlen, "%s has no %s", soname, missing);
-		*h = NULL;
+		dlclose(opened);
 		return -1;
 	}
+	*h = opened;
 	return 0;
 }
 
 int libs_load_pq(char *err, size_t errlen)
 {
-	static void *h;
-
-	return load(&h, LOAD_PQ_SONAME, resolve_pq, err, errlen);
+	return load(&pq_handle, LOAD_PQ_SONAME, resolve_pq, err, errlen);
 }
 
 int libs_load_redis(char *err, size_t errlen)
 {
-	static void *h;
+	return load(&redis_handle, LOAD_HIREDIS_SONAME, resolve_redis, err, errlen);
+}
 
-	return load(&h, LOAD_HIREDIS_SONAME, resolve_redis, err, errlen);
+/* The file h was loaded from, or its soname. */
+static const char *loaded_from(void *h, const char *soname)
+{
+	struct link_map *lm = NULL;
+
+	if (dlinfo(h, RTLD_DI_LINKMAP, &lm) == 0 && lm && lm->l_name && *lm->l_name)
+		return lm->l_name;
+	return soname;
+}
+
+void libs_describe_pq(char *out, size_t size)
+{
+	char err[512];
+	int v;
+
+	if (libs_load_pq(err, sizeof err)) {
+		snprintf(out, size, "libpq: %s", err);
+		return;
+	}
+	/* 150010 is 15.10; before 10, 90624 was 9.6.24 */
+	v = libpq.PQlibVersion();
+	if (v >= 100000)
+		snprintf(out, size, "libpq %d.%d (%s)", v / 10000, v % 10000,
+			 loaded_from(pq_handle, LOAD_PQ_SONAME));
+	else
+		snprintf(out, size, "libpq %d.%d.%d (%s)", v / 10000, v / 100 % 100,
+			 v % 100, loaded_from(pq_handle, LOAD_PQ_SONAME));
+}
+
+void libs_describe_redis(char *out, size_t size)
+{
+	char err[512];
+
+	if (libs_load_redis(err, sizeof err)) {
+		snprintf(out, size, "hiredis: %s", err);
+		return;
+	}
+	/* hiredis has no run-time version: its ABI is the soname's */
+	snprintf(out, size, "hiredis (%s; built with %d.%d.%d)",
+		 loaded_from(redis_handle, LOAD_HIREDIS_SONAME), HIREDIS_MAJOR,
+		 HIREDIS_MINOR, HIREDIS_PATCH);
 }

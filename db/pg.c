@@ -38,9 +38,9 @@ static void drop_notice(void *arg, const char *message)
 	(void)message;
 }
 
-const char *pg_server(PGconn *c, char *out, size_t size)
+const char *pg_server(struct pg_conn *c, char *out, size_t size)
 {
-	const char *host = c ? PQhost(c) : NULL, *port = c ? PQport(c) : NULL;
+	const char *host = c ? libpq.PQhost(c) : NULL, *port = c ? libpq.PQport(c) : NULL;
 
 	snprintf(out, size, "%s:%s", host && *host ? host : "?",
 		 port && *port ? port : "?");
@@ -58,14 +58,14 @@ static long long hosts(void)
 	return n;
 }
 
-PGconn *pg_connect(char *err, size_t errlen)
+struct pg_conn *pg_connect(char *err, size_t errlen)
 {
 	const char *keys[] = { "fallback_application_name", "connect_timeout", NULL };
 	char timeout[24];
 	const char *vals[] = { "bank-callback", timeout, NULL };
 	const char *env = getenv("PGCONNECT_TIMEOUT");
 	long long want = PG_CONNECT_SECONDS, each;
-	PGconn *c;
+	struct pg_conn *c;
 
 	if (libs_load_pq(err, errlen))
 		return NULL;
@@ -80,21 +80,21 @@ PGconn *pg_connect(char *err, size_t errlen)
 	 * request's time left between them (libpq waits 2 s at least). */
 	each = deadline_left(want * 1000 * hosts()) / 1000 / hosts();
 	snprintf(timeout, sizeof timeout, "%lld", each > 2 ? each : 2);
-	c = PQconnectdbParams(keys, vals, 0);
-	if (!c || PQstatus(c) != CONNECTION_OK) {
+	c = libpq.PQconnectdbParams(keys, vals, 0);
+	if (!c || libpq.PQstatus(c) != CONNECTION_OK) {
 		set_err(err, errlen, "postgresql connect",
-			c ? PQerrorMessage(c) : "out of memory");
-		PQfinish(c);
+			c ? libpq.PQerrorMessage(c) : "out of memory");
+		pg_close(c);
 		return NULL;
 	}
 	/* Terse: a DETAIL line can quote a row, and rows hold personal
 	 * data that must not reach the log. */
-	PQsetErrorVerbosity(c, PQERRORS_TERSE);
-	PQsetNoticeProcessor(c, drop_notice, NULL);
+	libpq.PQsetErrorVerbosity(c, PQERRORS_TERSE);
+	libpq.PQsetNoticeProcessor(c, drop_notice, NULL);
 	/* Non-blocking, so that every wait below has a deadline. */
-	if (PQsetnonblocking(c, 1) != 0) {
-		set_err(err, errlen, "postgresql", PQerrorMessage(c));
-		PQfinish(c);
+	if (libpq.PQsetnonblocking(c, 1) != 0) {
+		set_err(err, errlen, "postgresql", libpq.PQerrorMessage(c));
+		pg_close(c);
 		return NULL;
 	}
 	return c;
@@ -103,21 +103,21 @@ PGconn *pg_connect(char *err, size_t errlen)
 
 /* Whether r says this statement did what it should: COMMIT must say
  * COMMIT (a COMMIT of a failed transaction "succeeds" as ROLLBACK). */
-static bool stmt_ok(const struct pg_stmt *s, PGresult *r)
+static bool stmt_ok(const struct pg_stmt *s, struct pg_result *r)
 {
-	ExecStatusType st = PQresultStatus(r);
+	ExecStatusType st = libpq.PQresultStatus(r);
 
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
 		return false;
-	return strcmp(s->sql, "COMMIT") != 0 || strcmp(PQcmdStatus(r), "COMMIT") == 0;
+	return strcmp(s->sql, "COMMIT") != 0 || strcmp(libpq.PQcmdStatus(r), "COMMIT") == 0;
 }
 
 /* Waits until c's socket is ready for events, by end (now_ms).  1
  * ready, 0 timed out, -1 error. */
-static int wait_socket(PGconn *c, short events, long long end)
+static int wait_socket(struct pg_conn *c, short events, long long end)
 {
 	for (;;) {
-		struct pollfd p = { PQsocket(c), events, 0 };
+		struct pollfd p = { libpq.PQsocket(c), events, 0 };
 		long long left = end - now_ms();
 		int r;
 
@@ -151,13 +151,13 @@ static void name_step(const struct pg_stmt *s, size_t n, char *out, size_t size)
 /* Sets err for a wait that ended badly (w from wait_socket, or 1 when
  * libpq itself failed): the connection's own error, or a time-out that
  * names the server and the step. */
-static void wait_failed(PGconn *c, int w, const char *step, char *err,
+static void wait_failed(struct pg_conn *c, int w, const char *step, char *err,
 			size_t errlen)
 {
 	char server[300], msg[400];
 
 	if (w != 0) {
-		set_err(err, errlen, "postgresql", PQerrorMessage(c));
+		set_err(err, errlen, "postgresql", libpq.PQerrorMessage(c));
 		return;
 	}
 	snprintf(msg, sizeof msg, "%s: no answer to %s in time%s",
@@ -167,47 +167,47 @@ static void wait_failed(PGconn *c, int w, const char *step, char *err,
 }
 
 /* Sends what libpq has buffered, by end.  0, or -1 (err set). */
-static int flush(PGconn *c, const char *step, long long end, char *err,
+static int flush(struct pg_conn *c, const char *step, long long end, char *err,
 		 size_t errlen)
 {
 	int r;
 
-	while ((r = PQflush(c)) == 1) {
+	while ((r = libpq.PQflush(c)) == 1) {
 		int w = wait_socket(c, POLLOUT | POLLIN, end);
 
 		/* the server may answer while we send: take it in */
-		if (w <= 0 || !PQconsumeInput(c)) {
+		if (w <= 0 || !libpq.PQconsumeInput(c)) {
 			wait_failed(c, w, step, err, errlen);
 			return -1;
 		}
 	}
 	if (r < 0)
-		set_err(err, errlen, "postgresql", PQerrorMessage(c));
+		set_err(err, errlen, "postgresql", libpq.PQerrorMessage(c));
 	return r < 0 ? -1 : 0;
 }
 
 /* PQgetResult, without waiting past end.  0 with *r set (NULL at the end
  * of a statement's results), or -1 (err set). */
-static int next_result(PGconn *c, const char *step, long long end,
-		       PGresult **r, char *err, size_t errlen)
+static int next_result(struct pg_conn *c, const char *step, long long end,
+		       struct pg_result **r, char *err, size_t errlen)
 {
-	while (PQisBusy(c)) {
+	while (libpq.PQisBusy(c)) {
 		int w = wait_socket(c, POLLIN, end);
 
-		if (w <= 0 || !PQconsumeInput(c)) {
+		if (w <= 0 || !libpq.PQconsumeInput(c)) {
 			wait_failed(c, w, step, err, errlen);
 			return -1;
 		}
 	}
-	*r = PQgetResult(c);
+	*r = libpq.PQgetResult(c);
 	return 0;
 }
 
 /* next_result, except that once a statement failed (failed != 0) what
  * follows, such as the server closing the connection after a FATAL,
  * does not replace the first error: the one that says why. */
-static int next_result_keeping_first(PGconn *c, const char *step, long long end,
-			     PGresult **r, int failed, char *err, size_t errlen)
+static int next_result_keeping_first(struct pg_conn *c, const char *step, long long end,
+			     struct pg_result **r, int failed, char *err, size_t errlen)
 {
 	char later[256] = "";
 
@@ -217,10 +217,10 @@ static int next_result_keeping_first(PGconn *c, const char *step, long long end,
 }
 
 /* A connection a time-out left in pipeline mode has results of its own
- * still to come: it is fit only for PQfinish(). */
-static bool usable(PGconn *c, char *err, size_t errlen)
+ * still to come: it is fit only for pg_close(). */
+static bool usable(struct pg_conn *c, char *err, size_t errlen)
 {
-	if (PQpipelineStatus(c) == PQ_PIPELINE_OFF)
+	if (libpq.PQpipelineStatus(c) == PQ_PIPELINE_OFF)
 		return true;
 	set_err(err, errlen, "postgresql", "connection unusable after a time-out");
 	return false;
@@ -229,15 +229,15 @@ static bool usable(PGconn *c, char *err, size_t errlen)
 /* Runs n statements in one pipeline with one Sync: one round trip
  * instead of n, all of it by one deadline (PG_STEP_MS, or the request's
  * if sooner).  The result of statement `keep` goes to *kept (the caller
- * PQclear()s it).  0, or -1 with a message in err naming what failed;
+ * pg_clear()s it).  0, or -1 with a message in err naming what failed;
  * statements after a failed one are not run.  After a time-out the
- * connection is fit only for PQfinish(). */
-static int pipeline(PGconn *c, const struct pg_stmt *s, size_t n, size_t keep,
-		    PGresult **kept, char *err, size_t errlen)
+ * connection is fit only for pg_close(). */
+static int pipeline(struct pg_conn *c, const struct pg_stmt *s, size_t n, size_t keep,
+		    struct pg_result **kept, char *err, size_t errlen)
 {
 	long long end = deadline_for(PG_STEP_MS);
 	char step[64], server[300], msg[400];
-	PGresult *r;
+	struct pg_result *r;
 	int rc = 0;
 
 	*kept = NULL;
@@ -252,18 +252,18 @@ static int pipeline(PGconn *c, const struct pg_stmt *s, size_t n, size_t keep,
 		set_err(err, errlen, "postgresql", msg);
 		return -1;
 	}
-	if (!PQenterPipelineMode(c)) {
-		set_err(err, errlen, "postgresql", PQerrorMessage(c));
+	if (!libpq.PQenterPipelineMode(c)) {
+		set_err(err, errlen, "postgresql", libpq.PQerrorMessage(c));
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (!PQsendQueryParams(c, s[i].sql, s[i].nparams, NULL, s[i].params,
+		if (!libpq.PQsendQueryParams(c, s[i].sql, s[i].nparams, NULL, s[i].params,
 				       NULL, NULL, 0)) {
-			set_err(err, errlen, "postgresql", PQerrorMessage(c));
+			set_err(err, errlen, "postgresql", libpq.PQerrorMessage(c));
 			return -1;
 		}
-	if (!PQpipelineSync(c)) {
-		set_err(err, errlen, "postgresql", PQerrorMessage(c));
+	if (!libpq.PQpipelineSync(c)) {
+		set_err(err, errlen, "postgresql", libpq.PQerrorMessage(c));
 		return -1;
 	}
 	if (flush(c, step, end, err, errlen))
@@ -275,33 +275,33 @@ static int pipeline(PGconn *c, const struct pg_stmt *s, size_t n, size_t keep,
 			rc = -1;
 			set_err(err, errlen, strcmp(s[i].sql, "COMMIT") == 0
 				? "postgresql commit" : "postgresql",
-				PQresultStatus(r) == PGRES_COMMAND_OK
+				libpq.PQresultStatus(r) == PGRES_COMMAND_OK
 				? "transaction was rolled back"
-				: (r ? PQresultErrorMessage(r) : PQerrorMessage(c)));
+				: (r ? libpq.PQresultErrorMessage(r) : libpq.PQerrorMessage(c)));
 		}
 		if (i == keep && rc == 0)
 			*kept = r;
 		else
-			PQclear(r);
+			pg_clear(r);
 		/* each statement's results end with a NULL */
 		do {
 			if (next_result_keeping_first(c, step, end, &r, rc, err, errlen))
 				goto failed;
-			PQclear(r);
+			pg_clear(r);
 		} while (r != NULL);
 	}
 	/* the Sync's own result, then out of pipeline mode */
 	if (next_result_keeping_first(c, step, end, &r, rc, err, errlen))
 		goto failed;
-	PQclear(r);
-	if (!PQexitPipelineMode(c) && rc == 0) {
+	pg_clear(r);
+	if (!libpq.PQexitPipelineMode(c) && rc == 0) {
 		rc = -1;
-		set_err(err, errlen, "postgresql", PQerrorMessage(c));
+		set_err(err, errlen, "postgresql", libpq.PQerrorMessage(c));
 	}
 	if (rc == 0)
 		return 0;
 failed:
-	PQclear(*kept);
+	pg_clear(*kept);
 	*kept = NULL;
 	return -1;
 }
@@ -310,19 +310,19 @@ const char sql_health[] =
 	"SELECT pg_catalog.pg_is_in_recovery(), "
 	"pg_catalog.current_setting('transaction_read_only')";
 
-int pg_takes_writes(PGconn *c, char *err, size_t errlen)
+int pg_takes_writes(struct pg_conn *c, char *err, size_t errlen)
 {
 	char server[300], msg[400];
-	PGresult *r = pg_exec(c, sql_health, 0, NULL, err, errlen);
+	struct pg_result *r = pg_exec(c, sql_health, 0, NULL, err, errlen);
 	const char *why = NULL;
 
 	if (!r)
 		return -1;
-	if (strcmp(PQgetvalue(r, 0, 0), "f") != 0)
+	if (strcmp(libpq.PQgetvalue(r, 0, 0), "f") != 0)
 		why = "is a standby in recovery, cannot take writes";
-	else if (strcmp(PQgetvalue(r, 0, 1), "off") != 0)
+	else if (strcmp(libpq.PQgetvalue(r, 0, 1), "off") != 0)
 		why = "is read-only, cannot take writes (transaction_read_only is on)";
-	PQclear(r);
+	pg_clear(r);
 	if (!why)
 		return 0;
 	snprintf(msg, sizeof msg, "%s %s", pg_server(c, server, sizeof server), why);
@@ -330,11 +330,11 @@ int pg_takes_writes(PGconn *c, char *err, size_t errlen)
 	return -1;
 }
 
-PGresult *pg_exec(PGconn *c, const char *sql, int nparams,
+struct pg_result *pg_exec(struct pg_conn *c, const char *sql, int nparams,
 		  const char *const *params, char *err, size_t errlen)
 {
 	const struct pg_stmt s[] = { { sql, nparams, params } };
-	PGresult *r;
+	struct pg_result *r;
 
 	return pipeline(c, s, 1, 0, &r, err, errlen) ? NULL : r;
 }
@@ -352,7 +352,7 @@ static const char timeout_sql[] = "SELECT set_config('statement_timeout', $1, tr
  * say it gave up. */
 static const char *const request_timeout[] = { "5000" };
 
-int pg_begin(PGconn *c, const char *mode, long long timeout_ms, char *err,
+int pg_begin(struct pg_conn *c, const char *mode, long long timeout_ms, char *err,
 	     size_t errlen)
 {
 	char sql[160], ms[24];
@@ -361,30 +361,30 @@ int pg_begin(PGconn *c, const char *mode, long long timeout_ms, char *err,
 		{ sql, 0, NULL },
 		{ timeout_sql, 1, params },
 	};
-	PGresult *r;
+	struct pg_result *r;
 
 	snprintf(sql, sizeof sql, "%s %s", begin_sql, mode);
 	snprintf(ms, sizeof ms, "%lld", timeout_ms > 0 ? timeout_ms : 1);
 	if (pipeline(c, s, 2, 1, &r, err, errlen))
 		return -1;
-	PQclear(r);
+	pg_clear(r);
 	return 0;
 }
 
-int pg_stream(PGconn *c, const char *sql, int nparams,
+int pg_stream(struct pg_conn *c, const char *sql, int nparams,
 	      const char *const *params, pg_row_fn *row, void *arg,
 	      char *err, size_t errlen)
 {
 	const struct pg_stmt s = { sql, nparams, params };
 	char step[64];
-	PGresult *r;
+	struct pg_result *r;
 
 	name_step(&s, 1, step, sizeof step);
 	if (!usable(c, err, errlen))
 		return -1;
-	if (!PQsendQueryParams(c, sql, nparams, NULL, params, NULL, NULL, 0) ||
-	    !PQsetSingleRowMode(c)) {
-		set_err(err, errlen, "postgresql", PQerrorMessage(c));
+	if (!libpq.PQsendQueryParams(c, sql, nparams, NULL, params, NULL, NULL, 0) ||
+	    !libpq.PQsetSingleRowMode(c)) {
+		set_err(err, errlen, "postgresql", libpq.PQerrorMessage(c));
 		return -1;
 	}
 	if (flush(c, step, deadline_for(PG_STEP_MS), err, errlen))
@@ -396,32 +396,32 @@ int pg_stream(PGconn *c, const char *sql, int nparams,
 			return -1;
 		if (!r)
 			return 0;
-		switch (PQresultStatus(r)) {
+		switch (libpq.PQresultStatus(r)) {
 		case PGRES_SINGLE_TUPLE:
 			if (row(arg, r, err, errlen)) {
-				PQclear(r);
+				pg_clear(r);
 				return -1;
 			}
 			break;
 		case PGRES_TUPLES_OK:   /* the end: no row in it */
 			break;
 		default:
-			set_err(err, errlen, "postgresql", PQresultErrorMessage(r));
-			PQclear(r);
+			set_err(err, errlen, "postgresql", libpq.PQresultErrorMessage(r));
+			pg_clear(r);
 			return -1;
 		}
-		PQclear(r);
+		pg_clear(r);
 	}
 }
 
-PGresult *pg_begin_exec(PGconn *c, const struct pg_stmt *s, size_t n, char *err,
+struct pg_result *pg_begin_exec(struct pg_conn *c, const struct pg_stmt *s, size_t n, char *err,
 			size_t errlen)
 {
 	struct pg_stmt all[2 + PG_BEGIN_STMTS_MAX] = {
 		{ begin_request_sql, 0, NULL },
 		{ timeout_sql, 1, request_timeout },
 	};
-	PGresult *r;
+	struct pg_result *r;
 
 	if (n == 0 || n > PG_BEGIN_STMTS_MAX) {
 		set_err(err, errlen, "postgresql", "pg_begin_exec: bad statement count");
@@ -431,27 +431,60 @@ PGresult *pg_begin_exec(PGconn *c, const struct pg_stmt *s, size_t n, char *err,
 	return pipeline(c, all, 2 + n, 1 + n, &r, err, errlen) ? NULL : r;
 }
 
-int pg_exec_commit(PGconn *c, const char *sql, int nparams,
+int pg_exec_commit(struct pg_conn *c, const char *sql, int nparams,
 		   const char *const *params, char *err, size_t errlen)
 {
 	const struct pg_stmt s[] = {
 		{ sql, nparams, params },
 		{ "COMMIT", 0, NULL },
 	};
-	PGresult *r;
+	struct pg_result *r;
 	int rc = pipeline(c, s, 2, 0, &r, err, errlen);
 
-	PQclear(r);
+	pg_clear(r);
 	return rc;
 }
 
-int pg_commit(PGconn *c, char *err, size_t errlen)
+int pg_commit(struct pg_conn *c, char *err, size_t errlen)
 {
 	const struct pg_stmt s[] = { { "COMMIT", 0, NULL } };
-	PGresult *r;
+	struct pg_result *r;
 
 	if (pipeline(c, s, 1, 0, &r, err, errlen))
 		return -1;
-	PQclear(r);
+	pg_clear(r);
 	return 0;
+}
+
+/* Before libpq is loaded there is no connection nor result to free. */
+void pg_close(struct pg_conn *c)
+{
+	if (c)
+		libpq.PQfinish(c);
+}
+
+void pg_clear(struct pg_result *r)
+{
+	if (r)
+		libpq.PQclear(r);
+}
+
+int pg_rows(const struct pg_result *r)
+{
+	return libpq.PQntuples(r);
+}
+
+const char *pg_value(const struct pg_result *r, int row, int col)
+{
+	return libpq.PQgetvalue(r, row, col);
+}
+
+size_t pg_length(const struct pg_result *r, int row, int col)
+{
+	return (size_t)libpq.PQgetlength(r, row, col);
+}
+
+long pg_affected(struct pg_result *r)
+{
+	return strtol(libpq.PQcmdTuples(r), NULL, 10);
 }

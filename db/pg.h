@@ -6,8 +6,13 @@
 #ifndef DB_PG_H
 #define DB_PG_H
 
-#include <libpq-fe.h>
 #include <stddef.h>
+
+/* libpq's connection and result (its PGconn and PGresult), opaque
+ * outside db/: only db/ includes libpq's header and calls libpq, and the
+ * rest reads a result's rows through pg_rows, pg_value and pg_affected. */
+struct pg_conn;
+struct pg_result;
 
 enum {
 	/* libpq's connect_timeout per host unless PGCONNECT_TIMEOUT says
@@ -29,39 +34,39 @@ enum {
  * ends by PG_STEP_MS or the request's deadline, and a time-out's message
  * names the server and the statements.  Returns NULL with a message in
  * err. */
-PGconn *pg_connect(char *err, size_t errlen);
+struct pg_conn *pg_connect(char *err, size_t errlen);
 
 /* "host:port" of c's server into out (a socket directory for a host on
  * a unix socket); never a password. */
-const char *pg_server(PGconn *c, char *out, size_t size);
+const char *pg_server(struct pg_conn *c, char *out, size_t size);
 
 /* Whether c's server takes writes: not a standby in recovery, not
  * transaction_read_only (/bank/health and --check ask the same).  0,
  * or -1 with err naming the server and why, or the query's error. */
-int pg_takes_writes(PGconn *c, char *err, size_t errlen);
+int pg_takes_writes(struct pg_conn *c, char *err, size_t errlen);
 
 /* BEGIN (with the given extra words, e.g. "ISOLATION LEVEL ...") and a
  * statement timeout of timeout_ms local to the transaction. */
-int pg_begin(PGconn *c, const char *mode, long long timeout_ms, char *err,
+int pg_begin(struct pg_conn *c, const char *mode, long long timeout_ms, char *err,
 	     size_t errlen);
 
 /* What pg_stream calls with each row (one row in r, which the caller
  * clears): 0 to go on, or -1 with err set to stop. */
-typedef int pg_row_fn(void *arg, const PGresult *r, char *err, size_t errlen);
+typedef int pg_row_fn(void *arg, const struct pg_result *r, char *err, size_t errlen);
 
 /* One statement whose rows are handed to row() one by one as they
  * arrive (libpq's single-row mode): memory is one row's, whatever the
  * table's size.  Each wait for more rows ends by PG_STEP_MS or the
  * request's deadline.  0 once every row was handed over, or -1 with
- * err; after -1 the connection is fit only for PQfinish(). */
-int pg_stream(PGconn *c, const char *sql, int nparams,
+ * err; after -1 the connection is fit only for pg_close(). */
+int pg_stream(struct pg_conn *c, const char *sql, int nparams,
 	      const char *const *params, pg_row_fn *row, void *arg,
 	      char *err, size_t errlen);
 
 /* One parameterised statement; text parameters, NULL for SQL NULL.
  * Returns the result (PGRES_COMMAND_OK or PGRES_TUPLES_OK) or NULL with
- * a message in err.  The caller PQclear()s it. */
-PGresult *pg_exec(PGconn *c, const char *sql, int nparams,
+ * a message in err.  The caller pg_clear()s it. */
+struct pg_result *pg_exec(struct pg_conn *c, const char *sql, int nparams,
 		  const char *const *params, char *err, size_t errlen);
 
 /* One statement of a pipeline: its text and parameters. */
@@ -77,15 +82,26 @@ enum { PG_BEGIN_STMTS_MAX = 2 };
  * PG_BEGIN_STMTS_MAX) parameterised statements, in one round trip (a
  * libpq pipeline).  Returns the last statement's result, or NULL with
  * a message in err. */
-PGresult *pg_begin_exec(PGconn *c, const struct pg_stmt *s, size_t n, char *err,
+struct pg_result *pg_begin_exec(struct pg_conn *c, const struct pg_stmt *s, size_t n, char *err,
 			size_t errlen);
 
 /* One parameterised statement and COMMIT, in one round trip; 0 only
  * when the server said it committed, else -1 with a message in err. */
-int pg_exec_commit(PGconn *c, const char *sql, int nparams,
+int pg_exec_commit(struct pg_conn *c, const char *sql, int nparams,
 		   const char *const *params, char *err, size_t errlen);
 
 /* COMMIT, and only 0 when the server said it committed. */
-int pg_commit(PGconn *c, char *err, size_t errlen);
+int pg_commit(struct pg_conn *c, char *err, size_t errlen);
+
+/* Closes c (NULL: nothing). */
+void pg_close(struct pg_conn *c);
+/* Frees r (NULL: nothing). */
+void pg_clear(struct pg_result *r);
+/* r's rows; a row's column col as text ("" for NULL), and its length. */
+int pg_rows(const struct pg_result *r);
+const char *pg_value(const struct pg_result *r, int row, int col);
+size_t pg_length(const struct pg_result *r, int row, int col);
+/* How many rows r's INSERT, UPDATE or DELETE touched. */
+long pg_affected(struct pg_result *r);
 
 #endif

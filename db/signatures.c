@@ -2,6 +2,7 @@
  * with which meaning, answered how) and the count of a post not audited
  * again.  See signatures.h. */
 #include "signatures.h"
+#include "libs.h"
 #include "statements.h"
 #include "pg.h"
 #include "lib/buf.h"
@@ -59,7 +60,7 @@ const char sql_signature_lookup[] =
 	" coalesce(string_agg(status || ' ' || verdict, E'\\n') FILTER (WHERE here), '') "
 	"FROM post";
 
-int signature_begin(PGconn *c, const struct signature *sig,
+int signature_begin(struct pg_conn *c, const struct signature *sig,
 		    struct sighting *out, char *err, size_t errlen)
 {
 	struct sig_params sp;
@@ -68,16 +69,16 @@ int signature_begin(PGconn *c, const struct signature *sig,
 		{ sql_signature_lock, 1, params },
 		{ sql_signature_lookup, 3, params },
 	};
-	PGresult *r;
+	struct pg_result *r;
 
 	r = pg_begin_exec(c, s, 2, err, errlen);
 	if (!r)
 		return -1;
-	out->accepted = PQgetvalue(r, 0, 0)[0] == 't';
-	out->other_meaning = PQgetvalue(r, 0, 1)[0] == 't';
-	out->ambiguous = PQgetvalue(r, 0, 2)[0] == 't';
-	snprintf(out->answers, sizeof out->answers, "%s", PQgetvalue(r, 0, 3));
-	PQclear(r);
+	out->accepted = libpq.PQgetvalue(r, 0, 0)[0] == 't';
+	out->other_meaning = libpq.PQgetvalue(r, 0, 1)[0] == 't';
+	out->ambiguous = libpq.PQgetvalue(r, 0, 2)[0] == 't';
+	snprintf(out->answers, sizeof out->answers, "%s", libpq.PQgetvalue(r, 0, 3));
+	pg_clear(r);
 	return 0;
 }
 
@@ -109,7 +110,7 @@ const char sql_signature_count_retry[] =
 	"WHERE signed_hash = $1 AND route = $2 AND meaning_hash = $3 "
 	"AND (status = 200 OR verdict = '" VERDICT_REDIRECTED "')";
 
-int signature_counted_commit(PGconn *c, const struct signature *sig,
+int signature_counted_commit(struct pg_conn *c, const struct signature *sig,
 			     int status, const char *verdict, char *err,
 			     size_t errlen)
 {

@@ -5,7 +5,8 @@
 #ifndef DB_SIGNATURES_H
 #define DB_SIGNATURES_H
 
-#include <libpq-fe.h>
+#include "pg.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -36,7 +37,7 @@ struct sighting {
 /* Begins a transaction on c, takes the signed string's lock (so posts of
  * one signed string take turns) and looks sig up, in one round trip.
  * 0, or -1 with a message in err. */
-int signature_begin(PGconn *c, const struct signature *sig,
+int signature_begin(struct pg_conn *c, const struct signature *sig,
 		    struct sighting *out, char *err, size_t errlen);
 
 /* Whether this answer was audited for sig's signed string on its route. */
@@ -45,7 +46,7 @@ bool sighting_audited(const struct sighting *s, int status, const char *verdict)
 /* Counts a post that adds no audit row on the row of its answer (a
  * retry of an accepted callback: on its acceptance; verdict NULL), then
  * COMMIT, in one round trip.  0, or -1 with a message in err. */
-int signature_counted_commit(PGconn *c, const struct signature *sig,
+int signature_counted_commit(struct pg_conn *c, const struct signature *sig,
 			     int status, const char *verdict, char *err,
 			     size_t errlen);
 

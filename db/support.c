@@ -1,5 +1,6 @@
 /* support: the audit trail for support.  See support.h. */
 #include "support.h"
+#include "libs.h"
 #include "pg.h"
 #include "signatures.h"
 #include "statements.h"
@@ -60,10 +61,10 @@ static void print_line(const char *fmt, const char *const *values, size_t n)
 }
 
 /* Runs sql with one parameter; prints the failure.  NULL on failure. */
-static PGresult *query(PGconn **c, const char *sql, const char *param)
+static struct pg_result *query(struct pg_conn **c, const char *sql, const char *param)
 {
 	char err[512];
-	PGresult *r;
+	struct pg_result *r;
 
 	*c = pg_connect(err, sizeof err);
 	if (!*c) {
@@ -78,20 +79,20 @@ static PGresult *query(PGconn **c, const char *sql, const char *param)
 
 int support_show(const char *id)
 {
-	PGconn *c;
-	PGresult *r = query(&c, sql_support_show, id);
+	struct pg_conn *c;
+	struct pg_result *r = query(&c, sql_support_show, id);
 	int n;
 
 	if (!r) {
-		PQfinish(c);
+		pg_close(c);
 		return 1;
 	}
-	n = PQntuples(r);
+	n = libpq.PQntuples(r);
 	for (int i = 0; i < n; i++) {
 		const char *v[8];
 
 		for (int k = 0; k < 8; k++)
-			v[k] = PQgetvalue(r, i, k);
+			v[k] = libpq.PQgetvalue(r, i, k);
 		if (strcmp(v[7], "0") == 0)
 			print_line("%  %  %  %  % trx=% ord=%", v, 7);
 		else
@@ -102,8 +103,8 @@ int support_show(const char *id)
 			   &id, 1);
 	printf("(times in China; posts refused before their signature verified, "
 	       "and 503s, are in the log only)\n");
-	PQclear(r);
-	PQfinish(c);
+	pg_clear(r);
+	pg_close(c);
 	return 0;
 }
 
@@ -121,29 +122,29 @@ static const char *visible(char *out, size_t size, const char *in)
 
 int support_stats(const char *since)
 {
-	PGconn *c;
-	PGresult *r = query(&c, sql_support_stats, since);
+	struct pg_conn *c;
+	struct pg_result *r = query(&c, sql_support_stats, since);
 
 	if (!r) {
-		PQfinish(c);
+		pg_close(c);
 		return 1;
 	}
 	printf("%-30s %-18s %-6s %-40s %s\n", "route", "CmdId", "status", "verdict", "posts");
-	for (int i = 0; i < PQntuples(r); i++) {
+	for (int i = 0; i < libpq.PQntuples(r); i++) {
 		char route[256], cmd[64], status[32], verdict[256];
 
 		printf("%-30s %-18s %-6s %-40s %s\n",
-		       visible(route, sizeof route, PQgetvalue(r, i, 0)),
-		       visible(cmd, sizeof cmd, PQgetvalue(r, i, 1)),
-		       visible(status, sizeof status, PQgetvalue(r, i, 2)),
-		       visible(verdict, sizeof verdict, PQgetvalue(r, i, 3)),
-		       PQgetvalue(r, i, 4));
+		       visible(route, sizeof route, libpq.PQgetvalue(r, i, 0)),
+		       visible(cmd, sizeof cmd, libpq.PQgetvalue(r, i, 1)),
+		       visible(status, sizeof status, libpq.PQgetvalue(r, i, 2)),
+		       visible(verdict, sizeof verdict, libpq.PQgetvalue(r, i, 3)),
+		       libpq.PQgetvalue(r, i, 4));
 	}
 	printf("(since %s; posts refused before their signature verified, and "
 	       "503s, are counted in the log only: e.g. journalctl -t bank-callback "
 	       "--since today | grep -c ' status=503 ')\n",
 	       since ? since : "the start of today, China time");
-	PQclear(r);
-	PQfinish(c);
+	pg_clear(r);
+	pg_close(c);
 	return 0;
 }

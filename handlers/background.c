@@ -26,7 +26,7 @@
 static void update_cache(struct ctx *x, const struct stored *st)
 {
 	char err[512];
-	redisContext *r;
+	struct redisContext *r;
 
 	if (st->npairs == 0)
 		return;
@@ -36,14 +36,14 @@ static void update_cache(struct ctx *x, const struct stored *st)
 
 		if (cache_hset(r, p->key, slice_from(p->field), slice_from(p->value),
 			       err, sizeof err)) {
-			redisFree(r);
+			cache_close(r);
 			r = NULL;
 		}
 	}
 	if (!r)
 		ctx_note(x, LOG_WARNING, "cache not updated (RefreshRedis repairs it)",
 			 err);
-	redisFree(r);
+	cache_close(r);
 }
 
 static void acknowledge(struct ctx *x, const struct background_callback *a,
@@ -60,7 +60,7 @@ static void acknowledge(struct ctx *x, const struct background_callback *a,
 
 /* A signed callback refused (rc, why): audited unless it was refused
  * the same way before, then answered. */
-static int refuse(PGconn *c, struct ctx *x, const struct callback *cb,
+static int refuse(struct pg_conn *c, struct ctx *x, const struct callback *cb,
 		  const struct signature *sig, const struct sighting *seen,
 		  int rc, const char *why, char *err, size_t errlen)
 {
@@ -88,7 +88,7 @@ void handle_background(struct ctx *x, const void *arg)
 	struct signature sig;
 	struct sighting seen;
 	struct buf params;
-	PGconn *c;
+	struct pg_conn *c;
 	int rc;
 
 	rc = ctx_verify(x, spec, &cb, &no);
@@ -112,7 +112,7 @@ void handle_background(struct ctx *x, const void *arg)
 		/* A retry or replay of a callback already stored. */
 		if (signature_counted_commit(c, &sig, 200, NULL, err, sizeof err))
 			goto unavailable;
-		PQfinish(c);
+		pg_close(c);
 		x->outcome = "duplicate, answered again";
 		acknowledge(x, a, &cb);
 		return;
@@ -125,7 +125,7 @@ void handle_background(struct ctx *x, const void *arg)
 	if (rc) {
 		if (refuse(c, x, &cb, &sig, &seen, rc, why, err, sizeof err))
 			ctx_note(x, LOG_WARNING, "not audited", err);
-		PQfinish(c);
+		pg_close(c);
 		return;
 	}
 	buf_init(&params, x->mem->params, sizeof x->mem->params);
@@ -136,7 +136,7 @@ void handle_background(struct ctx *x, const void *arg)
 		/* refused by what is stored already (409): nothing written */
 		if (refuse(c, x, &cb, &sig, &seen, rc, st.verdict, err, sizeof err))
 			goto unavailable;
-		PQfinish(c);
+		pg_close(c);
 		return;
 	}
 	x->outcome = st.verdict;
@@ -145,12 +145,12 @@ void handle_background(struct ctx *x, const void *arg)
 	 * accepted here once (its retries took the branch above). */
 	if (ctx_audit_insert_commit(x, c, &cb, 200, x->outcome, err, sizeof err))
 		goto unavailable;
-	PQfinish(c);
+	pg_close(c);
 	update_cache(x, &st);
 	acknowledge(x, a, &cb);
 	return;
 
 unavailable:
-	PQfinish(c);
+	pg_close(c);
 	reply_error(x, 503, err);
 }

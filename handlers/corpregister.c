@@ -124,20 +124,20 @@ const char sql_corp_upsert[] =
 
 /* The live row's UsrCustId and AuditStat, locked.  1 found, 0 none, -1
  * error. */
-static int current(PGconn *c, const char *usr_id, char *cust, size_t custlen,
+static int current(struct pg_conn *c, const char *usr_id, char *cust, size_t custlen,
 		   char *state, char *err, size_t errlen)
 {
-	PGresult *r = pg_exec(c, sql_corp_current, 1, &usr_id, err, errlen);
+	struct pg_result *r = pg_exec(c, sql_corp_current, 1, &usr_id, err, errlen);
 	int found;
 
 	if (!r)
 		return -1;
-	found = PQntuples(r) == 1;
+	found = pg_rows(r) == 1;
 	if (found) {
-		snprintf(cust, custlen, "%s", PQgetvalue(r, 0, 0));
-		*state = PQgetvalue(r, 0, 1)[0];
+		snprintf(cust, custlen, "%s", pg_value(r, 0, 0));
+		*state = pg_value(r, 0, 1)[0];
 	}
-	PQclear(r);
+	pg_clear(r);
 	return found;
 }
 
@@ -149,7 +149,7 @@ static void cache_row(struct stored *out, const char *usr_id, const char *cust)
 		stored_pair(out, "bank-mer-customers", usr_id, cust);
 }
 
-static int store(PGconn *c, const struct background_callback *a,
+static int store(struct pg_conn *c, const struct background_callback *a,
 		 const struct callback *cb, struct buf *arena, struct stored *out,
 		 char *err, size_t errlen)
 {
@@ -159,7 +159,7 @@ static int store(PGconn *c, const struct background_callback *a,
 	};
 	char cust[CACHE_VALUE_MAX], state = 0;
 	const char *params[7];
-	PGresult *r;
+	struct pg_result *r;
 	int found;
 
 	(void)a;
@@ -186,8 +186,8 @@ static int store(PGconn *c, const struct background_callback *a,
 	r = pg_exec(c, sql_corp_upsert, 7, params, err, errlen);
 	if (!r)
 		return -1;
-	cache_row(out, params[0], PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "");
-	PQclear(r);
+	cache_row(out, params[0], pg_rows(r) == 1 ? pg_value(r, 0, 0) : "");
+	pg_clear(r);
 	out->verdict = "audit state stored";
 	return 0;
 }

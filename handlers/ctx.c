@@ -27,10 +27,10 @@ void ctx_init(struct ctx *x, const struct http_request *req,
 	}
 }
 
-redisContext *cache_open(const struct config *cfg, char *err, size_t errlen)
+struct redisContext *cache_open(const struct config *cfg, char *err, size_t errlen)
 {
 	struct cache_settings cs;
-	redisContext *r = NULL;
+	struct redisContext *r = NULL;
 
 	if (cache_settings_init(&cs, cfg->redis, cfg->redis_password_file,
 				cfg->redis_sentinels, cfg->redis_master, err,
@@ -110,7 +110,7 @@ int ctx_verify(struct ctx *x, const struct callback_spec *spec,
 	return no->status;
 }
 
-int ctx_note_signature(const struct ctx *x, PGconn *c, const struct callback *cb,
+int ctx_note_signature(const struct ctx *x, struct pg_conn *c, const struct callback *cb,
 		       struct signature *sig, struct sighting *seen, char *err,
 		       size_t errlen)
 {
@@ -118,7 +118,7 @@ int ctx_note_signature(const struct ctx *x, PGconn *c, const struct callback *cb
 	return signature_begin(c, sig, seen, err, errlen);
 }
 
-int ctx_audit_insert_commit(const struct ctx *x, PGconn *c,
+int ctx_audit_insert_commit(const struct ctx *x, struct pg_conn *c,
 			    const struct callback *cb, int status,
 			    const char *verdict, char *err, size_t errlen)
 {
@@ -149,7 +149,7 @@ int ctx_audit_insert_commit(const struct ctx *x, PGconn *c,
 	return audit_insert_commit(c, &row, &params, err, errlen);
 }
 
-int ctx_audit_commit(const struct ctx *x, PGconn *c, const struct callback *cb,
+int ctx_audit_commit(const struct ctx *x, struct pg_conn *c, const struct callback *cb,
 		     const struct signature *sig, const struct sighting *seen,
 		     char *err, size_t errlen)
 {

@@ -7,9 +7,9 @@
 #include "config.h"
 #include "lib/form.h"
 #include "http.h"
+#include "db/cache.h"
+#include "db/pg.h"
 
-#include <hiredis/hiredis.h>
-#include <libpq-fe.h>
 #include <syslog.h>   /* LOG_ERR 3, LOG_WARNING 4, LOG_INFO 6: sd-daemon(3)'s too */
 
 struct response {
@@ -71,21 +71,21 @@ int ctx_verify(struct ctx *x, const struct callback_spec *spec,
 	       struct callback *cb, struct refusal *no);
 /* Redis as the settings say (db/cache.h): NULL with err (no secret in
  * it) when they are broken or Redis cannot be reached. */
-redisContext *cache_open(const struct config *cfg, char *err, size_t errlen);
+struct redisContext *cache_open(const struct config *cfg, char *err, size_t errlen);
 
 struct signature;
 struct sighting;
 /* Opens a transaction on c and looks the verified callback cb up in the
  * audit (see db/signatures.h); fills *sig for later use.  0, or -1 with
  * a message in err. */
-int ctx_note_signature(const struct ctx *x, PGconn *c, const struct callback *cb,
+int ctx_note_signature(const struct ctx *x, struct pg_conn *c, const struct callback *cb,
 		       struct signature *sig, struct sighting *seen, char *err,
 		       size_t errlen);
 
 /* Inserts the audit row of the verified callback cb as posted to x,
  * answered status with verdict, and COMMITs (db/audit.h).  0, or -1
  * with a message in err. */
-int ctx_audit_insert_commit(const struct ctx *x, PGconn *c,
+int ctx_audit_insert_commit(const struct ctx *x, struct pg_conn *c,
 			    const struct callback *cb, int status,
 			    const char *verdict, char *err, size_t errlen);
 
@@ -94,7 +94,7 @@ int ctx_audit_insert_commit(const struct ctx *x, PGconn *c,
  * counted: what one signed string costs is bounded, however often and
  * however cut it is posted), and COMMITs.  0, or -1 with a message in
  * err. */
-int ctx_audit_commit(const struct ctx *x, PGconn *c, const struct callback *cb,
+int ctx_audit_commit(const struct ctx *x, struct pg_conn *c, const struct callback *cb,
 		     const struct signature *sig, const struct sighting *seen,
 		     char *err, size_t errlen);
 
@@ -152,7 +152,7 @@ struct background_callback;
  * what it did in *out; a status (409) to refuse it with, having written
  * nothing, why in out->verdict; or -1 with a message in err.  After
  * COMMIT, out's pairs go to Redis. */
-typedef int store_fn(PGconn *c, const struct background_callback *a,
+typedef int store_fn(struct pg_conn *c, const struct background_callback *a,
 		     const struct callback *cb, struct buf *params,
 		     struct stored *out, char *err, size_t errlen);
 

@@ -9,7 +9,7 @@
 void handle_health(struct ctx *x, const void *arg)
 {
 	char err[512];
-	PGconn *c = pg_connect(err, sizeof err);
+	struct pg_conn *c = pg_connect(err, sizeof err);
 	int rc;
 
 	(void)arg;
@@ -18,7 +18,7 @@ void handle_health(struct ctx *x, const void *arg)
 		return;
 	}
 	rc = pg_takes_writes(c, err, sizeof err);
-	PQfinish(c);
+	pg_close(c);
 	if (rc) {
 		reply_error(x, 503, err);
 		return;

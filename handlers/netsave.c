@@ -89,12 +89,12 @@ static void json_unsigned(struct buf *out, const struct form *members)
 	buf_putc(out, '\0');
 }
 
-static int store(PGconn *c, const struct background_callback *a,
+static int store(struct pg_conn *c, const struct background_callback *a,
 		 const struct callback *cb, struct buf *arena, struct stored *out,
 		 char *err, size_t errlen)
 {
 	const char *params[4];
-	PGresult *r;
+	struct pg_result *r;
 
 	(void)a;
 	if (!cb->json.p) {   /* a member missing would read as a field absent */
@@ -115,8 +115,8 @@ static int store(PGconn *c, const struct background_callback *a,
 	r = pg_exec(c, sql_netsave_insert, 4, params, err, errlen);
 	if (!r)
 		return -1;
-	out->verdict = PQcmdTuples(r)[0] == '1' ? "stored" : "duplicate, kept the first";
-	PQclear(r);
+	out->verdict = pg_affected(r) == 1 ? "stored" : "duplicate, kept the first";
+	pg_clear(r);
 	return 0;
 }
 

@@ -86,13 +86,13 @@ static void json_unsigned(struct buf *out, const struct callback *cb,
 	buf_putc(out, '\0');
 }
 
-int store_order(PGconn *c, const struct background_callback *a,
+int store_order(struct pg_conn *c, const struct background_callback *a,
 		const struct callback *cb, struct buf *arena, struct stored *out,
 		char *err, size_t errlen)
 {
 	const struct order_columns *col = a->order;
 	const char *params[14], *notice[7];
-	PGresult *r;
+	struct pg_result *r;
 
 	if (!cb->json.p) {   /* a member missing would read as a field absent */
 		snprintf(err, errlen, "order data too large");
@@ -140,8 +140,8 @@ int store_order(PGconn *c, const struct background_callback *a,
 		r = pg_exec(c, sql_order_insert, 13, params, err, errlen);
 		if (!r)
 			return -1;
-		done = PQntuples(r) == 1;
-		PQclear(r);
+		done = pg_rows(r) == 1;
+		pg_clear(r);
 		if (done) {
 			out->verdict = "order stored";
 			return 0;
@@ -149,8 +149,8 @@ int store_order(PGconn *c, const struct background_callback *a,
 		r = pg_exec(c, sql_order_notice, 7, notice, err, errlen);
 		if (!r)
 			return -1;
-		done = PQntuples(r) == 1;
-		PQclear(r);
+		done = pg_rows(r) == 1;
+		pg_clear(r);
 		if (done) {
 			out->verdict = "notice stored";
 			return 0;

@@ -45,17 +45,17 @@ static struct slice resp_desc_for(struct slice code)
  * meaning.  Without PostgreSQL the page is still answered, from the
  * rules alone, and the log says it was not audited.  Returns the open
  * connection, or NULL. */
-static PGconn *note_page(struct ctx *x, const struct callback *cb,
+static struct pg_conn *note_page(struct ctx *x, const struct callback *cb,
 			 struct signature *sig, struct sighting *seen)
 {
 	char err[512];
-	PGconn *c;
+	struct pg_conn *c;
 
 	if (!cb->verified)
 		return NULL;
 	c = pg_connect(err, sizeof err);
 	if (c && ctx_note_signature(x, c, cb, sig, seen, err, sizeof err)) {
-		PQfinish(c);
+		pg_close(c);
 		c = NULL;
 	}
 	if (!c)
@@ -64,7 +64,7 @@ static PGconn *note_page(struct ctx *x, const struct callback *cb,
 }
 
 /* The audit row of a page return, with the answer made. */
-static void audit_page(struct ctx *x, PGconn *c, const struct callback *cb,
+static void audit_page(struct ctx *x, struct pg_conn *c, const struct callback *cb,
 		       const struct signature *sig, const struct sighting *seen)
 {
 	char err[512];
@@ -73,7 +73,7 @@ static void audit_page(struct ctx *x, PGconn *c, const struct callback *cb,
 		return;
 	if (ctx_audit_commit(x, c, cb, sig, seen, err, sizeof err))
 		ctx_note(x, LOG_WARNING, "not audited", err);
-	PQfinish(c);
+	pg_close(c);
 }
 
 void handle_page_return(struct ctx *x, const void *arg)
@@ -85,7 +85,7 @@ void handle_page_return(struct ctx *x, const void *arg)
 	const char *why;
 	struct signature sig;
 	struct sighting seen = { false, false, false, "" };
-	PGconn *c;
+	struct pg_conn *c;
 	int rc;
 
 	rc = ctx_verify(x, p->spec, &cb, &no);

@@ -123,19 +123,19 @@ struct stream {
 	size_t map, rows;
 };
 
-static int take_row(void *arg, const PGresult *r, char *err, size_t errlen)
+static int take_row(void *arg, const struct pg_result *r, char *err, size_t errlen)
 {
 	struct stream *s = arg;
 
 	s->rows++;
 	return cache_rebuild_add(s->b, s->map,
-				 (struct slice){ PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0) },
-				 (struct slice){ PQgetvalue(r, 0, 1), (size_t)PQgetlength(r, 0, 1) },
+				 (struct slice){ pg_value(r, 0, 0), pg_length(r, 0, 0) },
+				 (struct slice){ pg_value(r, 0, 1), pg_length(r, 0, 1) },
 				 err, errlen);
 }
 
 /* Streams every map's rows from sql into b; rows[i] counts map i's. */
-static int stream_maps(PGconn *c, struct cache_rebuild *b, bool catch_up,
+static int stream_maps(struct pg_conn *c, struct cache_rebuild *b, bool catch_up,
 		       const char *since, size_t rows[NMAPS], char *err,
 		       size_t errlen)
 {
@@ -154,17 +154,17 @@ static int stream_maps(PGconn *c, struct cache_rebuild *b, bool catch_up,
 }
 
 /* The rebuild, then the catch-up (see the top of this file). */
-static int rebuild(PGconn *c, struct cache_rebuild *b, size_t rows[NMAPS],
+static int rebuild(struct pg_conn *c, struct cache_rebuild *b, size_t rows[NMAPS],
 		   char *err, size_t errlen)
 {
 	size_t again[NMAPS];
 	char since[64];
-	PGresult *r = pg_exec(c, sql_refresh_since, 0, NULL, err, errlen);
+	struct pg_result *r = pg_exec(c, sql_refresh_since, 0, NULL, err, errlen);
 
 	if (!r)
 		return -1;
-	snprintf(since, sizeof since, "%s", PQgetvalue(r, 0, 0));
-	PQclear(r);
+	snprintf(since, sizeof since, "%s", pg_value(r, 0, 0));
+	pg_clear(r);
 	if (pg_begin(c, "ISOLATION LEVEL REPEATABLE READ READ ONLY",
 		     deadline_left(REFRESH_MAX_MS), err, errlen) ||
 	    stream_maps(c, b, false, NULL, rows, err, errlen) ||
@@ -184,8 +184,8 @@ int refresh_redis(const struct config *cfg, struct buf *body, char *err,
 	const char *keys[NMAPS];
 	size_t rows[NMAPS] = { 0 };
 	struct cache_rebuild *b = NULL;
-	redisContext *r = NULL;
-	PGconn *c = pg_connect(err, errlen);
+	struct redisContext *r = NULL;
+	struct pg_conn *c = pg_connect(err, errlen);
 	int rc = -1;
 
 	for (size_t i = 0; i < NMAPS; i++)
@@ -203,8 +203,8 @@ int refresh_redis(const struct config *cfg, struct buf *body, char *err,
 		buf_putc(body, '\n');
 	}
 	free(b);
-	redisFree(r);
-	PQfinish(c);
+	cache_close(r);
+	pg_close(c);
 	return rc;
 }
 

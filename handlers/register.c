@@ -52,40 +52,40 @@ const char sql_customer_insert[] =
 
 /* The row's pnrid and cust_id, both ways, as the cache holds them
  * (RefreshRedis reads them the same way). */
-static void cache_row(struct stored *out, const PGresult *r, int pnrid, int cust)
+static void cache_row(struct stored *out, const struct pg_result *r, int pnrid, int cust)
 {
-	stored_pair(out, "bank-customers", PQgetvalue(r, 0, pnrid), PQgetvalue(r, 0, cust));
-	stored_pair(out, "customers-pnrid", PQgetvalue(r, 0, cust), PQgetvalue(r, 0, pnrid));
+	stored_pair(out, "bank-customers", pg_value(r, 0, pnrid), pg_value(r, 0, cust));
+	stored_pair(out, "customers-pnrid", pg_value(r, 0, cust), pg_value(r, 0, pnrid));
 }
 
 /* Whether pnrid's live row is bound to cust_id: 1 yes (its pairs in
  * out), 0 to another, -1 no live row or an error (err says which). */
-static int bound_to(PGconn *c, const char *const params[2], struct stored *out,
+static int bound_to(struct pg_conn *c, const char *const params[2], struct stored *out,
 		    char *err, size_t errlen)
 {
-	PGresult *r = pg_exec(c, sql_customer_bound, 2, params, err, errlen);
+	struct pg_result *r = pg_exec(c, sql_customer_bound, 2, params, err, errlen);
 	int same;
 
 	if (!r)
 		return -1;
-	if (PQntuples(r) != 1) {
+	if (pg_rows(r) != 1) {
 		snprintf(err, errlen, "bank_customers row changed under us");
-		PQclear(r);
+		pg_clear(r);
 		return -1;
 	}
-	same = PQgetvalue(r, 0, 0)[0] == 't';
+	same = pg_value(r, 0, 0)[0] == 't';
 	if (same)
 		cache_row(out, r, 1, 2);
-	PQclear(r);
+	pg_clear(r);
 	return same;
 }
 
-static int store(PGconn *c, const struct background_callback *a,
+static int store(struct pg_conn *c, const struct background_callback *a,
 		 const struct callback *cb, struct buf *arena, struct stored *out,
 		 char *err, size_t errlen)
 {
 	const char *params[2];
-	PGresult *r;
+	struct pg_result *r;
 	int same;
 
 	(void)a;
@@ -103,13 +103,13 @@ static int store(PGconn *c, const struct background_callback *a,
 	r = pg_exec(c, sql_customer_insert, 2, params, err, errlen);
 	if (!r)
 		return -1;
-	if (PQntuples(r) == 1) {
+	if (pg_rows(r) == 1) {
 		cache_row(out, r, 0, 1);
-		PQclear(r);
+		pg_clear(r);
 		out->verdict = "opened";
 		return 0;
 	}
-	PQclear(r);
+	pg_clear(r);
 	/* An account never silently rebinds: a pnrid that has a cust_id
 	 * keeps it, and a callback naming another is refused. */
 	same = bound_to(c, params, out, err, errlen);

@@ -216,6 +216,21 @@ nginx_example() { awk '/^server \{$/ { on = 1 } on { print } on && /^\}$/ { exit
 	done
 }
 
+@test "packaging: the libraries loaded at run time are declared in the binary and named by --version" {
+	local note sonames
+	# ldd cannot see libpq and hiredis (dlopen()ed on the first connect):
+	# the ELF dlopen note (systemd.io/ELF_DLOPEN_METADATA) declares them
+	note=$(readelf -p .note.dlopen "$BIN" | sed -n 's/^ *\[ *[0-9a-f]*\] *//p' | grep '^\[{')
+	sonames=$(grep -o '"soname":\["[^"]*"\]' <<<"$note" | cut -d'"' -f4 | paste -sd' ')
+	# the sonames the build linked against, found as the Makefile finds them
+	soname() { objdump -p "$(cc -print-file-name="$1")" | awk '/SONAME/ { print $2 }'; }
+	assert_eq "$sonames" "$(soname libpq.so) $(soname libhiredis.so)" "declared sonames"
+	readelf -n "$BIN" | grep -q 'FDO.*0x407c0c0a' || fail "no FDO note of type 0x407c0c0a"
+	run "$BIN" --version
+	[[ $status -eq 0 && ${lines[0]} == "bank-callback "* && ${lines[1]} == "libpq "[0-9]*"/libpq.so."* && ${lines[2]} == "hiredis ("*"/libhiredis.so."* ]] ||
+		fail "--version does not name the libraries loaded:" "$output"
+}
+
 @test "make install honours PREFIX and DESTDIR; uninstall removes it, keeping an edited config" {
 	local d=$BATS_TEST_TMPDIR/dest f
 	repo_make install DESTDIR="$d" PREFIX=/usr >/dev/null

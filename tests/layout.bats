@@ -77,3 +77,14 @@ includes() {
 	done
 	[ ${#bad[@]} -eq 0 ] || { printf '%s\n' "${bad[@]}"; return 1; }
 }
+
+@test "layout: only db/ knows libpq and hiredis (their headers, types and functions)" {
+	local f bad=()
+	while read -r f; do
+		[[ $f == db/* ]] && continue
+		grep -nE '#include <(libpq-fe|hiredis/hiredis)\.h>|\bPG(conn|result)\b|\bPQ[a-z][A-Za-z]*\(|\bredis[A-Z][A-Za-z]*\(|freeReplyObject|redisReply' \
+			"$REPO/$f" | grep -v '^[0-9]*:\s*/\?\*' | sed "s|^|$f:|" >"$BATS_TEST_TMPDIR/hits" || true
+		while read -r hit; do bad+=("$hit"); done <"$BATS_TEST_TMPDIR/hits"
+	done < <(tracked | grep -E '\.(c|h)$' | grep -vE '^(fuzz|tests|bench)/')
+	[ ${#bad[@]} -eq 0 ] || { printf '%s\n' "${bad[@]}"; return 1; }
+}
