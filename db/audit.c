@@ -13,8 +13,7 @@ const char sql_audit_insert[] =
 	"signed_hash, meaning_hash) "
 	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 
-int audit_insert_commit(struct pg_conn *c, const struct audit_row *row,
-			struct buf *arena, char *err, size_t errlen)
+void audit_insert(struct pg_txn *t, const struct audit_row *row)
 {
 	const struct slice ids[] = {
 		row->cmd_id, row->trx_id, row->ord_id, row->usr_id, row->usr_cust_id,
@@ -24,23 +23,21 @@ int audit_insert_commit(struct pg_conn *c, const struct audit_row *row,
 	char meaning_hex[2 * SIGNATURE_HASH_BYTES + 3];
 	char code[8];
 
-	params[0] = buf_cstr(arena, row->route);
+	params[0] = pg_txn_text(t, row->route);
 	for (size_t i = 0; i < 5; i++)
-		params[1 + i] = ids[i].len ? buf_cstr(arena, ids[i]) : NULL;
+		params[1 + i] = ids[i].len ? pg_txn_text(t, ids[i]) : NULL;
 	snprintf(code, sizeof code, "%d", row->status);
-	params[6] = code;
-	params[7] = row->verdict;
-	params[8] = row->fields;
+	params[6] = pg_txn_text(t, slice_from(code));
+	params[7] = pg_txn_text(t, slice_from(row->verdict));
+	params[8] = row->fields;   /* the request's: it outlives the COMMIT */
 	/* A body that parsed as a form is printable ASCII: text keeps it
 	 * byte for byte. */
-	params[9] = buf_cstr(arena, row->body);
-	params[10] = bytea_param(signed_hex, sizeof signed_hex, row->signed_hash,
-				 SIGNATURE_HASH_BYTES);
-	params[11] = bytea_param(meaning_hex, sizeof meaning_hex, row->meaning_hash,
-				 SIGNATURE_HASH_BYTES);
-	if (arena->overflow) {
-		snprintf(err, errlen, "audit row too large");
-		return -1;
-	}
-	return pg_exec_commit(c, sql_audit_insert, 12, params, err, errlen);
+	params[9] = pg_txn_text(t, row->body);
+	params[10] = pg_txn_text(t, slice_from(bytea_param(signed_hex, sizeof signed_hex,
+							  row->signed_hash,
+							  SIGNATURE_HASH_BYTES)));
+	params[11] = pg_txn_text(t, slice_from(bytea_param(meaning_hex, sizeof meaning_hex,
+							  row->meaning_hash,
+							  SIGNATURE_HASH_BYTES)));
+	pg_txn_defer(t, sql_audit_insert, 12, params);
 }

@@ -19,11 +19,10 @@ struct audit_row {
 	const unsigned char *meaning_hash;
 };
 
-/* Inserts row, then COMMITs c's open transaction, in one round trip;
- * the parameters are made C strings in arena (the body's length and
- * some).  0 only when the server said it committed, else -1 with a
- * message in err. */
-int audit_insert_commit(struct pg_conn *c, const struct audit_row *row,
-			struct buf *arena, char *err, size_t errlen);
+/* Queues row's INSERT in t, to be sent with its COMMIT.  Its values are
+ * copied into t's memory, but for fields, which must live until then (a
+ * row too large for t's memory makes the COMMIT fail: nothing is
+ * written). */
+void audit_insert(struct pg_txn *t, const struct audit_row *row);
 
 #endif

@@ -414,35 +414,83 @@ int pg_stream(struct pg_conn *c, const char *sql, int nparams,
 	}
 }
 
-struct pg_result *pg_begin_exec(struct pg_conn *c, const struct pg_stmt *s, size_t n, char *err,
-			size_t errlen)
+void pg_txn_begin(struct pg_txn *t, struct pg_conn *c, char *mem, size_t size)
 {
-	struct pg_stmt all[2 + PG_BEGIN_STMTS_MAX] = {
-		{ begin_request_sql, 0, NULL },
-		{ timeout_sql, 1, request_timeout },
-	};
-	struct pg_result *r;
-
-	if (n == 0 || n > PG_BEGIN_STMTS_MAX) {
-		set_err(err, errlen, "postgresql", "pg_begin_exec: bad statement count");
-		return NULL;
-	}
-	memcpy(all + 2, s, n * sizeof *s);
-	return pipeline(c, all, 2 + n, 1 + n, &r, err, errlen) ? NULL : r;
+	t->c = c;
+	t->n = 0;
+	t->nparams = 0;
+	t->overflow = false;
+	buf_init(&t->text, mem, size);
+	pg_txn_defer(t, begin_request_sql, 0, NULL);
+	pg_txn_defer(t, timeout_sql, 1, request_timeout);
 }
 
-int pg_exec_commit(struct pg_conn *c, const char *sql, int nparams,
-		   const char *const *params, char *err, size_t errlen)
+const char *pg_txn_text(struct pg_txn *t, struct slice s)
 {
-	const struct pg_stmt s[] = {
-		{ sql, nparams, params },
-		{ "COMMIT", 0, NULL },
-	};
-	struct pg_result *r;
-	int rc = pipeline(c, s, 2, 0, &r, err, errlen);
+	const char *p = buf_cstr(&t->text, s);
 
-	pg_clear(r);
+	if (t->text.overflow)
+		t->overflow = true;
+	return p;
+}
+
+void pg_txn_defer(struct pg_txn *t, const char *sql, int nparams,
+		  const char *const *params)
+{
+	if (t->n == PG_TXN_STMTS_MAX ||
+	    (size_t)nparams > PG_TXN_PARAMS_MAX - t->nparams) {
+		t->overflow = true;
+		return;
+	}
+	/* the queue keeps its own copy of the pointers: the caller's array
+	 * may be gone by the time it is sent */
+	for (int i = 0; i < nparams; i++)
+		t->params[t->nparams + (size_t)i] = params[i];
+	t->queue[t->n++] = (struct pg_stmt){ sql, nparams,
+					     nparams ? &t->params[t->nparams] : NULL };
+	t->nparams += (size_t)nparams;
+}
+
+/* Sends the queue and s in one pipeline; s's result to *kept.  The queue
+ * is empty after, whatever happened. */
+static int send_queue(struct pg_txn *t, const struct pg_stmt *s,
+		      struct pg_result **kept, char *err, size_t errlen)
+{
+	size_t n = t->n;
+	int rc;
+
+	*kept = NULL;
+	t->n = 0;
+	t->nparams = 0;
+	if (t->overflow) {
+		set_err(err, errlen, "postgresql", "a statement's parameters are too large");
+		buf_reset(&t->text);
+		return -1;
+	}
+	t->queue[n] = *s;
+	rc = pipeline(t->c, t->queue, n + 1, n, kept, err, errlen);
+	buf_reset(&t->text);
 	return rc;
+}
+
+struct pg_result *pg_txn_exec(struct pg_txn *t, const char *sql, int nparams,
+			      const char *const *params, char *err, size_t errlen)
+{
+	const struct pg_stmt s = { sql, nparams, params };
+	struct pg_result *r;
+
+	return send_queue(t, &s, &r, err, errlen) ? NULL : r;
+}
+
+int pg_txn_commit(struct pg_txn *t, char *err, size_t errlen)
+{
+	const struct pg_stmt s = { "COMMIT", 0, NULL };
+	struct pg_result *r;
+
+	if (send_queue(t, &s, &r, err, errlen))
+		return -1;
+	pg_clear(r);
+	return 0;
 }
 
 int pg_commit(struct pg_conn *c, char *err, size_t errlen)

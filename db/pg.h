@@ -6,6 +6,8 @@
 #ifndef DB_PG_H
 #define DB_PG_H
 
+#include "lib/buf.h"
+
 #include <stddef.h>
 
 /* libpq's connection and result (its PGconn and PGresult), opaque
@@ -76,19 +78,49 @@ struct pg_stmt {
 	const char *const *params;
 };
 
-enum { PG_BEGIN_STMTS_MAX = 2 };
+/* A request's transaction, written in the order it happens and sent in
+ * as few round trips as its answers allow:
+ *
+ *	pg_txn_begin               BEGIN and the statement timeout, queued
+ *	pg_txn_defer ...           a statement whose answer nobody reads
+ *	                           (a lock, an audit row, a count), queued
+ *	pg_txn_exec                a statement whose answer is needed: sent
+ *	                           with everything queued, one round trip
+ *	pg_txn_commit              COMMIT, sent with everything queued
+ *
+ * A deferred statement's parameters must outlive it: they are made with
+ * pg_txn_text, in the memory given to pg_txn_begin, or live as long as
+ * the request. */
+enum { PG_TXN_STMTS_MAX = 4, PG_TXN_PARAMS_MAX = 24 };
 
-/* BEGIN, the transaction's statement timeout and n (at most
- * PG_BEGIN_STMTS_MAX) parameterised statements, in one round trip (a
- * libpq pipeline).  Returns the last statement's result, or NULL with
- * a message in err. */
-struct pg_result *pg_begin_exec(struct pg_conn *c, const struct pg_stmt *s, size_t n, char *err,
-			size_t errlen);
+struct pg_txn {
+	struct pg_conn *c;
+	struct pg_stmt queue[PG_TXN_STMTS_MAX + 1];   /* and the one sent with them */
+	size_t n;
+	const char *params[PG_TXN_PARAMS_MAX];       /* the queued statements' */
+	size_t nparams;
+	struct buf text;                             /* their parameters' text */
+	bool overflow;                               /* a defer did not fit */
+};
 
-/* One parameterised statement and COMMIT, in one round trip; 0 only
- * when the server said it committed, else -1 with a message in err. */
-int pg_exec_commit(struct pg_conn *c, const char *sql, int nparams,
-		   const char *const *params, char *err, size_t errlen);
+/* Starts t on c: BEGIN ISOLATION LEVEL READ COMMITTED and a statement
+ * timeout local to the transaction (PG_STEP_MS less a second), queued.
+ * Deferred parameters go in mem. */
+void pg_txn_begin(struct pg_txn *t, struct pg_conn *c, char *mem, size_t size);
+/* s as a NUL-terminated parameter that lives as long as t's queue; NULL
+ * when it does not fit (pg_txn_defer then fails). */
+const char *pg_txn_text(struct pg_txn *t, struct slice s);
+/* Queues a statement; params come from pg_txn_text or outlive t. */
+void pg_txn_defer(struct pg_txn *t, const char *sql, int nparams,
+		  const char *const *params);
+/* Sends what is queued and this statement, in one round trip, and
+ * returns this one's result (the caller pg_clear()s it), or NULL with a
+ * message in err naming what failed. */
+struct pg_result *pg_txn_exec(struct pg_txn *t, const char *sql, int nparams,
+			      const char *const *params, char *err, size_t errlen);
+/* Sends what is queued and COMMIT; 0 only when the server said it
+ * committed, else -1 with a message in err. */
+int pg_txn_commit(struct pg_txn *t, char *err, size_t errlen);
 
 /* COMMIT, and only 0 when the server said it committed. */
 int pg_commit(struct pg_conn *c, char *err, size_t errlen);

@@ -60,24 +60,22 @@ const char sql_signature_lookup[] =
 	" coalesce(string_agg(status || ' ' || verdict, E'\\n') FILTER (WHERE here), '') "
 	"FROM post";
 
-int signature_begin(struct pg_conn *c, const struct signature *sig,
-		    struct sighting *out, char *err, size_t errlen)
+int signature_look_up(struct pg_txn *t, const struct signature *sig,
+		      struct sighting *out, char *err, size_t errlen)
 {
 	struct sig_params sp;
 	const char *const *params = sig_params(&sp, sig);
-	const struct pg_stmt s[] = {
-		{ sql_signature_lock, 1, params },
-		{ sql_signature_lookup, 3, params },
-	};
+	const char *lock[1] = { pg_txn_text(t, slice_from(params[0])) };
 	struct pg_result *r;
 
-	r = pg_begin_exec(c, s, 2, err, errlen);
+	pg_txn_defer(t, sql_signature_lock, 1, lock);
+	r = pg_txn_exec(t, sql_signature_lookup, 3, params, err, errlen);
 	if (!r)
 		return -1;
-	out->accepted = libpq.PQgetvalue(r, 0, 0)[0] == 't';
-	out->other_meaning = libpq.PQgetvalue(r, 0, 1)[0] == 't';
-	out->ambiguous = libpq.PQgetvalue(r, 0, 2)[0] == 't';
-	snprintf(out->answers, sizeof out->answers, "%s", libpq.PQgetvalue(r, 0, 3));
+	out->accepted = pg_value(r, 0, 0)[0] == 't';
+	out->other_meaning = pg_value(r, 0, 1)[0] == 't';
+	out->ambiguous = pg_value(r, 0, 2)[0] == 't';
+	snprintf(out->answers, sizeof out->answers, "%s", pg_value(r, 0, 3));
 	pg_clear(r);
 	return 0;
 }
@@ -110,16 +108,21 @@ const char sql_signature_count_retry[] =
 	"WHERE signed_hash = $1 AND route = $2 AND meaning_hash = $3 "
 	"AND (status = 200 OR verdict = '" VERDICT_REDIRECTED "')";
 
-int signature_counted_commit(struct pg_conn *c, const struct signature *sig,
-			     int status, const char *verdict, char *err,
-			     size_t errlen)
+void signature_count(struct pg_txn *t, const struct signature *sig,
+		     int status, const char *verdict)
 {
 	struct sig_params sp;
 	const char *const *p = sig_params(&sp, sig);
-	const char *params[4] = { p[0], p[1], sp.status, verdict };
+	const char *params[4];
 
-	if (!verdict)
-		return pg_exec_commit(c, sql_signature_count_retry, 3, p, err, errlen);
+	for (size_t i = 0; i < 3; i++)
+		params[i] = pg_txn_text(t, slice_from(p[i]));
+	if (!verdict) {
+		pg_txn_defer(t, sql_signature_count_retry, 3, params);
+		return;
+	}
 	snprintf(sp.status, sizeof sp.status, "%d", status);
-	return pg_exec_commit(c, sql_signature_count_answer, 4, params, err, errlen);
+	params[2] = pg_txn_text(t, slice_from(sp.status));
+	params[3] = pg_txn_text(t, slice_from(verdict));
+	pg_txn_defer(t, sql_signature_count_answer, 4, params);
 }

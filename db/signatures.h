@@ -34,21 +34,21 @@ struct sighting {
 	char answers[SIGHTING_ANSWERS_MAX];
 };
 
-/* Begins a transaction on c, takes the signed string's lock (so posts of
- * one signed string take turns) and looks sig up, in one round trip.
- * 0, or -1 with a message in err. */
-int signature_begin(struct pg_conn *c, const struct signature *sig,
-		    struct sighting *out, char *err, size_t errlen);
+/* Looks sig up in t's transaction, after taking the signed string's
+ * lock (so posts of one signed string take turns): sent with what t
+ * has queued (its BEGIN), one round trip.  0, or -1 with a message in
+ * err. */
+int signature_look_up(struct pg_txn *t, const struct signature *sig,
+		      struct sighting *out, char *err, size_t errlen);
 
 /* Whether this answer was audited for sig's signed string on its route. */
 bool sighting_audited(const struct sighting *s, int status, const char *verdict);
 
 /* Counts a post that adds no audit row on the row of its answer (a
- * retry of an accepted callback: on its acceptance; verdict NULL), then
- * COMMIT, in one round trip.  0, or -1 with a message in err. */
-int signature_counted_commit(struct pg_conn *c, const struct signature *sig,
-			     int status, const char *verdict, char *err,
-			     size_t errlen);
+ * retry of an accepted callback: on its acceptance; verdict NULL), sent
+ * with t's COMMIT. */
+void signature_count(struct pg_txn *t, const struct signature *sig,
+		     int status, const char *verdict);
 
 /* "\x<hex>": a hash as a bytea parameter, into out (2 * n + 3 bytes). */
 const char *bytea_param(char *out, size_t outlen, const unsigned char *p, size_t n);

@@ -58,9 +58,9 @@ static void acknowledge(struct ctx *x, const struct background_callback *a,
 	reply_text(x, 200, ack);
 }
 
-/* A signed callback refused (rc, why): audited unless it was refused
- * the same way before, then answered. */
-static int refuse(struct pg_conn *c, struct ctx *x, const struct callback *cb,
+/* A signed callback refused (rc, why): answered, then audited unless
+ * it was refused the same way before (then counted). */
+static int refuse(struct pg_txn *t, struct ctx *x, const struct callback *cb,
 		  const struct signature *sig, const struct sighting *seen,
 		  int rc, const char *why, char *err, size_t errlen)
 {
@@ -72,9 +72,15 @@ static int refuse(struct pg_conn *c, struct ctx *x, const struct callback *cb,
 		x->outcome = VERDICT_AMBIGUOUS;
 		ctx_note(x, LOG_ERR, NULL, NULL);
 	}
-	return ctx_audit_commit(x, c, cb, sig, seen, err, errlen);
+	if (ctx_audit_answer(x, t, cb, sig, seen, err, errlen))
+		return -1;
+	return pg_txn_commit(t, err, errlen);
 }
 
+/* The bank's notification: verify, then in one transaction begin, look
+ * its signed string up, store, audit and commit; then cache and
+ * acknowledge.  A retry of a stored callback is counted and answered
+ * again; a refusal is audited and answered. */
 void handle_background(struct ctx *x, const void *arg)
 {
 	const struct background_callback *a = arg;
@@ -88,6 +94,7 @@ void handle_background(struct ctx *x, const void *arg)
 	struct signature sig;
 	struct sighting seen;
 	struct buf params;
+	struct pg_txn t;
 	struct pg_conn *c;
 	int rc;
 
@@ -103,14 +110,17 @@ void handle_background(struct ctx *x, const void *arg)
 		reply_error(x, 503, err);
 		return;
 	}
-	if (ctx_note_signature(x, c, &cb, &sig, &seen, err, sizeof err))
+	pg_txn_begin(&t, c, x->mem->txn, sizeof x->mem->txn);
+	sig = ctx_signature(x, &cb);
+	if (signature_look_up(&t, &sig, &seen, err, sizeof err))
 		goto unavailable;
 	if (seen.other_meaning) {
 		rc = 403;
 		why = "signature reused with other fields";
 	} else if (seen.accepted) {
 		/* A retry or replay of a callback already stored. */
-		if (signature_counted_commit(c, &sig, 200, NULL, err, sizeof err))
+		signature_count(&t, &sig, 200, NULL);
+		if (pg_txn_commit(&t, err, sizeof err))
 			goto unavailable;
 		pg_close(c);
 		x->outcome = "duplicate, answered again";
@@ -123,18 +133,18 @@ void handle_background(struct ctx *x, const void *arg)
 		why = "refused before: the signed string can be cut more than one way";
 	}
 	if (rc) {
-		if (refuse(c, x, &cb, &sig, &seen, rc, why, err, sizeof err))
+		if (refuse(&t, x, &cb, &sig, &seen, rc, why, err, sizeof err))
 			ctx_note(x, LOG_WARNING, "not audited", err);
 		pg_close(c);
 		return;
 	}
 	buf_init(&params, x->mem->params, sizeof x->mem->params);
-	rc = a->store(c, a, &cb, &params, &st, err, sizeof err);
+	rc = a->store(&t, a, &cb, &params, &st, err, sizeof err);
 	if (rc < 0)
 		goto unavailable;
 	if (rc) {
 		/* refused by what is stored already (409): nothing written */
-		if (refuse(c, x, &cb, &sig, &seen, rc, st.verdict, err, sizeof err))
+		if (refuse(&t, x, &cb, &sig, &seen, rc, st.verdict, err, sizeof err))
 			goto unavailable;
 		pg_close(c);
 		return;
@@ -143,7 +153,8 @@ void handle_background(struct ctx *x, const void *arg)
 	/* The audit row shares the transaction: it says 200 only when the
 	 * rows it describes are committed with it.  A signed string is
 	 * accepted here once (its retries took the branch above). */
-	if (ctx_audit_insert_commit(x, c, &cb, 200, x->outcome, err, sizeof err))
+	if (ctx_audit(x, &t, &cb, 200, x->outcome, err, sizeof err) ||
+	    pg_txn_commit(&t, err, sizeof err))
 		goto unavailable;
 	pg_close(c);
 	update_cache(x, &st);

@@ -124,10 +124,10 @@ const char sql_corp_upsert[] =
 
 /* The live row's UsrCustId and AuditStat, locked.  1 found, 0 none, -1
  * error. */
-static int current(struct pg_conn *c, const char *usr_id, char *cust, size_t custlen,
+static int current(struct pg_txn *t, const char *usr_id, char *cust, size_t custlen,
 		   char *state, char *err, size_t errlen)
 {
-	struct pg_result *r = pg_exec(c, sql_corp_current, 1, &usr_id, err, errlen);
+	struct pg_result *r = pg_txn_exec(t, sql_corp_current, 1, &usr_id, err, errlen);
 	int found;
 
 	if (!r)
@@ -149,7 +149,7 @@ static void cache_row(struct stored *out, const char *usr_id, const char *cust)
 		stored_pair(out, "bank-mer-customers", usr_id, cust);
 }
 
-static int store(struct pg_conn *c, const struct background_callback *a,
+static int store(struct pg_txn *t, const struct background_callback *a,
 		 const struct callback *cb, struct buf *arena, struct stored *out,
 		 char *err, size_t errlen)
 {
@@ -169,7 +169,7 @@ static int store(struct pg_conn *c, const struct background_callback *a,
 		snprintf(err, errlen, "company row too large");
 		return -1;
 	}
-	found = current(c, params[0], cust, sizeof cust, &state, err, errlen);
+	found = current(t, params[0], cust, sizeof cust, &state, err, errlen);
 	if (found < 0)
 		return -1;
 	/* An account never silently rebinds. */
@@ -183,7 +183,7 @@ static int store(struct pg_conn *c, const struct background_callback *a,
 		out->verdict = "older audit state, kept the newer";
 		return 0;
 	}
-	r = pg_exec(c, sql_corp_upsert, 7, params, err, errlen);
+	r = pg_txn_exec(t, sql_corp_upsert, 7, params, err, errlen);
 	if (!r)
 		return -1;
 	cache_row(out, params[0], pg_rows(r) == 1 ? pg_value(r, 0, 0) : "");

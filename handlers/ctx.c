@@ -110,19 +110,14 @@ int ctx_verify(struct ctx *x, const struct callback_spec *spec,
 	return no->status;
 }
 
-int ctx_note_signature(const struct ctx *x, struct pg_conn *c, const struct callback *cb,
-		       struct signature *sig, struct sighting *seen, char *err,
-		       size_t errlen)
+struct signature ctx_signature(const struct ctx *x, const struct callback *cb)
 {
-	*sig = (struct signature){ x->route, cb->signed_hash, cb->meaning_hash };
-	return signature_begin(c, sig, seen, err, errlen);
+	return (struct signature){ x->route, cb->signed_hash, cb->meaning_hash };
 }
 
-int ctx_audit_insert_commit(const struct ctx *x, struct pg_conn *c,
-			    const struct callback *cb, int status,
-			    const char *verdict, char *err, size_t errlen)
+int ctx_audit(const struct ctx *x, struct pg_txn *t, const struct callback *cb,
+	      int status, const char *verdict, char *err, size_t errlen)
 {
-	struct buf params;
 	struct audit_row row = {
 		.route = x->req->path,
 		/* the support trail's ids: only what the bank signed */
@@ -145,19 +140,19 @@ int ctx_audit_insert_commit(const struct ctx *x, struct pg_conn *c,
 		return -1;
 	}
 	row.fields = cb->json.p;
-	buf_init(&params, x->mem->params, sizeof x->mem->params);
-	return audit_insert_commit(c, &row, &params, err, errlen);
+	audit_insert(t, &row);
+	return 0;
 }
 
-int ctx_audit_commit(const struct ctx *x, struct pg_conn *c, const struct callback *cb,
+int ctx_audit_answer(const struct ctx *x, struct pg_txn *t, const struct callback *cb,
 		     const struct signature *sig, const struct sighting *seen,
 		     char *err, size_t errlen)
 {
-	if (sighting_audited(seen, x->resp.status, x->outcome))
-		return signature_counted_commit(c, sig, x->resp.status, x->outcome,
-						err, errlen);
-	return ctx_audit_insert_commit(x, c, cb, x->resp.status, x->outcome,
-				       err, errlen);
+	if (sighting_audited(seen, x->resp.status, x->outcome)) {
+		signature_count(t, sig, x->resp.status, x->outcome);
+		return 0;
+	}
+	return ctx_audit(x, t, cb, x->resp.status, x->outcome, err, errlen);
 }
 
 void stored_pair(struct stored *out, const char *key, const char *field,

@@ -33,7 +33,8 @@ _Static_assert(2 * HTTP_MAX_BODY + 1024 <= PARAMS_MAX,
  * limits.  bank-callback.c's request_storage holds the one instance. */
 struct handler_storage {
 	struct callback_storage callback;  /* the verified callback points here */
-	char params[PARAMS_MAX];           /* one statement's at a time: a store()'s, then the audit row's */
+	char params[PARAMS_MAX];           /* a store()'s statement's, one at a time */
+	char txn[PARAMS_MAX];              /* the transaction's queued statements': the audit row's body and ids */
 };
 
 /* One request's context: its input, its answer and its log line. */
@@ -75,26 +76,21 @@ struct redisContext *cache_open(const struct config *cfg, char *err, size_t errl
 
 struct signature;
 struct sighting;
-/* Opens a transaction on c and looks the verified callback cb up in the
- * audit (see db/signatures.h); fills *sig for later use.  0, or -1 with
- * a message in err. */
-int ctx_note_signature(const struct ctx *x, struct pg_conn *c, const struct callback *cb,
-		       struct signature *sig, struct sighting *seen, char *err,
-		       size_t errlen);
+/* The registry's key of the verified callback cb as posted to x: its
+ * route and hashes (db/signatures.h). */
+struct signature ctx_signature(const struct ctx *x, const struct callback *cb);
 
-/* Inserts the audit row of the verified callback cb as posted to x,
- * answered status with verdict, and COMMITs (db/audit.h).  0, or -1
- * with a message in err. */
-int ctx_audit_insert_commit(const struct ctx *x, struct pg_conn *c,
-			    const struct callback *cb, int status,
-			    const char *verdict, char *err, size_t errlen);
+/* Queues in t the audit row of the verified callback cb as posted to x,
+ * answered status with verdict (db/audit.h): it is written with t's
+ * COMMIT or not at all.  0, or -1 with a message in err. */
+int ctx_audit(const struct ctx *x, struct pg_txn *t, const struct callback *cb,
+	      int status, const char *verdict, char *err, size_t errlen);
 
-/* Audits a verified callback's post with the answer in x, unless its
- * signed string was so answered on this route already (then only
- * counted: what one signed string costs is bounded, however often and
- * however cut it is posted), and COMMITs.  0, or -1 with a message in
- * err. */
-int ctx_audit_commit(const struct ctx *x, struct pg_conn *c, const struct callback *cb,
+/* ctx_audit with the answer in x, unless its signed string was so
+ * answered on this route already: then only counted (what one signed
+ * string costs is bounded, however often and however cut it is
+ * posted).  0, or -1 with a message in err. */
+int ctx_audit_answer(const struct ctx *x, struct pg_txn *t, const struct callback *cb,
 		     const struct signature *sig, const struct sighting *seen,
 		     char *err, size_t errlen);
 
@@ -147,12 +143,12 @@ struct order_columns {
 
 struct background_callback;
 
-/* Writes a verified callback's rows inside the open transaction, its
+/* Writes a verified callback's rows in the transaction t, its
  * statements' parameters built in params (empty, PARAMS_MAX).  0 with
  * what it did in *out; a status (409) to refuse it with, having written
  * nothing, why in out->verdict; or -1 with a message in err.  After
  * COMMIT, out's pairs go to Redis. */
-typedef int store_fn(struct pg_conn *c, const struct background_callback *a,
+typedef int store_fn(struct pg_txn *t, const struct background_callback *a,
 		     const struct callback *cb, struct buf *params,
 		     struct stored *out, char *err, size_t errlen);
 

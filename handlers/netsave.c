@@ -89,7 +89,7 @@ static void json_unsigned(struct buf *out, const struct form *members)
 	buf_putc(out, '\0');
 }
 
-static int store(struct pg_conn *c, const struct background_callback *a,
+static int store(struct pg_txn *t, const struct background_callback *a,
 		 const struct callback *cb, struct buf *arena, struct stored *out,
 		 char *err, size_t errlen)
 {
@@ -112,7 +112,7 @@ static int store(struct pg_conn *c, const struct background_callback *a,
 		snprintf(err, errlen, "netsave data too large");
 		return -1;
 	}
-	r = pg_exec(c, sql_netsave_insert, 4, params, err, errlen);
+	r = pg_txn_exec(t, sql_netsave_insert, 4, params, err, errlen);
 	if (!r)
 		return -1;
 	out->verdict = pg_affected(r) == 1 ? "stored" : "duplicate, kept the first";

@@ -86,7 +86,7 @@ static void json_unsigned(struct buf *out, const struct callback *cb,
 	buf_putc(out, '\0');
 }
 
-int store_order(struct pg_conn *c, const struct background_callback *a,
+int store_order(struct pg_txn *t, const struct background_callback *a,
 		const struct callback *cb, struct buf *arena, struct stored *out,
 		char *err, size_t errlen)
 {
@@ -137,7 +137,7 @@ int store_order(struct pg_conn *c, const struct background_callback *a,
 	for (int tries = 0; tries < 2; tries++) {
 		bool done;
 
-		r = pg_exec(c, sql_order_insert, 13, params, err, errlen);
+		r = pg_txn_exec(t, sql_order_insert, 13, params, err, errlen);
 		if (!r)
 			return -1;
 		done = pg_rows(r) == 1;
@@ -146,7 +146,7 @@ int store_order(struct pg_conn *c, const struct background_callback *a,
 			out->verdict = "order stored";
 			return 0;
 		}
-		r = pg_exec(c, sql_order_notice, 7, notice, err, errlen);
+		r = pg_txn_exec(t, sql_order_notice, 7, notice, err, errlen);
 		if (!r)
 			return -1;
 		done = pg_rows(r) == 1;

@@ -40,13 +40,14 @@ static struct slice resp_desc_for(struct slice code)
 	return slice_from(resp_desc_other);
 }
 
-/* Looks this page return up in the audit (so a replay adds no audit
+/* Looks this page return up in the registry (so a replay adds no audit
  * row) and tells whether its ChkValue was accepted before with another
  * meaning.  Without PostgreSQL the page is still answered, from the
  * rules alone, and the log says it was not audited.  Returns the open
- * connection, or NULL. */
+ * connection, t begun on it, or NULL. */
 static struct pg_conn *note_page(struct ctx *x, const struct callback *cb,
-			 struct signature *sig, struct sighting *seen)
+				 struct pg_txn *t, struct signature *sig,
+				 struct sighting *seen)
 {
 	char err[512];
 	struct pg_conn *c;
@@ -54,24 +55,30 @@ static struct pg_conn *note_page(struct ctx *x, const struct callback *cb,
 	if (!cb->verified)
 		return NULL;
 	c = pg_connect(err, sizeof err);
-	if (c && ctx_note_signature(x, c, cb, sig, seen, err, sizeof err)) {
-		pg_close(c);
-		c = NULL;
+	if (c) {
+		pg_txn_begin(t, c, x->mem->txn, sizeof x->mem->txn);
+		*sig = ctx_signature(x, cb);
+		if (signature_look_up(t, sig, seen, err, sizeof err)) {
+			pg_close(c);
+			c = NULL;
+		}
 	}
 	if (!c)
 		ctx_note(x, LOG_WARNING, "not audited", err);
 	return c;
 }
 
-/* The audit row of a page return, with the answer made. */
-static void audit_page(struct ctx *x, struct pg_conn *c, const struct callback *cb,
-		       const struct signature *sig, const struct sighting *seen)
+/* The audit row of a page return, with the answer made, and COMMIT. */
+static void audit_page(struct ctx *x, struct pg_conn *c, struct pg_txn *t,
+		       const struct callback *cb, const struct signature *sig,
+		       const struct sighting *seen)
 {
 	char err[512];
 
 	if (!c)
 		return;
-	if (ctx_audit_commit(x, c, cb, sig, seen, err, sizeof err))
+	if (ctx_audit_answer(x, t, cb, sig, seen, err, sizeof err) ||
+	    pg_txn_commit(t, err, sizeof err))
 		ctx_note(x, LOG_WARNING, "not audited", err);
 	pg_close(c);
 }
@@ -85,6 +92,7 @@ void handle_page_return(struct ctx *x, const void *arg)
 	const char *why;
 	struct signature sig;
 	struct sighting seen = { false, false, false, "" };
+	struct pg_txn t;
 	struct pg_conn *c;
 	int rc;
 
@@ -96,7 +104,7 @@ void handle_page_return(struct ctx *x, const void *arg)
 	if (!page_front_end_set(x))
 		return;
 	why = no.why;
-	c = note_page(x, &cb, &sig, &seen);
+	c = note_page(x, &cb, &t, &sig, &seen);
 	if (seen.other_meaning) {
 		rc = 403;
 		why = "signature reused with other fields";
@@ -116,7 +124,7 @@ void handle_page_return(struct ctx *x, const void *arg)
 			     : "redirected, not forwarded";
 	} else if (rc) {
 		reply_error(x, rc, why);
-		audit_page(x, c, &cb, &sig, &seen);
+		audit_page(x, c, &t, &cb, &sig, &seen);
 		return;
 	} else {
 		code = form_get(&cb.text, "RespCode");
@@ -124,7 +132,7 @@ void handle_page_return(struct ctx *x, const void *arg)
 		x->outcome = VERDICT_REDIRECTED;
 	}
 	page_redirect(x, p->page, code, desc);
-	audit_page(x, c, &cb, &sig, &seen);
+	audit_page(x, c, &t, &cb, &sig, &seen);
 }
 
 bool page_front_end_set(struct ctx *x)

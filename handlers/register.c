@@ -60,10 +60,10 @@ static void cache_row(struct stored *out, const struct pg_result *r, int pnrid, 
 
 /* Whether pnrid's live row is bound to cust_id: 1 yes (its pairs in
  * out), 0 to another, -1 no live row or an error (err says which). */
-static int bound_to(struct pg_conn *c, const char *const params[2], struct stored *out,
+static int bound_to(struct pg_txn *t, const char *const params[2], struct stored *out,
 		    char *err, size_t errlen)
 {
-	struct pg_result *r = pg_exec(c, sql_customer_bound, 2, params, err, errlen);
+	struct pg_result *r = pg_txn_exec(t, sql_customer_bound, 2, params, err, errlen);
 	int same;
 
 	if (!r)
@@ -80,7 +80,7 @@ static int bound_to(struct pg_conn *c, const char *const params[2], struct store
 	return same;
 }
 
-static int store(struct pg_conn *c, const struct background_callback *a,
+static int store(struct pg_txn *t, const struct background_callback *a,
 		 const struct callback *cb, struct buf *arena, struct stored *out,
 		 char *err, size_t errlen)
 {
@@ -100,7 +100,7 @@ static int store(struct pg_conn *c, const struct background_callback *a,
 		snprintf(err, errlen, "customer row too large");
 		return -1;
 	}
-	r = pg_exec(c, sql_customer_insert, 2, params, err, errlen);
+	r = pg_txn_exec(t, sql_customer_insert, 2, params, err, errlen);
 	if (!r)
 		return -1;
 	if (pg_rows(r) == 1) {
@@ -112,7 +112,7 @@ static int store(struct pg_conn *c, const struct background_callback *a,
 	pg_clear(r);
 	/* An account never silently rebinds: a pnrid that has a cust_id
 	 * keeps it, and a callback naming another is refused. */
-	same = bound_to(c, params, out, err, errlen);
+	same = bound_to(t, params, out, err, errlen);
 	if (same < 0)
 		return -1;
 	if (!same) {
