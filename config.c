@@ -93,34 +93,41 @@ int config_parse(char *text, size_t len,
 	return 0;
 }
 
-/* Every setting the program reads: --config prints them, and a
- * BANK_CALLBACK_ name not here is a misspelling (--check). */
+/* Every setting the program reads: config_from_env fills struct config
+ * from it, --config prints them, and a BANK_CALLBACK_ name not here is a
+ * misspelling (--check). */
+enum { NO_FIELD = (size_t)-1 };
 static const struct known {
 	const char *name;
 	bool secret;     /* printed redacted */
 	bool libpq;      /* printed only when set */
+	size_t field;    /* where struct config keeps it; NO_FIELD: libpq's */
 } known[] = {
-	{ "BANK_CALLBACK_PUBKEY", false, false },
-	{ "BANK_CALLBACK_MER_CUST_ID", false, false },
-	{ "BANK_CALLBACK_FRONTEND", false, false },
-	{ "BANK_CALLBACK_ADMIN_TOKEN_FILE", false, false },
-	{ "BANK_CALLBACK_ORDER_DAYS", false, false },
-	{ "BANK_CALLBACK_ORD_ID_PATTERN", false, false },
-	{ "BANK_CALLBACK_USR_ID_PATTERN", false, false },
-	{ "BANK_CALLBACK_PRO_ID_PATTERN", false, false },
-	{ "BANK_CALLBACK_TRUSTED_PROXIES", false, false },
-	{ "BANK_CALLBACK_REDIS", true, false },
-	{ "BANK_CALLBACK_REDIS_PASSWORD_FILE", false, false },
-	{ "BANK_CALLBACK_REDIS_SENTINELS", false, false },
-	{ "BANK_CALLBACK_REDIS_MASTER", false, false },
-	{ "PGHOST", false, true }, { "PGHOSTADDR", false, true },
-	{ "PGPORT", false, true }, { "PGDATABASE", false, true },
-	{ "PGUSER", false, true }, { "PGPASSWORD", true, true },
-	{ "PGPASSFILE", false, true }, { "PGSERVICE", false, true },
-	{ "PGSERVICEFILE", false, true }, { "PGCONNECT_TIMEOUT", false, true },
-	{ "PGTARGETSESSIONATTRS", false, true }, { "PGSSLMODE", false, true },
-	{ "PGAPPNAME", false, true }, { "PGOPTIONS", false, true },
-	{ "CREDENTIALS_DIRECTORY", false, true },
+#define OURS(name, secret, field) { name, secret, false, offsetof(struct config, field) }
+#define LIBPQS(name, secret) { name, secret, true, NO_FIELD }
+	OURS("BANK_CALLBACK_PUBKEY", false, pubkey),
+	OURS("BANK_CALLBACK_MER_CUST_ID", false, mer_cust_id),
+	OURS("BANK_CALLBACK_FRONTEND", false, frontend),
+	OURS("BANK_CALLBACK_ADMIN_TOKEN_FILE", false, admin_token_file),
+	OURS("BANK_CALLBACK_ORDER_DAYS", false, order_days),
+	OURS("BANK_CALLBACK_ORD_ID_PATTERN", false, ord_id_pattern),
+	OURS("BANK_CALLBACK_USR_ID_PATTERN", false, usr_id_pattern),
+	OURS("BANK_CALLBACK_PRO_ID_PATTERN", false, pro_id_pattern),
+	OURS("BANK_CALLBACK_TRUSTED_PROXIES", false, trusted_proxies),
+	OURS("BANK_CALLBACK_REDIS", true, redis),
+	OURS("BANK_CALLBACK_REDIS_PASSWORD_FILE", false, redis_password_file),
+	OURS("BANK_CALLBACK_REDIS_SENTINELS", false, redis_sentinels),
+	OURS("BANK_CALLBACK_REDIS_MASTER", false, redis_master),
+	LIBPQS("PGHOST", false), LIBPQS("PGHOSTADDR", false),
+	LIBPQS("PGPORT", false), LIBPQS("PGDATABASE", false),
+	LIBPQS("PGUSER", false), LIBPQS("PGPASSWORD", true),
+	LIBPQS("PGPASSFILE", false), LIBPQS("PGSERVICE", false),
+	LIBPQS("PGSERVICEFILE", false), LIBPQS("PGCONNECT_TIMEOUT", false),
+	LIBPQS("PGTARGETSESSIONATTRS", false), LIBPQS("PGSSLMODE", false),
+	LIBPQS("PGAPPNAME", false), LIBPQS("PGOPTIONS", false),
+	LIBPQS("CREDENTIALS_DIRECTORY", false),
+#undef OURS
+#undef LIBPQS
 };
 
 enum { KNOWN = sizeof known / sizeof known[0], FILE_KEYS_MAX = 256 };
@@ -249,30 +256,27 @@ static const struct stand_in {
 #undef STAND_IN
 };
 
-static const char **stand_in_value(const struct config *c, const struct stand_in *si)
+static const char *stand_in_value(const struct config *c, const struct stand_in *si)
 {
-	return (const char **)(void *)((const char *)c + si->value);
+	return *(const char *const *)(const void *)((const char *)c + si->value);
+}
+
+/* The setting's place in c. */
+static const char **field_of(struct config *c, size_t field)
+{
+	return (const char **)(void *)((char *)c + field);
 }
 
 void config_from_env(struct config *c)
 {
 	char next[4096];
 
-	c->redis = nonempty("BANK_CALLBACK_REDIS");  /* NULL: the default */
-	c->redis_password_file = nonempty("BANK_CALLBACK_REDIS_PASSWORD_FILE");
-	c->redis_sentinels = nonempty("BANK_CALLBACK_REDIS_SENTINELS");
-	c->redis_master = nonempty("BANK_CALLBACK_REDIS_MASTER");
-	c->pubkey = nonempty("BANK_CALLBACK_PUBKEY");
-	c->mer_cust_id = nonempty("BANK_CALLBACK_MER_CUST_ID");
-	c->frontend = nonempty("BANK_CALLBACK_FRONTEND");
-	c->order_days = nonempty("BANK_CALLBACK_ORDER_DAYS");
-	c->ord_id_pattern = nonempty("BANK_CALLBACK_ORD_ID_PATTERN");
-	c->usr_id_pattern = nonempty("BANK_CALLBACK_USR_ID_PATTERN");
-	c->pro_id_pattern = nonempty("BANK_CALLBACK_PRO_ID_PATTERN");
-	c->trusted_proxies = nonempty("BANK_CALLBACK_TRUSTED_PROXIES");
-	c->admin_token_file = nonempty("BANK_CALLBACK_ADMIN_TOKEN_FILE");
+	/* unset or empty: NULL, the default */
+	for (size_t i = 0; i < KNOWN; i++)
+		if (known[i].field != NO_FIELD)
+			*field_of(c, known[i].field) = nonempty(known[i].name);
 	for (size_t i = 0; i < sizeof stand_ins / sizeof stand_ins[0]; i++) {
-		const char **v = stand_in_value(c, &stand_ins[i]);
+		const char **v = field_of(c, stand_ins[i].value);
 
 		if (!*v)
 			*v = credential(stand_ins[i].id, (char *)c + stand_ins[i].path,
@@ -424,8 +428,8 @@ static const char *credential_used(const struct config *c, const char *name,
 {
 	for (size_t i = 0; i < sizeof stand_ins / sizeof stand_ins[0]; i++)
 		if (strcmp(name, stand_ins[i].setting) == 0 &&
-		    *stand_in_value(c, &stand_ins[i])) {
-			*value = *stand_in_value(c, &stand_ins[i]);
+		    stand_in_value(c, &stand_ins[i])) {
+			*value = stand_in_value(c, &stand_ins[i]);
 			return stand_ins[i].id;
 		}
 	return NULL;
