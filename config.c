@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,7 +97,7 @@ int config_parse(char *text, size_t len,
 /* Every setting the program reads: config_from_env fills struct config
  * from it, --config prints them, and a BANK_CALLBACK_ name not here is a
  * misspelling (--check). */
-enum { NO_FIELD = (size_t)-1 };
+#define NO_FIELD SIZE_MAX
 static const struct known {
 	const char *name;
 	bool secret;     /* printed redacted */

@@ -44,10 +44,11 @@ struct libs_redis libhiredis;
 
 static void *pq_handle, *redis_handle;
 
-/* dlsym's result is a data pointer; POSIX guarantees it converts.  The
- * table is filled from a copy only once every name was found. */
+/* dlsym's result is a data pointer; POSIX guarantees it converts to
+ * the function's.  The table is filled from a copy only once every name
+ * was found. */
 #define RESOLVE(name) \
-	if (!(*(void **)&t.name = dlsym(h, #name))) missing = #name;
+	if (!(t.name = (__typeof__(t.name))dlsym(h, #name))) missing = #name;
 
 static const char *resolve_pq(void *h)
 {

@@ -463,7 +463,10 @@ static int send_queue(struct pg_txn *t, const struct pg_stmt *s,
 	t->n = 0;
 	t->nparams = 0;
 	if (t->overflow) {
-		set_err(err, errlen, "postgresql", "a statement's parameters are too large");
+		/* nothing is sent: the transaction never commits */
+		set_err(err, errlen, "postgresql",
+			"too many queued statements or parameters, or too large");
+		t->overflow = false;
 		buf_reset(&t->text);
 		return -1;
 	}

@@ -93,6 +93,7 @@ struct pg_stmt {
  * the request. */
 enum { PG_TXN_STMTS_MAX = 4, PG_TXN_PARAMS_MAX = 24 };
 
+/* It points into itself: pass it by pointer, never copy it. */
 struct pg_txn {
 	struct pg_conn *c;
 	struct pg_stmt queue[PG_TXN_STMTS_MAX + 1];   /* and the one sent with them */
