@@ -19,8 +19,6 @@ void audit_insert(struct pg_txn *t, const struct audit_row *row)
 		row->cmd_id, row->trx_id, row->ord_id, row->usr_id, row->usr_cust_id,
 	};
 	const char *params[12];
-	char signed_hex[2 * SIGNATURE_HASH_BYTES + 3];
-	char meaning_hex[2 * SIGNATURE_HASH_BYTES + 3];
 	char code[8];
 
 	params[0] = pg_txn_text(t, row->route);
@@ -33,11 +31,7 @@ void audit_insert(struct pg_txn *t, const struct audit_row *row)
 	/* A body that parsed as a form is printable ASCII: text keeps it
 	 * byte for byte. */
 	params[9] = pg_txn_text(t, row->body);
-	params[10] = pg_txn_text(t, slice_from(bytea_param(signed_hex, sizeof signed_hex,
-							  row->signed_hash,
-							  SIGNATURE_HASH_BYTES)));
-	params[11] = pg_txn_text(t, slice_from(bytea_param(meaning_hex, sizeof meaning_hex,
-							  row->meaning_hash,
-							  SIGNATURE_HASH_BYTES)));
+	params[10] = pg_txn_bytea(t, row->signed_hash, SIGNATURE_HASH_BYTES);
+	params[11] = pg_txn_bytea(t, row->meaning_hash, SIGNATURE_HASH_BYTES);
 	pg_txn_defer(t, sql_audit_insert, 12, params);
 }

@@ -434,6 +434,20 @@ const char *pg_txn_text(struct pg_txn *t, struct slice s)
 	return p;
 }
 
+const char *pg_txn_bytea(struct pg_txn *t, const unsigned char *p, size_t n)
+{
+	size_t start = t->text.len;
+
+	buf_puts(&t->text, "\\x");
+	buf_put_hex(&t->text, p, n);
+	buf_putc(&t->text, '\0');
+	if (t->text.overflow) {
+		t->overflow = true;
+		return NULL;
+	}
+	return t->text.p + start;
+}
+
 void pg_txn_defer(struct pg_txn *t, const char *sql, int nparams,
 		  const char *const *params)
 {

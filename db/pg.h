@@ -111,6 +111,8 @@ void pg_txn_begin(struct pg_txn *t, struct pg_conn *c, char *mem, size_t size);
 /* s as a NUL-terminated parameter that lives as long as t's queue; NULL
  * when it does not fit (pg_txn_defer then fails). */
 const char *pg_txn_text(struct pg_txn *t, struct slice s);
+/* p[0..n) as a bytea parameter, "\x<hex>", likewise. */
+const char *pg_txn_bytea(struct pg_txn *t, const unsigned char *p, size_t n);
 /* Queues a statement; params come from pg_txn_text or outlive t. */
 void pg_txn_defer(struct pg_txn *t, const char *sql, int nparams,
 		  const char *const *params);

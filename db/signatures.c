@@ -10,36 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *bytea_param(char *out, size_t outlen, const unsigned char *p, size_t n)
-{
-	struct buf b;
-
-	buf_init(&b, out, outlen);
-	buf_puts(&b, "\\x");
-	buf_put_hex(&b, p, n);
-	return b.overflow ? NULL : b.p;
-}
-
-/* $1 signed_hash, $2 route, $3 meaning_hash, with their storage, and
- * room for a status (sql_signature_count_answer's $3). */
-struct sig_params {
-	char signed_hex[2 * SIGNATURE_HASH_BYTES + 3];
-	char meaning_hex[2 * SIGNATURE_HASH_BYTES + 3];
-	char status[8];
-	const char *params[3];
-};
-
-static const char *const *sig_params(struct sig_params *sp,
-				     const struct signature *sig)
-{
-	sp->params[0] = bytea_param(sp->signed_hex, sizeof sp->signed_hex,
-				    sig->signed_hash, SIGNATURE_HASH_BYTES);
-	sp->params[1] = sig->route;
-	sp->params[2] = bytea_param(sp->meaning_hex, sizeof sp->meaning_hex,
-				    sig->meaning_hash, SIGNATURE_HASH_BYTES);
-	return sp->params;
-}
-
 /* Posts of one signed string take turns, so that two at once cannot
  * both be its first (both audited in full, or two meanings stored).
  * The lock is keyed by the hash's first four bytes, in a class of our
@@ -63,12 +33,15 @@ const char sql_signature_lookup[] =
 int signature_look_up(struct pg_txn *t, const struct signature *sig,
 		      struct sighting *out, char *err, size_t errlen)
 {
-	struct sig_params sp;
-	const char *const *params = sig_params(&sp, sig);
-	const char *lock[1] = { pg_txn_text(t, slice_from(params[0])) };
+	/* $1 signed_hash, $2 route, $3 meaning_hash; the lock takes $1 */
+	const char *params[3] = {
+		pg_txn_bytea(t, sig->signed_hash, SIGNATURE_HASH_BYTES),
+		pg_txn_text(t, slice_from(sig->route)),
+		pg_txn_bytea(t, sig->meaning_hash, SIGNATURE_HASH_BYTES),
+	};
 	struct pg_result *r;
 
-	pg_txn_defer(t, sql_signature_lock, 1, lock);
+	pg_txn_defer(t, sql_signature_lock, 1, params);   /* $1 only */
 	r = pg_txn_exec(t, sql_signature_lookup, 3, params, err, errlen);
 	if (!r)
 		return -1;
@@ -111,18 +84,19 @@ const char sql_signature_count_retry[] =
 void signature_count(struct pg_txn *t, const struct signature *sig,
 		     int status, const char *verdict)
 {
-	struct sig_params sp;
-	const char *const *p = sig_params(&sp, sig);
-	const char *params[4];
+	char code[8];
+	const char *params[4] = {
+		pg_txn_bytea(t, sig->signed_hash, SIGNATURE_HASH_BYTES),
+		pg_txn_text(t, slice_from(sig->route)),
+	};
 
-	for (size_t i = 0; i < 3; i++)
-		params[i] = pg_txn_text(t, slice_from(p[i]));
 	if (!verdict) {
+		params[2] = pg_txn_bytea(t, sig->meaning_hash, SIGNATURE_HASH_BYTES);
 		pg_txn_defer(t, sql_signature_count_retry, 3, params);
 		return;
 	}
-	snprintf(sp.status, sizeof sp.status, "%d", status);
-	params[2] = pg_txn_text(t, slice_from(sp.status));
+	snprintf(code, sizeof code, "%d", status);
+	params[2] = pg_txn_text(t, slice_from(code));
 	params[3] = pg_txn_text(t, slice_from(verdict));
 	pg_txn_defer(t, sql_signature_count_answer, 4, params);
 }

@@ -50,7 +50,4 @@ bool sighting_audited(const struct sighting *s, int status, const char *verdict)
 void signature_count(struct pg_txn *t, const struct signature *sig,
 		     int status, const char *verdict);
 
-/* "\x<hex>": a hash as a bytea parameter, into out (2 * n + 3 bytes). */
-const char *bytea_param(char *out, size_t outlen, const unsigned char *p, size_t n);
-
 #endif
