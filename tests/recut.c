@@ -1110,6 +1110,25 @@ static void put_acct_id(struct draft *d, const char *name)
 	put(d, name, buf_slice(&b));
 }
 
+/* name as put_url or put_acct_id would put it in percent of callbacks,
+ * else empty: what the merchant or the bank may leave out. */
+static void maybe_url(struct draft *d, const char *name, const char *path,
+		      unsigned percent)
+{
+	if (chance(percent))
+		put_url(d, name, path);
+	else
+		put_str(d, name, "");
+}
+
+static void maybe_acct_id(struct draft *d, const char *name, unsigned percent)
+{
+	if (chance(percent))
+		put_acct_id(d, name);
+	else
+		put_str(d, name, "");
+}
+
 /* A bank card number: 16 to 19 digits, UnionPay's 62 mostly. */
 static void put_card(struct draft *d, const char *name)
 {
@@ -1270,10 +1289,7 @@ static void gen_tender(struct draft *d, const struct rule_env *env, const char *
 		put_str(d, "FreezeOrdId", "");
 		put_str(d, "FreezeTrxId", "");
 	}
-	if (chance(95))
-		put_url(d, "RetUrl", page);
-	else
-		put_str(d, "RetUrl", "");
+	maybe_url(d, "RetUrl", page, 95);
 	put_url(d, "BgRetUrl", bg);
 	put_mer_priv(d);
 	put_money_resp_ext(d, false);
@@ -1318,10 +1334,7 @@ static void gen_tender_cancle(struct draft *d, const struct rule_env *env)
 		put_str(d, "UnFreezeOrdId", "");
 		put_str(d, "FreezeTrxId", "");
 	}
-	if (chance(95))
-		put_url(d, "RetUrl", "/bank/TenderCancleCallback");
-	else
-		put_str(d, "RetUrl", "");
+	maybe_url(d, "RetUrl", "/bank/TenderCancleCallback", 95);
 	put_url(d, "BgRetUrl", "/bank/tendercancle");
 	put_mer_priv(d);
 	put_money_resp_ext(d, false);
@@ -1358,17 +1371,11 @@ static void gen_loans(struct draft *d, const struct rule_env *env)
 	put_ord_id(d, "OrdId", env, date);
 	put_str(d, "OrdDate", date);
 	put_cust_id(d, "OutCustId");
-	if (chance(30))
-		put_acct_id(d, "OutAcctId");
-	else
-		put_str(d, "OutAcctId", "");
+	maybe_acct_id(d, "OutAcctId", 30);
 	put_amount(d, "TransAmt");
 	put_fee_and_flag(d, &flag);
 	put_cust_id(d, "InCustId");
-	if (chance(30))
-		put_acct_id(d, "InAcctId");
-	else
-		put_str(d, "InAcctId", "");
+	maybe_acct_id(d, "InAcctId", 30);
 	put_ord_id(d, "SubOrdId", env, bid);
 	put_str(d, "SubOrdDate", bid);
 	put_str(d, "FeeObjFlag", !flag ? "" : chance(50) ? "I" : "O");
@@ -1406,17 +1413,11 @@ static void gen_repayment(struct draft *d, const struct rule_env *env)
 	put_cust_id(d, "OutCustId");
 	put_ord_id(d, "SubOrdId", env, bid);
 	put_str(d, "SubOrdDate", bid);
-	if (chance(30))
-		put_acct_id(d, "OutAcctId");
-	else
-		put_str(d, "OutAcctId", "");
+	maybe_acct_id(d, "OutAcctId", 30);
 	put_amount(d, "TransAmt");
 	put_fee_and_flag(d, &flag);
 	put_cust_id(d, "InCustId");
-	if (chance(30))
-		put_acct_id(d, "InAcctId");
-	else
-		put_str(d, "InAcctId", "");
+	maybe_acct_id(d, "InAcctId", 30);
 	put_str(d, "FeeObjFlag", !flag ? "" : chance(50) ? "I" : "O");
 	put_url(d, "BgRetUrl", "/bank/Repayment");
 	put_mer_priv(d);
@@ -1437,21 +1438,12 @@ static void gen_transfer(struct draft *d, const struct rule_env *env)
 	put_resp(d, ok ? "000" : PICK(fails));
 	put_ord_id(d, "OrdId", env, date);
 	put_str(d, "OutCustId", env->mer_cust_id);
-	if (chance(80))
-		put_acct_id(d, "OutAcctId");
-	else
-		put_str(d, "OutAcctId", "");
+	maybe_acct_id(d, "OutAcctId", 80);
 	put_amount(d, "TransAmt");
 	put_cust_id(d, "InCustId");
-	if (chance(20))
-		put_acct_id(d, "InAcctId");
-	else
-		put_str(d, "InAcctId", "");
+	maybe_acct_id(d, "InAcctId", 20);
 	put_url(d, "RetUrl", "/bank/TransferCallback");
-	if (chance(60))
-		put_url(d, "BgRetUrl", "/bank/transfer");
-	else
-		put_str(d, "BgRetUrl", "");
+	maybe_url(d, "BgRetUrl", "/bank/transfer", 60);
 	put_mer_priv(d);
 }
 
@@ -1479,10 +1471,7 @@ static void gen_usr_freeze_bg(struct draft *d, const struct rule_env *env)
 	put_ord_id(d, "OrdId", env, date);
 	put_str(d, "OrdDate", date);
 	put_amount(d, "TransAmt");
-	if (chance(90))
-		put_url(d, "RetUrl", "/bank/UsrFreezeBgCallback");
-	else
-		put_str(d, "RetUrl", "");
+	maybe_url(d, "RetUrl", "/bank/UsrFreezeBgCallback", 90);
 	put_url_ending(d, "BgRetUrl", "/bank/usrfreezebg", false);
 	if (ok)
 		put_trx_id(d, "TrxId", date);
@@ -1514,10 +1503,7 @@ static void gen_usr_unfreeze(struct draft *d, const struct rule_env *env)
 		put_trx_id(d, "TrxId", freeze_day);
 	else
 		put_str(d, "TrxId", "");
-	if (chance(50))
-		put_url(d, "RetUrl", "/bank/UsrUnFreezeCallback");
-	else
-		put_str(d, "RetUrl", "");
+	maybe_url(d, "RetUrl", "/bank/UsrUnFreezeCallback", 50);
 	put_url(d, "BgRetUrl", "/bank/usrunfreeze");
 	put_mer_priv(d);
 }
@@ -1563,14 +1549,8 @@ static void gen_cash(struct draft *d, const struct rule_env *env)
 		put_str(d, "FeeAcctId", "");
 		put_str(d, "ServFee", "");
 	}
-	if (chance(75))
-		put_acct_id(d, "ServFeeAcctId");
-	else
-		put_str(d, "ServFeeAcctId", "");
-	if (chance(95))
-		put_url(d, "RetUrl", "/bank/CashCallback");
-	else
-		put_str(d, "RetUrl", "");
+	maybe_acct_id(d, "ServFeeAcctId", 75);
+	maybe_url(d, "RetUrl", "/bank/CashCallback", 95);
 	put_url(d, "BgRetUrl", "/bank/cash");
 	put_mer_priv(d);
 	put_money_resp_ext(d, true);
@@ -1599,10 +1579,7 @@ static void gen_cash_reconciliation(struct draft *d, const struct rule_env *env)
 		put_str(d, "OpenAcctId", "");
 		put_str(d, "OpenBankId", "");
 	}
-	if (chance(60))
-		put_url(d, "RetUrl", "/bank/CashCallback");
-	else
-		put_str(d, "RetUrl", "");
+	maybe_url(d, "RetUrl", "/bank/CashCallback", 60);
 	put_url(d, "BgRetUrl", "/bank/cash");
 	put_mer_priv(d);
 	put_money_resp_ext(d, true);
@@ -1641,10 +1618,7 @@ static void gen_cash_audit(struct draft *d, const struct rule_env *env)
 		put_str(d, "FeeCustId", "");
 		put_str(d, "FeeAcctId", "");
 	}
-	if (chance(50))
-		put_url(d, "RetUrl", "/bank/CashAuditCallback");
-	else
-		put_str(d, "RetUrl", "");
+	maybe_url(d, "RetUrl", "/bank/CashAuditCallback", 50);
 	put_url(d, "BgRetUrl", "/bank/cashaudit");
 	put_mer_priv(d);
 }
@@ -1672,10 +1646,7 @@ static void gen_usr_acct_pay(struct draft *d, const struct rule_env *env)
 		put_str(d, "InAcctId", "");
 		put_str(d, "InAcctType", "");
 	}
-	if (chance(90))
-		put_url(d, "RetUrl", "/bank/UsrAcctPayCallback");
-	else
-		put_str(d, "RetUrl", "");
+	maybe_url(d, "RetUrl", "/bank/UsrAcctPayCallback", 90);
 	put_url(d, "BgRetUrl", "/bank/usracctpay");
 	put_mer_priv(d);
 }
@@ -1706,10 +1677,7 @@ static void gen_mer_cash(struct draft *d, const struct rule_env *env)
 		put_str(d, "OpenAcctId", "");
 		put_str(d, "OpenBankId", "");
 	}
-	if (chance(90))
-		put_url(d, "RetUrl", "/bank/MerCashCallback");
-	else
-		put_str(d, "RetUrl", "");
+	maybe_url(d, "RetUrl", "/bank/MerCashCallback", 90);
 	put_url(d, "BgRetUrl", "/bank/mercash");
 	put_mer_priv(d);
 }
