@@ -54,7 +54,7 @@ endif
 SRCS = bank-callback.c client.c config.c conn.c deadline.c http.c logstats.c selfcheck.c \
        lib/buf.c lib/form.c lib/hex.c lib/json.c lib/readfile.c lib/slice.c lib/utf8.c \
        bank/callback.c bank/chkvalue.c bank/keyfile.c bank/shapes.c bank/walk.c \
-       db/audit.c db/cache.c db/check.c db/libs.c db/pg.c \
+       db/audit.c db/cache.c db/check.c db/libs.c db/pg.c db/verdict.c \
        db/redis_address.c db/signatures.c db/support.c \
        handlers/background.c handlers/ctx.c handlers/corpregister.c \
        handlers/health.c handlers/netsave.c handlers/page.c \

@@ -136,14 +136,15 @@ static void dispatch(struct request_storage *s)
 	struct ctx *x = &s->x;
 	const struct http_request *req = &s->req;
 	const struct route *rt = find_route(req->path);
-	const char *allow = NULL, *why = NULL;
+	const char *allow = NULL;
+	char why[128];
 	int status;
 
 	if (!rt) {
 		reply_error(x, 404, "no such route");
 		return;
 	}
-	status = http_method_rules(req, rt->method, &allow, &why);
+	status = http_method_rules(req, rt->method, &allow, why, sizeof why);
 	if (status) {
 		if (allow) {
 			buf_puts(&x->resp.headers, "Allow: ");
@@ -164,7 +165,7 @@ static void dispatch(struct request_storage *s)
 		if (form_get(x->form, "CmdId").len &&
 		    !cmd_id_known(slice_trim(form_get(x->form, "CmdId")))) {
 			reply_error(x, 400, "a CmdId no route serves");
-			x->outcome = "unknown CmdId";
+			x->verdict = VERDICT_UNKNOWN_CMD_ID;
 			return;
 		}
 	}
@@ -336,7 +337,7 @@ static void log_request(const struct ctx *x, const struct http_request *req,
 		buf_put_safe(&b, x->ord_id, 32);
 	}
 	buf_puts(&b, " outcome=\"");
-	buf_puts(&b, x->outcome);
+	buf_puts(&b, verdict_name(x->verdict));
 	buf_puts(&b, "\" ms=");
 	buf_put_u64(&b, (unsigned long long)(now_ms() - started));
 	client_address(req, x->cfg->trusted_proxies, client, sizeof client);
@@ -382,14 +383,15 @@ static int serve(const struct config *cfg, const char *config_error)
 	long long started = now_ms();
 	bool with_body;
 	struct buf o;
+	char why[128];
 	int rc;
 
-	rc = conn_read_request(0, rs.in, req, CONN_TIMEOUT_MS);
+	rc = conn_read_request(0, rs.in, req, CONN_TIMEOUT_MS, why, sizeof why);
 	if (rc == 0)
 		arm_last_resort(req);
 	ctx_init(x, req, cfg, &rs.work);
 	if (rc)
-		reply_error(x, rc, req->why ? req->why : "bad request");
+		reply_error(x, rc, why);
 	else if (config_error)
 		reply_error(x, 500, config_error);
 	else

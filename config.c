@@ -193,14 +193,11 @@ int config_load_file(const char *path, char *err, size_t errlen)
 {
 	char *text = file_text;
 	size_t len;
-	int bad, e = read_file(path, text, CONFIG_MAX, &len);
+	char why[512];
+	int bad;
 
-	if (e == EFBIG) {
-		snprintf(err, errlen, "%s: larger than %d bytes", path, CONFIG_MAX);
-		return -1;
-	}
-	if (e) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(e));
+	if (read_file(path, text, CONFIG_MAX, &len, why, sizeof why)) {
+		snprintf(err, errlen, "cannot read %s", why);
 		return -1;
 	}
 	text[len] = '\0';
@@ -462,22 +459,20 @@ bool config_frontend_ok(const char *u)
 }
 
 int config_admin_token(const struct config *c, char *tok, size_t cap,
-		       size_t *len, char *why, size_t whylen)
+		       size_t *len, char *err, size_t errlen)
 {
-	int e;
+	char why[512];
 
 	if (!c->admin_token_file) {
-		snprintf(why, whylen, "BANK_CALLBACK_ADMIN_TOKEN_FILE is not set");
+		snprintf(err, errlen, "BANK_CALLBACK_ADMIN_TOKEN_FILE is not set");
 		return -1;
 	}
-	e = read_first_line(c->admin_token_file, tok, cap, len);
-	if (e) {
-		snprintf(why, whylen, "admin token file %s: %s", c->admin_token_file,
-			 strerror(e));
+	if (read_first_line(c->admin_token_file, tok, cap, len, why, sizeof why)) {
+		snprintf(err, errlen, "admin token file %s", why);
 		return -1;
 	}
 	if (*len < ADMIN_TOKEN_MIN) {
-		snprintf(why, whylen, "admin token file %s: its first line has %zu "
+		snprintf(err, errlen, "admin token file %s: its first line has %zu "
 			 "bytes, %d at least are needed", c->admin_token_file, *len,
 			 ADMIN_TOKEN_MIN);
 		return -1;

@@ -78,10 +78,10 @@ bool config_frontend_ok(const char *url);
 enum { ADMIN_TOKEN_MIN = 16 };   /* bytes of the RefreshRedis token, at least */
 
 /* The RefreshRedis token: the first line of BANK_CALLBACK_ADMIN_TOKEN_FILE
- * (at most cap bytes) into tok, *len bytes.  0, or -1 with why (not
- * set, unreadable, shorter than ADMIN_TOKEN_MIN); no secret in why.
+ * (at most cap bytes) into tok, *len bytes.  0, or -1 with why in err
+ * (not set, unreadable, shorter than ADMIN_TOKEN_MIN; no secret).
  * The caller wipes tok. */
 int config_admin_token(const struct config *c, char *tok, size_t cap,
-		       size_t *len, char *why, size_t whylen);
+		       size_t *len, char *err, size_t errlen);
 
 #endif

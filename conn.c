@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -42,27 +43,31 @@ static int read_more(int fd, char *buf, size_t *len, size_t want,
 }
 
 /* The status for a read that ended the request early (r from
- * read_more), with why in req->why: the deadline, or the client gone. */
-static int cut_short(struct http_request *req, int r, const char *buf,
-		     size_t len, bool in_head)
+ * read_more), with why in err: the deadline, or the client gone. */
+static int cut_short(int r, const char *buf, size_t len, bool in_head,
+		     char *err, size_t errlen)
 {
+	const char *why;
+	int status = 400;
+
 	if (r == -2) {
-		req->why = "the request was not complete within 10 s";
-		return 408;
+		why = "the request was not complete within 10 s";
+		status = 408;
+	} else if (r < 0) {
+		why = "reading the request failed";
+	} else if (in_head && memmem(buf, len, "\n\n", 2) && !memmem(buf, len, "\r\n", 2)) {
+		why = "bare LF line ends: HTTP (and a saved request) needs CRLF";
+	} else if (in_head) {
+		why = "the connection closed inside the head";
+	} else {
+		why = "the body was shorter than its Content-Length";
 	}
-	if (r < 0)
-		req->why = "reading the request failed";
-	else if (in_head && memmem(buf, len, "\n\n", 2) && !memmem(buf, len, "\r\n", 2))
-		req->why = "bare LF line ends: HTTP (and a saved request) needs CRLF";
-	else if (in_head)
-		req->why = "the connection closed inside the head";
-	else
-		req->why = "the body was shorter than its Content-Length";
-	return 400;
+	snprintf(err, errlen, "%s", why);
+	return status;
 }
 
 int conn_read_request(int fd, char *buf, struct http_request *req,
-		      int timeout_ms)
+		      int timeout_ms, char *err, size_t errlen)
 {
 	long long deadline = now_ms() + timeout_ms;
 	size_t len = 0, searched = 0, need;
@@ -71,18 +76,18 @@ int conn_read_request(int fd, char *buf, struct http_request *req,
 	/* The parser looks for the blank line only in what came since the
 	 * last try: a client sending a byte at a time costs O(n). */
 	for (;;) {
-		rc = http_parse_head(buf, len, searched, req);
+		rc = http_parse_head(buf, len, searched, req, err, errlen);
 		if (rc != HTTP_INCOMPLETE)
 			break;
 		searched = len;
 		r = read_more(fd, buf, &len, HTTP_MAX_HEAD, deadline);
 		if (r <= 0)
-			return cut_short(req, r, buf, len, true);
+			return cut_short(r, buf, len, true, err, errlen);
 	}
 	if (rc)
 		return rc;
 	if (req->content_length > HTTP_MAX_BODY) {
-		req->why = "a body of more than 64 KiB";
+		snprintf(err, errlen, "a body of more than 64 KiB");
 		return 413;
 	}
 	/* A POST without Content-Length has no body here; the method rules
@@ -91,7 +96,7 @@ int conn_read_request(int fd, char *buf, struct http_request *req,
 	while (len < need) {
 		r = read_more(fd, buf, &len, need, deadline);
 		if (r <= 0)
-			return cut_short(req, r, buf, len, false);
+			return cut_short(r, buf, len, false, err, errlen);
 	}
 	req->body = (struct slice){ buf + req->head_len, need - req->head_len };
 	return 0;

@@ -11,9 +11,10 @@ enum {
 
 /* Reads one request from fd into buf (CONN_BUF bytes) within timeout_ms.
  * Returns 0 with req filled, body included, or the HTTP status to
- * answer: 400 (malformed or cut short), 408, 411, 413, 431, 505. */
+ * answer, 400 (malformed or cut short), 408, 411, 413, 431 or 505, with
+ * why in err. */
 int conn_read_request(int fd, char *buf, struct http_request *req,
-		      int timeout_ms);
+		      int timeout_ms, char *err, size_t errlen);
 
 /* Writes all of p.  0, or -1 (the client is gone: nothing to do). */
 int conn_write_all(int fd, const char *p, size_t n);

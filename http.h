@@ -31,12 +31,11 @@ struct http_request {
 	size_t head_len;       /* bytes of the head, blank line included */
 	long content_length;   /* -1 when absent */
 	struct slice body;     /* set by the reader once the body is in */
-	const char *why;       /* a refusal's reason, for the log line */
 };
 
 /* Parses the head at the start of buf.  Returns 0 when the head is
  * complete and well-formed, HTTP_INCOMPLETE when more bytes are needed,
- * or the HTTP status to answer (400, 411, 431, 505).
+ * or the HTTP status to answer (400, 411, 431, 505) with why in err.
  *
  * last_len is the len of the previous call over the same buffer, which
  * returned HTTP_INCOMPLETE, or 0: the bytes before it were already
@@ -44,7 +43,7 @@ struct http_request {
  * costs O(n) in all, not O(n^2) (picohttpparser's last_len).  The
  * verdict is the same as with 0. */
 int http_parse_head(const char *buf, size_t len, size_t last_len,
-		    struct http_request *req);
+		    struct http_request *req, char *err, size_t errlen);
 
 /* The value of the one header called name (case-insensitive), or a NULL
  * slice when absent. */
@@ -58,9 +57,9 @@ struct slice http_header(const struct http_request *req, const char *name);
  *   - a POST needs a Content-Length (411; the parser already answered
  *     411 to Transfer-Encoding, as no chunked body is read)
  *   - and a body of application/x-www-form-urlencoded (415).
- * In that order.  0, or the status to answer with *why for the log. */
+ * In that order.  0, or the status to answer with why in err. */
 int http_method_rules(const struct http_request *req, const char *route_method,
-		      const char **allow, const char **why);
+		      const char **allow, char *err, size_t errlen);
 
 /* Whether the answer to req carries its body: not for HEAD. */
 bool http_answer_has_body(const struct http_request *req);

@@ -100,11 +100,10 @@ static int check_keys(const struct config *cfg)
 	char paths[BANK_KEYS_MAX][4096];
 	char err[512], desc[128];
 	enum key_format format;
-	const char *bad;
-	int n = bank_key_paths(cfg->pubkey, paths, &bad), failed = 0;
+	int n = bank_key_paths(cfg->pubkey, paths, err, sizeof err), failed = 0;
 
 	if (n < 0) {
-		printf("FAIL key: %s\n", bad);
+		printf("FAIL key: %s\n", err);
 		return 1;
 	}
 	for (int i = 0; i < n; i++) {

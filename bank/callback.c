@@ -175,12 +175,11 @@ static void to_json(const struct form *text, char mem[CALLBACK_JSON_MAX],
 		cb->json = (struct slice){ b.p, b.len };
 }
 
-/* Sets the refusal: status, and why as what and detail glued. */
-static int set_refusal(struct refusal *no, int status, const char *what,
-		       const char *detail)
+/* A refusal: status, with why in err as what and detail glued. */
+static int refuse(char *err, size_t errlen, int status, const char *what,
+		  const char *detail)
 {
-	no->status = status;
-	snprintf(no->why, sizeof no->why, "%s%s", what, detail);
+	snprintf(err, errlen, "%s%s", what, detail);
 	return status;
 }
 
@@ -204,10 +203,10 @@ static const char *signed_before(const struct callback_spec *spec, const char *n
 }
 
 /* The field rules over cb->text, and each max_bytes over the value as
- * signed (the bound the cutting walk uses): 0, or 400 with no->why set. */
+ * signed (the bound the cutting walk uses): 0, or 400 with why in err. */
 static int check_rules(const struct callback_spec *spec,
 		       const struct rule_env *env, const struct callback *cb,
-		       struct refusal *no)
+		       char *err, size_t errlen)
 {
 	for (const struct field_rule *r = spec->rules; r->name; r++) {
 		struct slice v = form_get(&cb->text, r->name);
@@ -215,36 +214,35 @@ static int check_rules(const struct callback_spec *spec,
 
 		if (before && !field_rule_pair_fits(r, v.len == 0,
 						    form_get(&cb->text, before).len == 0)) {
-			snprintf(no->why, sizeof no->why, "%s without %s",
+			snprintf(err, errlen, "%s without %s",
 				 v.len ? r->name : before, v.len ? before : r->name);
-			no->status = 400;
 			return 400;
 		}
 		if (v.len == 0) {
 			if (field_rule_needed(r, cb->success))
-				return set_refusal(no, 400, "missing ", r->name);
+				return refuse(err, errlen, 400, "missing ", r->name);
 			continue;
 		}
 		if (r->max_bytes &&
 		    slice_trim(form_get(&cb->reading, r->name)).len > r->max_bytes)
-			return set_refusal(no, 400, "too long: ", r->name);
+			return refuse(err, errlen, 400, "too long: ", r->name);
 		if (r->shape && !r->shape(v, env))
-			return set_refusal(no, 400, "bad ", r->name);
+			return refuse(err, errlen, 400, "bad ", r->name);
 	}
 	return 0;
 }
 
-/* The arrival checks, on the one cutting: 0, or 400 with no->why set. */
+/* The arrival checks, on the one cutting: 0, or 400 with why in err. */
 static int check_arrival(const struct callback_spec *spec,
 			 const struct rule_env *env, const struct callback *cb,
-			 struct refusal *no)
+			 char *err, size_t errlen)
 {
 	for (const struct field_rule *r = spec->rules; r->name; r++) {
 		struct slice v = form_get(&cb->text, r->name);
 
 		if (r->arrival && v.len && !r->arrival(v, env))
-			return set_refusal(no, 400, "outside BANK_CALLBACK_ORDER_DAYS: ",
-					   r->name);
+			return refuse(err, errlen, 400, "outside BANK_CALLBACK_ORDER_DAYS: ",
+				      r->name);
 	}
 	return 0;
 }
@@ -253,15 +251,15 @@ static int check_arrival(const struct callback_spec *spec,
 int callback_check(const struct callback_spec *spec, const struct form *raw,
 		   const struct bank_keys *keys, const struct rule_env *env,
 		   struct callback_storage *mem, struct callback *cb,
-		   struct refusal *no)
+		   char *err, size_t errlen)
 {
 	struct slice chk = slice_trim(form_get(raw, "ChkValue"));
 	struct span first[MAX_SIGNED_FIELDS];
 	struct buf str;
-	int meanings;
+	int meanings, rc;
 
-	no->status = 0;
-	no->why[0] = '\0';
+	if (errlen)
+		err[0] = '\0';
 	cb->spec = spec;
 	cb->verified = false;
 	cb->ambiguous = false;
@@ -274,34 +272,35 @@ int callback_check(const struct callback_spec *spec, const struct form *raw,
 	 * the route and when_present chose the spec. */
 	if (spec_signs(spec, slice_from("CmdId")) &&
 	    !slice_eq(slice_trim(form_get(raw, "CmdId")), spec->cmd_id))
-		return set_refusal(no, 400, "CmdId does not match the route", "");
+		return refuse(err, errlen, 400, "CmdId does not match the route", "");
 	if (chk.len == 0)
-		return set_refusal(no, 403, "no ChkValue", "");
+		return refuse(err, errlen, 403, "no ChkValue", "");
 	buf_init(&str, mem->signed_string, sizeof mem->signed_string);
 	if (verify(spec, raw, keys, chk, mem->decoded, cb, &str))
-		return set_refusal(no, 403, "bad ChkValue", "");
+		return refuse(err, errlen, 403, "bad ChkValue", "");
 	cb->verified = true;
 	crypto_hash_sha256(cb->signed_hash, (const unsigned char *)str.p, str.len);
 	hash_meaning(spec, &cb->reading, cb->meaning_hash);
 	if (to_text(&cb->reading, &cb->text, mem->text))
-		return set_refusal(no, 400, "values too long", "");
+		return refuse(err, errlen, 400, "values too long", "");
 	to_json(&cb->text, mem->json, cb);
 	if (spec_signs(spec, slice_from("MerCustId")) &&
 	    !shape_our_cust_id(slice_trim(form_get(raw, "MerCustId")), env))
-		return set_refusal(no, 403, "MerCustId is not ours", "");
+		return refuse(err, errlen, 403, "MerCustId is not ours", "");
 	cb->success = slice_eq(form_get(&cb->text, "RespCode"), "000");
-	if (check_rules(spec, env, cb, no))
-		return no->status;
+	rc = check_rules(spec, env, cb, err, errlen);
+	if (rc)
+		return rc;
 	meanings = callback_meanings(spec, env, (struct slice){ str.p, str.len },
 				     cb->success, mem, first);
 	if (meanings == 2) {
 		cb->ambiguous = true;
-		return set_refusal(no, 403, "signed string can be cut into "
-				   "fields more than one way", "");
+		return refuse(err, errlen, 403, "signed string can be cut into "
+			      "fields more than one way", "");
 	}
 	if (meanings == 0 ||
 	    !posted_is_the_meaning(spec, &cb->reading, (struct slice){ str.p, str.len }, first))
-		return set_refusal(no, 403, "the posted cutting is not the one the "
-				   "rules allow", "");
-	return check_arrival(spec, env, cb, no);
+		return refuse(err, errlen, 403, "the posted cutting is not the one the "
+			      "rules allow", "");
+	return check_arrival(spec, env, cb, err, errlen);
 }

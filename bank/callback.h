@@ -96,8 +96,6 @@ struct callback_spec {
 	const char *when_present;
 };
 
-enum { REFUSAL_WHY_MAX = 512 };
-
 /* The memory callback_check() works in, sized from the HTTP limits.  The
  * caller owns it (bank-callback.c's request_storage holds the one a
  * request uses); the verified callback points into it. */
@@ -140,12 +138,6 @@ struct callback {
 	unsigned char meaning_hash[CALLBACK_HASH_BYTES];
 };
 
-/* Why a callback is refused, in storage the caller owns. */
-struct refusal {
-	int status;              /* 0: not refused; else the HTTP status to answer */
-	char why[REFUSAL_WHY_MAX];   /* for the log; no personal data */
-};
-
 /* The spec of specs (NULL-terminated, at most a few) that a post in
  * form f is: the first whose when_present field f carries, or that has
  * none.  NULL when none is. */
@@ -161,12 +153,12 @@ const struct callback_spec *callback_spec_for(const struct callback_spec *const 
  * and last the arrival checks (the OrdDate window).  Works in mem.  cb is filled as
  * far as the checks got: cb->verified tells whether the signature held,
  * even when a later check fails; cb->ambiguous that the signed string
- * has another meaning the rules accept too.  Returns no->status: 0, or
- * 400 or 403 with no->why set. */
+ * has another meaning the rules accept too.  Returns 0, or 400 or 403
+ * with why in err (for the log: no personal data). */
 int callback_check(const struct callback_spec *spec, const struct form *raw,
 		   const struct bank_keys *keys, const struct rule_env *env,
 		   struct callback_storage *mem, struct callback *cb,
-		   struct refusal *no);
+		   char *err, size_t errlen);
 
 /* Whether spec signs the field called name. */
 bool spec_signs(const struct callback_spec *spec, struct slice name);

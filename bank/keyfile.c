@@ -117,6 +117,13 @@ static bool split_setting(struct slice line, struct slice *name,
 	return true;
 }
 
+/* A failure: -1, with why in err. */
+static int fail(char *err, size_t errlen, const char *why)
+{
+	snprintf(err, errlen, "%s", why);
+	return -1;
+}
+
 /* Finds the pubkeyS hex in a PgPubk.key as ChinaPNR issues it:
  *
  *   [NetPayClient]
@@ -129,7 +136,7 @@ static bool split_setting(struct slice line, struct slice *name,
  * ignore it too).  Anything that could make two readers see two keys is
  * refused: a second pubkeyS (in any case), a section other than
  * [NetPayClient] or a second one, a line that is not NAME=VALUE. */
-static int find_pubkeyS(struct slice s, struct slice *hex, const char **why)
+static int find_pubkeyS(struct slice s, struct slice *hex, char *err, size_t errlen)
 {
 	struct slice line, name, value;
 	bool first = true;
@@ -142,30 +149,26 @@ static int find_pubkeyS(struct slice s, struct slice *hex, const char **why)
 			continue;
 		if (line.p[0] == '[') {
 			if (!first || !slice_eq(line, "[NetPayClient]")) {
-				*why = "a section other than one [NetPayClient] at the top";
-				return -1;
+				return fail(err, errlen, "a section other than one [NetPayClient] at the top");
 			}
 		} else if (!split_setting(line, &name, &value) || name.len == 0) {
-			*why = "a line that is not NAME=VALUE";
-			return -1;
+			return fail(err, errlen, "a line that is not NAME=VALUE");
 		} else if (slice_eq_nocase(name, "pubkeyS")) {
 			if (hex->p) {
-				*why = "two pubkeyS lines";
-				return -1;
+				return fail(err, errlen, "two pubkeyS lines");
 			}
 			*hex = value;
 		}
 		first = false;
 	}
 	if (!hex->p) {
-		*why = "no pubkeyS= line";
-		return -1;
+		return fail(err, errlen, "no pubkeyS= line");
 	}
 	return 0;
 }
 
 int keyfile_parse_pnr(const char *buf, size_t len, struct pnr_key *key,
-		      enum key_format *format, const char **why)
+		      enum key_format *format, char *err, size_t errlen)
 {
 	struct slice s = slice_trim((struct slice){ buf, len });
 	unsigned char raw[PNR_KEY_BYTES];
@@ -174,31 +177,24 @@ int keyfile_parse_pnr(const char *buf, size_t len, struct pnr_key *key,
 	*format = memchr(s.p, '=', s.len) || memchr(s.p, '[', s.len)
 		  ? KEY_PGPUBK : KEY_PUBKEYS_HEX;
 	if (memchr(buf, '\0', len)) {
-		*why = "a NUL byte in the file";
-		return -1;
+		return fail(err, errlen, "a NUL byte in the file");
 	}
-	if (*format == KEY_PGPUBK && find_pubkeyS(s, &s, why))
+	if (*format == KEY_PGPUBK && find_pubkeyS(s, &s, err, errlen))
 		return -1;
 	if (s.len != (size_t)2 * PNR_KEY_BYTES) {
-		*why = *format == KEY_PGPUBK ? "pubkeyS is not 576 hexadecimal digits"
-					     : "not 576 hexadecimal digits";
-		return -1;
+		return fail(err, errlen, *format == KEY_PGPUBK ? "pubkeyS is not 576 hexadecimal digits" : "not 576 hexadecimal digits");
 	}
 	if (hex_decode(s, raw, PNR_KEY_BYTES)) {
-		*why = *format == KEY_PGPUBK ? "pubkeyS is not hexadecimal"
-					     : "not hexadecimal";
-		return -1;
+		return fail(err, errlen, *format == KEY_PGPUBK ? "pubkeyS is not hexadecimal" : "not hexadecimal");
 	}
 	if (ascii_field(raw, 20, key->owner) ||
 	    ascii_field(raw + 20, 4, key->version)) {
-		*why = "owner id or version is not ASCII";
-		return -1;
+		return fail(err, errlen, "owner id or version is not ASCII");
 	}
 	memcpy(key->n, raw + 24, PNR_MODULUS_BYTES);
 	memcpy(key->e, raw + 24 + PNR_MODULUS_BYTES, PNR_MODULUS_BYTES);
 	key_from_pnr(key, &k);
-	*why = key_problem(&k);
-	return *why ? -1 : 0;
+	return key_problem(&k) ? fail(err, errlen, key_problem(&k)) : 0;
 }
 
 /* DER, the subset a SubjectPublicKeyInfo needs. */
@@ -289,7 +285,7 @@ static int der_rsa_spki(struct der all, struct rsa_pubkey *k)
  * END line; only blank lines around.  Anything looser once let NUL and
  * bytes above 0x7F through libsodium's decoder as if they were base64. */
 int keyfile_parse_pem(const char *buf, size_t len, struct rsa_pubkey *key,
-		      const char **why)
+		      char *err, size_t errlen)
 {
 	static const char begin[] = "-----BEGIN PUBLIC KEY-----";
 	static const char end[] = "-----END PUBLIC KEY-----";
@@ -302,8 +298,7 @@ int keyfile_parse_pem(const char *buf, size_t len, struct rsa_pubkey *key,
 	while (next_line(&s, &line) && blank(line))
 		;
 	if (!slice_eq(line, begin)) {
-		*why = "not a PEM public key (-----BEGIN PUBLIC KEY-----)";
-		return -1;
+		return fail(err, errlen, "not a PEM public key (-----BEGIN PUBLIC KEY-----)");
 	}
 	while (next_line(&s, &line)) {
 		if (slice_eq(line, end)) {
@@ -312,8 +307,7 @@ int keyfile_parse_pem(const char *buf, size_t len, struct rsa_pubkey *key,
 		}
 		if (line.len == 0 || line.len > 76 || !slice_all(line, ascii_alnum, "+/=") ||
 		    body_len + line.len > sizeof body) {
-			*why = "PEM body is not lines of base64";
-			return -1;
+			return fail(err, errlen, "PEM body is not lines of base64");
 		}
 		memcpy(body + body_len, line.p, line.len);
 		body_len += line.len;
@@ -321,44 +315,41 @@ int keyfile_parse_pem(const char *buf, size_t len, struct rsa_pubkey *key,
 	while (ended && next_line(&s, &line))
 		ended = blank(line);
 	if (!ended || body_len == 0) {
-		*why = "PEM has no -----END PUBLIC KEY----- after its body, or more after it";
-		return -1;
+		return fail(err, errlen, "PEM has no -----END PUBLIC KEY----- after its body, or more after it");
 	}
 	if (sodium_base642bin(der, sizeof der, body, body_len, NULL, &der_len,
 			      NULL, sodium_base64_VARIANT_ORIGINAL) != 0) {
-		*why = "PEM body is not base64 of a key";
-		return -1;
+		return fail(err, errlen, "PEM body is not base64 of a key");
 	}
 	if (der_rsa_spki((struct der){ der, der_len }, key)) {
-		*why = "PEM does not hold an RSA public key";
-		return -1;
+		return fail(err, errlen, "PEM does not hold an RSA public key");
 	}
-	*why = key_problem(key);
-	return *why ? -1 : 0;
+	return key_problem(key) ? fail(err, errlen, key_problem(key)) : 0;
 }
 
 int keyfile_load(const char *path, struct rsa_pubkey *key,
 		 enum key_format *format, char *err, size_t errlen)
 {
-	char buf[KEYFILE_MAX];
+	char buf[KEYFILE_MAX], why[256];
 	size_t len;
-	int e = read_file(path, buf, sizeof buf, &len);
-	const char *why;
+	int rc;
 
-	if (e) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(e));
+	*format = KEY_PUBKEYS_HEX;
+	if (read_file(path, buf, sizeof buf, &len, why, sizeof why)) {
+		snprintf(err, errlen, "cannot read %s", why);
 		return -1;
 	}
 	if (memmem(buf, len, "-----BEGIN", 10)) {
 		*format = KEY_PEM;
-		keyfile_parse_pem(buf, len, key, &why);
+		rc = keyfile_parse_pem(buf, len, key, why, sizeof why);
 	} else {
 		struct pnr_key pk;
 
-		if (keyfile_parse_pnr(buf, len, &pk, format, &why) == 0)
+		rc = keyfile_parse_pnr(buf, len, &pk, format, why, sizeof why);
+		if (rc == 0)
 			key_from_pnr(&pk, key);
 	}
-	if (why) {
+	if (rc) {
 		snprintf(err, errlen, "%s: %s (read as %s)", path, why,
 			 keyfile_format_name(*format));
 		return -1;
@@ -421,38 +412,35 @@ int keyfile_describe(const struct rsa_pubkey *key, char *out, size_t outlen)
 }
 
 int bank_key_paths(const char *setting, char paths[BANK_KEYS_MAX][4096],
-		   const char **why)
+		   char *err, size_t errlen)
 {
+	static const char not_one_or_two[] =
+		"BANK_CALLBACK_PUBKEY: one key file, or two separated by a comma";
 	struct slice rest = slice_from(setting), one;
 	int n = 0;
 
-	*why = "BANK_CALLBACK_PUBKEY is not set";
 	if (!setting)
-		return -1;
-	*why = "BANK_CALLBACK_PUBKEY: one key file, or two separated by a comma";
+		return fail(err, errlen, "BANK_CALLBACK_PUBKEY is not set");
 	while (slice_next_item(&rest, ',', &one)) {
 		if (n == BANK_KEYS_MAX || one.len == 0 || one.len >= sizeof paths[0])
-			return -1;
+			return fail(err, errlen, not_one_or_two);
 		memcpy(paths[n], one.p, one.len);
 		paths[n++][one.len] = '\0';
 	}
-	return n > 0 ? n : -1;
+	return n > 0 ? n : fail(err, errlen, not_one_or_two);
 }
 
-int bank_keys_load(const char *setting, struct bank_keys *keys, char *why,
-		   size_t whylen)
+int bank_keys_load(const char *setting, struct bank_keys *keys, char *err,
+		   size_t errlen)
 {
 	char paths[BANK_KEYS_MAX][4096];
 	enum key_format format;
-	const char *bad;
 
-	keys->n = bank_key_paths(setting, paths, &bad);
-	if (keys->n < 0) {
-		snprintf(why, whylen, "%s", bad);
+	keys->n = bank_key_paths(setting, paths, err, errlen);
+	if (keys->n < 0)
 		return -1;
-	}
 	for (int i = 0; i < keys->n; i++)
-		if (keyfile_load(paths[i], &keys->key[i], &format, why, whylen))
+		if (keyfile_load(paths[i], &keys->key[i], &format, err, errlen))
 			return -1;
 	return 0;
 }

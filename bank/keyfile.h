@@ -45,15 +45,15 @@ enum key_format {
  * issues it (its pubkeyS line; "pubkeyS=<hex>" alone also reads) or the
  * bare hex, white space around.  *format says which it read.  The key
  * passes the checks a PEM's does (see struct rsa_pubkey).  Returns 0, or
- * -1 with *why set. */
+ * -1 with why in err. */
 int keyfile_parse_pnr(const char *buf, size_t len, struct pnr_key *key,
-		      enum key_format *format, const char **why);
+		      enum key_format *format, char *err, size_t errlen);
 
 /* Pure: parses a PEM "PUBLIC KEY" (an RSA SubjectPublicKeyInfo), white
  * space around it.  Strict DER: one encoding per key.  Returns 0, or -1
- * with *why set. */
+ * with why in err. */
 int keyfile_parse_pem(const char *buf, size_t len, struct rsa_pubkey *key,
-		      const char **why);
+		      char *err, size_t errlen);
 
 /* Reads path (PEM if it holds "-----BEGIN", else ChinaPNR's) into key;
  * *format says which format it was read as, even on failure.  Returns
@@ -80,14 +80,14 @@ struct bank_keys {
 
 /* BANK_CALLBACK_PUBKEY's key files (one, or two separated by a comma
  * while the bank switches keys) into paths.  Pure.  How many, or -1
- * with why (not set, or not one or two files). */
+ * with why in err (not set, or not one or two files). */
 int bank_key_paths(const char *setting, char paths[BANK_KEYS_MAX][4096],
-		   const char **why);
+		   char *err, size_t errlen);
 
 /* BANK_CALLBACK_PUBKEY's keys, loaded (setting as bank_key_paths
- * takes it): 0, or -1 with why when they are not configured or do not
- * load. */
-int bank_keys_load(const char *setting, struct bank_keys *keys, char *why,
-		   size_t whylen);
+ * takes it): 0, or -1 with why in err when they are not configured or
+ * do not load. */
+int bank_keys_load(const char *setting, struct bank_keys *keys, char *err,
+		   size_t errlen);
 
 #endif

@@ -257,8 +257,8 @@ static struct redisContext *master_via(const struct cache_settings *cs, size_t i
 static const char *password_of(const struct cache_settings *cs, char *buf,
 			       size_t size, char *err, size_t errlen)
 {
+	char why[512];
 	size_t n;
-	int e;
 
 	if (cs->address.has_password && cs->password_file) {
 		snprintf(err, errlen, "redis: a password in BANK_CALLBACK_REDIS and "
@@ -269,10 +269,8 @@ static const char *password_of(const struct cache_settings *cs, char *buf,
 		return cs->address.password;   /* may be "": then no AUTH */
 	if (!cs->password_file)
 		return "";
-	e = read_first_line(cs->password_file, buf, size - 1, &n);
-	if (e) {
-		snprintf(err, errlen, "redis password file %s: %s",
-			 cs->password_file, strerror(e));
+	if (read_first_line(cs->password_file, buf, size - 1, &n, why, sizeof why)) {
+		snprintf(err, errlen, "redis password file %s", why);
 		return NULL;
 	}
 	/* the first line, with or without its newline; a NUL in it is not

@@ -3,6 +3,7 @@
 #include "libs.h"
 #include "pg.h"
 #include "statements.h"
+#include "verdict.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@ static const struct {
 	{ "answer count", sql_signature_count_answer, 4 },
 	{ "retry count", sql_signature_count_retry, 3 },
 	{ "audit insert", sql_audit_insert, 12 },
+	{ "audit insert of an answer", sql_audit_insert_answer, 12 },
 	{ "customer insert", sql_customer_insert, 2 },
 	{ "customer binding", sql_customer_bound, 2 },
 	{ "company lookup", sql_corp_current, 1 },
@@ -54,6 +56,38 @@ static const char version_sql[] =
 
 #define UPGRADE_HINT "apply sql/ (README \"Upgrading\")"
 
+/* The verdicts, as the schema has them (sql/012-verdicts.sql). */
+static const char verdicts_sql[] =
+	"SELECT pg_catalog.unnest(pg_catalog.enum_range(NULL::bank_callback_verdict))::text";
+
+/* Every verdict this binary writes is a label of the schema's enum:
+ * else the first request so answered would fail its transaction. */
+static int check_verdicts(struct pg_conn *c)
+{
+	char err[256];
+	struct pg_result *r = pg_exec(c, verdicts_sql, 0, NULL, err, sizeof err);
+	int failed = 0;
+
+	if (!r) {
+		printf("FAIL schema: %s\n", err);
+		return 1;
+	}
+	/* VERDICT_NONE ("-") is never written */
+	for (int v = VERDICT_NONE + 1; v < VERDICT_COUNT; v++) {
+		bool found = false;
+
+		for (int i = 0; i < pg_rows(r) && !found; i++)
+			found = strcmp(pg_value(r, i, 0), verdict_name(v)) == 0;
+		if (!found) {
+			printf("FAIL schema: bank_callback_verdict has no \"%s\": "
+			       UPGRADE_HINT "\n", verdict_name(v));
+			failed = 1;
+		}
+	}
+	pg_clear(r);
+	return failed;
+}
+
 /* The schema's version against SCHEMA_VERSION_NEEDED, read as the
  * handler's role.  A newer schema is fine: files only add. */
 static int check_schema(struct pg_conn *c)
@@ -84,6 +118,10 @@ static int check_schema(struct pg_conn *c)
 	version = strtol(libpq.PQgetvalue(r, 0, 0), NULL, 10);
 	missing = libpq.PQgetvalue(r, 0, 1);
 	failed = *missing || version < SCHEMA_VERSION_NEEDED;
+	if (!failed && check_verdicts(c)) {
+		pg_clear(r);
+		return 1;
+	}
 	if (*missing)
 		printf("FAIL schema: version %ld without %s: " UPGRADE_HINT "\n",
 		       version, missing);

@@ -11,7 +11,7 @@
  * bank_callback_schema_version.  Raise it with the file that needs it. */
 /* 008: the replay lookup reads bank_callback_signatures; 009: the back
  * office counts on a NOTIFY for each new top-up. */
-enum { SCHEMA_VERSION_NEEDED = 11 };
+enum { SCHEMA_VERSION_NEEDED = 12 };
 
 /* The server (host:port, role, database) takes writes; the schema is at
  * SCHEMA_VERSION_NEEDED or later with no file skipped; the role may run

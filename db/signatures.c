@@ -5,6 +5,7 @@
 #include "libs.h"
 #include "statements.h"
 #include "pg.h"
+#include "verdict.h"
 #include "lib/buf.h"
 
 #include <stdio.h>
@@ -21,13 +22,12 @@ const char sql_signature_lock[] =
  * A signed string has at most one row per route and answer. */
 const char sql_signature_lookup[] =
 	"WITH post AS ("
-	" SELECT route = $2 AS here, meaning_hash = $3 AS same, status, verdict, "
-	"  status = 200 OR verdict = '" VERDICT_REDIRECTED "' AS accepted "
+	" SELECT route = $2 AS here, meaning_hash = $3 AS same, verdict, "
+	"  status = 200 OR verdict = '" VERDICT_NAME_REDIRECTED "' AS accepted "
 	" FROM bank_callback_signatures WHERE signed_hash = $1) "
 	"SELECT coalesce(bool_or(here AND same AND accepted), false), "
 	" coalesce(bool_or(NOT same AND accepted), false), "
-	" coalesce(bool_or(verdict = '" VERDICT_AMBIGUOUS "'), false), "
-	" coalesce(string_agg(status || ' ' || verdict, E'\\n') FILTER (WHERE here), '') "
+	" coalesce(bool_or(verdict = '" VERDICT_NAME_AMBIGUOUS "'), false) "
 	"FROM post";
 
 int signature_look_up(struct pg_txn *t, const struct signature *sig,
@@ -48,41 +48,23 @@ int signature_look_up(struct pg_txn *t, const struct signature *sig,
 	out->accepted = pg_value(r, 0, 0)[0] == 't';
 	out->other_meaning = pg_value(r, 0, 1)[0] == 't';
 	out->ambiguous = pg_value(r, 0, 2)[0] == 't';
-	snprintf(out->answers, sizeof out->answers, "%s", pg_value(r, 0, 3));
 	pg_clear(r);
 	return 0;
 }
 
-bool sighting_audited(const struct sighting *s, int status, const char *verdict)
-{
-	char line[256];
-	size_t n = (size_t)snprintf(line, sizeof line, "%d %s", status, verdict);
-	const char *p = s->answers;
-
-	if (n >= sizeof line)
-		return false;
-	for (;;) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-
-		if (len == n && memcmp(p, line, n) == 0)
-			return true;
-		if (!nl)
-			return false;
-		p = nl + 1;
-	}
-}
-
+/* A post answered as before (one row per answer, made by the audit's
+ * trigger: db/audit.c inserts the audit row only when there is none). */
 const char sql_signature_count_answer[] =
 	"UPDATE bank_callback_signatures SET seen = seen + 1, last_seen = clock_timestamp() "
 	"WHERE signed_hash = $1 AND route = $2 AND status = $3 AND verdict = $4";
+/* A retry of an acceptance, whatever its verdict said. */
 const char sql_signature_count_retry[] =
 	"UPDATE bank_callback_signatures SET seen = seen + 1, last_seen = clock_timestamp() "
 	"WHERE signed_hash = $1 AND route = $2 AND meaning_hash = $3 "
-	"AND (status = 200 OR verdict = '" VERDICT_REDIRECTED "')";
+	"AND (status = 200 OR verdict = '" VERDICT_NAME_REDIRECTED "')";
 
 void signature_count(struct pg_txn *t, const struct signature *sig,
-		     int status, const char *verdict)
+		     int status, enum verdict verdict)
 {
 	char code[8];
 	const char *params[4] = {
@@ -90,13 +72,19 @@ void signature_count(struct pg_txn *t, const struct signature *sig,
 		pg_txn_text(t, slice_from(sig->route)),
 	};
 
-	if (!verdict) {
-		params[2] = pg_txn_bytea(t, sig->meaning_hash, SIGNATURE_HASH_BYTES);
-		pg_txn_defer(t, sql_signature_count_retry, 3, params);
-		return;
-	}
 	snprintf(code, sizeof code, "%d", status);
 	params[2] = pg_txn_text(t, slice_from(code));
-	params[3] = pg_txn_text(t, slice_from(verdict));
+	params[3] = pg_txn_text(t, slice_from(verdict_name(verdict)));
 	pg_txn_defer(t, sql_signature_count_answer, 4, params);
+}
+
+void signature_count_retry(struct pg_txn *t, const struct signature *sig)
+{
+	const char *params[3] = {
+		pg_txn_bytea(t, sig->signed_hash, SIGNATURE_HASH_BYTES),
+		pg_txn_text(t, slice_from(sig->route)),
+		pg_txn_bytea(t, sig->meaning_hash, SIGNATURE_HASH_BYTES),
+	};
+
+	pg_txn_defer(t, sql_signature_count_retry, 3, params);
 }

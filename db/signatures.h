@@ -6,17 +6,12 @@
 #define DB_SIGNATURES_H
 
 #include "pg.h"
+#include "verdict.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 
-enum { SIGNATURE_HASH_BYTES = 32, SIGHTING_ANSWERS_MAX = 2048 };
-
-/* The verdicts the lookup reads: an accepted page return, and a signed
- * string refused because it can be cut more than one way (an accepted
- * background callback is any 200). */
-#define VERDICT_REDIRECTED "redirected"
-#define VERDICT_AMBIGUOUS "refused, more than one meaning"
+enum { SIGNATURE_HASH_BYTES = 32 };
 
 /* A signed callback as the registry knows it. */
 struct signature {
@@ -30,8 +25,6 @@ struct sighting {
 	bool accepted;         /* acknowledged or forwarded here with this meaning */
 	bool other_meaning;    /* accepted before, anywhere, with another meaning */
 	bool ambiguous;        /* refused before, anywhere, as cut more than one way */
-	/* "<status> <verdict>" lines already audited here, whatever the meaning */
-	char answers[SIGHTING_ANSWERS_MAX];
 };
 
 /* Looks sig up in t's transaction, after taking the signed string's
@@ -41,13 +34,13 @@ struct sighting {
 int signature_look_up(struct pg_txn *t, const struct signature *sig,
 		      struct sighting *out, char *err, size_t errlen);
 
-/* Whether this answer was audited for sig's signed string on its route. */
-bool sighting_audited(const struct sighting *s, int status, const char *verdict);
-
-/* Counts a post that adds no audit row on the row of its answer (a
- * retry of an accepted callback: on its acceptance; verdict NULL), sent
- * with t's COMMIT. */
+/* Counts a post answered as one before it on its route: queued in t,
+ * sent with its COMMIT; a no-op when there was none (then its audit row
+ * makes the registry's row). */
 void signature_count(struct pg_txn *t, const struct signature *sig,
-		     int status, const char *verdict);
+		     int status, enum verdict verdict);
+
+/* Counts a retry of an accepted callback on its acceptance, likewise. */
+void signature_count_retry(struct pg_txn *t, const struct signature *sig);
 
 #endif

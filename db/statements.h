@@ -12,6 +12,7 @@ extern const char sql_signature_lookup[];
 extern const char sql_signature_count_answer[];
 extern const char sql_signature_count_retry[];
 extern const char sql_audit_insert[];       /* db/audit.c */
+extern const char sql_audit_insert_answer[];
 extern const char sql_customer_insert[];    /* handlers/register.c */
 extern const char sql_customer_bound[];
 extern const char sql_corp_current[];       /* handlers/corpregister.c */

@@ -15,7 +15,7 @@
  * seen - 1 of them. */
 const char sql_support_show[] =
 	"SELECT to_char(a.received_at AT TIME ZONE 'Asia/Shanghai', "
-	"'YYYY-MM-DD HH24:MI:SS'), a.route, a.status::text, a.verdict, "
+	"'YYYY-MM-DD HH24:MI:SS'), a.route, a.status::text, a.verdict::text, "
 	"coalesce(a.cmd_id, '-'), coalesce(a.trx_id, '-'), coalesce(a.ord_id, '-'), "
 	"coalesce(s.seen - 1, 0)::text "
 	"FROM bank_callback_audit a LEFT JOIN bank_callback_signatures s "
@@ -27,11 +27,11 @@ const char sql_support_show[] =
 #define SINCE "coalesce($1::timestamptz, " \
 	"date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai')"
 const char sql_support_stats[] =
-	"SELECT route, coalesce(cmd_id, '-'), status::text, verdict, count(*)::text "
+	"SELECT route, coalesce(cmd_id, '-'), status::text, verdict::text, count(*)::text "
 	"FROM bank_callback_audit "
 	"WHERE received_at >= " SINCE " GROUP BY 1, 2, 3, 4 "
 	"UNION ALL SELECT route, '-', '-', CASE WHEN status = 200 OR verdict = '"
-	VERDICT_REDIRECTED "' THEN 'callbacks answered again' "
+	VERDICT_NAME_REDIRECTED "' THEN 'callbacks answered again' "
 	"ELSE 'refusals answered again' END, sum(seen - 1)::text "
 	"FROM bank_callback_signatures WHERE last_seen >= " SINCE " AND seen > 1 "
 	"GROUP BY 1, 4 ORDER BY 1, 2, 3, 4";

@@ -14,6 +14,8 @@
 #include <string.h>
 
 static struct http_request req, again, piecewise;
+/* a refusal's reason; every status but 0 and HTTP_INCOMPLETE gives one */
+static char why[128];
 
 static int is_tchar(unsigned char c)
 {
@@ -150,7 +152,7 @@ static void check_prefix(const char *buf, size_t n)
 {
 	char *p = fuzz_dup(buf, n);
 
-	CHECK(http_parse_head(p, n, 0, &again) == HTTP_INCOMPLETE);
+	CHECK(http_parse_head(p, n, 0, &again, why, sizeof why) == HTTP_INCOMPLETE);
 	free(p);
 }
 
@@ -166,7 +168,7 @@ static void check_incremental(const uint8_t *data, size_t size)
 	int rc;
 
 	for (;;) {
-		rc = http_parse_head(buf, len, last, &piecewise);
+		rc = http_parse_head(buf, len, last, &piecewise, why, sizeof why);
 		if (rc != HTTP_INCOMPLETE || len == size)
 			break;
 		last = len;
@@ -174,7 +176,7 @@ static void check_incremental(const uint8_t *data, size_t size)
 		if (len > size)
 			len = size;
 	}
-	CHECK(http_parse_head(buf, len, 0, &again) == rc);
+	CHECK(http_parse_head(buf, len, 0, &again, why, sizeof why) == rc);
 	if (rc == 0)
 		check_same(&piecewise, buf, &again, buf);
 }
@@ -317,7 +319,7 @@ static void check_synthetic(const uint8_t *data, size_t size)
 	CHECK(o <= HTTP_MAX_HEAD);
 
 	copy = fuzz_dup(synth, o);
-	CHECK(http_parse_head(copy, o, 0, &again) == 0);
+	CHECK(http_parse_head(copy, o, 0, &again, why, sizeof why) == 0);
 	CHECK(again.head_len == o);
 	CHECK(again.method.p == copy && again.method.len == mlen);
 	CHECK(again.target.p == copy + mlen + 1 && again.target.len == tlen);
@@ -338,10 +340,14 @@ static void check_synthetic(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *buf = (const char *)data;
-	int rc = http_parse_head(buf, size, 0, &req);
+	int rc;
+
+	why[0] = '\0';
+	rc = http_parse_head(buf, size, 0, &req, why, sizeof why);
+	CHECK((rc == 0 || rc == HTTP_INCOMPLETE) == (why[0] == '\0'));
 
 	/* Determinism. */
-	CHECK(http_parse_head(buf, size, 0, &again) == rc);
+	CHECK(http_parse_head(buf, size, 0, &again, why, sizeof why) == rc);
 	if (rc == 0)
 		check_same(&req, buf, &again, buf);
 
@@ -353,7 +359,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			 * is read)... */
 			char *head = fuzz_dup(buf, req.head_len);
 
-			CHECK(http_parse_head(head, req.head_len, 0, &again) == 0);
+			CHECK(http_parse_head(head, req.head_len, 0, &again, why, sizeof why) == 0);
 			check_same(&req, buf, &again, head);
 			free(head);
 		}
@@ -386,7 +392,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (size)
 			memcpy(more, buf, size);
 		memcpy(more + size, tail, sizeof tail);
-		CHECK(http_parse_head(more, size + sizeof tail, 0, &again) == rc);
+		CHECK(http_parse_head(more, size + sizeof tail, 0, &again, why, sizeof why) == rc);
 		if (rc == 0)
 			check_same(&req, buf, &again, more);
 		free(more);

@@ -10,7 +10,7 @@
  * or the 576 hex digits alone.  Properties:
  *
  *   - two calls give the same result, key, format and why;
- *   - a failure says why (a non-empty string), a success sets why to NULL;
+ *   - a failure says why (a non-empty string), a success writes none;
  *   - a reference reader below, written from the format's rules and not
  *     from keyfile.c, accepts exactly the inputs the parser accepts, reads
  *     the same pubkeyS record from them, and names the same format (for
@@ -306,17 +306,19 @@ static void put_hex(struct text *t, const unsigned char *raw, int lower)
 	}
 }
 
+enum { WHY_MAX = 256 };   /* a refusal's reason */
+
 /* keyfile_parse_pnr on an exact-size copy of t. */
 static int parse(const struct text *t, struct pnr_key *k,
-		 enum key_format *format, const char **why)
+		 enum key_format *format, char why[WHY_MAX])
 {
 	char *copy = fuzz_dup(t->p, t->len);
 	int rc;
 
 	memset(k, 0, sizeof *k);
 	*format = FORMAT_UNSET;
-	*why = "unset";
-	rc = keyfile_parse_pnr(copy, t->len, k, format, why);
+	why[0] = '\0';
+	rc = keyfile_parse_pnr(copy, t->len, k, format, why, WHY_MAX);
 	free(copy);
 	CHECK(rc == 0 || rc == -1);
 	return rc;
@@ -327,10 +329,10 @@ static void check_parses(const struct text *t, const struct pnr_key *want,
 {
 	struct pnr_key k;
 	enum key_format format;
-	const char *why;
+	char why[WHY_MAX];
 
-	CHECK(parse(t, &k, &format, &why) == 0);
-	CHECK(why == NULL);
+	CHECK(parse(t, &k, &format, why) == 0);
+	CHECK(why[0] == '\0');
 	CHECK(format == want_format);
 	CHECK(key_eq(&k, want));
 }
@@ -339,10 +341,10 @@ static void check_refused(const struct text *t)
 {
 	struct pnr_key k;
 	enum key_format format;
-	const char *why;
+	char why[WHY_MAX];
 
-	CHECK(parse(t, &k, &format, &why) == -1);
-	CHECK(why != NULL && why[0] != '\0');
+	CHECK(parse(t, &k, &format, why) == -1);
+	CHECK(why[0] != '\0');
 }
 
 /* The whole file as the bank issues it, pubkeyS's record s, pubkeyE's
@@ -469,18 +471,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *text = (const char *)data;
 	struct pnr_key key, key2, want;
 	enum key_format format = FORMAT_UNSET, format2 = FORMAT_UNSET;
-	const char *why = "unset", *why2 = "unset";
+	char why[WHY_MAX] = "", why2[WHY_MAX] = "";
 	struct reading ref;
 	int rc;
 
 	memset(&key, 0, sizeof key);
 	memset(&key2, 0, sizeof key2);
-	rc = keyfile_parse_pnr(text, size, &key, &format, &why);
+	rc = keyfile_parse_pnr(text, size, &key, &format, why, sizeof why);
 	CHECK(rc == 0 || rc == -1);
 
 	/* Determinism. */
-	CHECK(keyfile_parse_pnr(text, size, &key2, &format2, &why2) == rc);
-	CHECK(why2 == why && format2 == format);
+	CHECK(keyfile_parse_pnr(text, size, &key2, &format2, why2, sizeof why2) == rc);
+	CHECK(strcmp(why2, why) == 0 && format2 == format);
 	CHECK(memcmp(&key, &key2, sizeof key) == 0);
 
 	/* The reference accepts the same inputs, in the same format, which
@@ -490,10 +492,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(format == ref.format);
 
 	if (rc) {
-		CHECK(why != NULL && why[0] != '\0');
+		CHECK(why[0] != '\0');
 		return 0;
 	}
-	CHECK(why == NULL);
+	CHECK(why[0] == '\0');
 	CHECK(format == KEY_PUBKEYS_HEX || format == KEY_PGPUBK);
 	check_key(&key);
 	key_from_record(ref.raw, &want);

@@ -117,21 +117,21 @@ static int ours(const char *text, size_t len, struct rsa_pubkey *key)
 {
 	char *copy = fuzz_dup(text, len);
 	struct rsa_pubkey key2;
-	const char *why = "unset", *why2 = "unset";
+	char why[256] = "", why2[256] = "";
 	int rc, rc2;
 
 	memset(key, 0, sizeof *key);
 	memset(&key2, 0xa5, sizeof key2);
-	rc = keyfile_parse_pem(copy, len, key, &why);
-	rc2 = keyfile_parse_pem(copy, len, &key2, &why2);
+	rc = keyfile_parse_pem(copy, len, key, why, sizeof why);
+	rc2 = keyfile_parse_pem(copy, len, &key2, why2, sizeof why2);
 	free(copy);
 	CHECK(rc == 0 || rc == -1);
 	CHECK(rc2 == rc);
 	if (rc) {
-		CHECK(why != NULL && why2 == why && why[0] != '\0');
+		CHECK(strcmp(why2, why) == 0 && why[0] != '\0');
 		return rc;
 	}
-	CHECK(why == NULL && why2 == NULL);
+	CHECK(why[0] == '\0' && why2[0] == '\0');
 	check_key(key);
 	check_same(key, &key2);
 	return 0;

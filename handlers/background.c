@@ -59,20 +59,18 @@ static void acknowledge(struct ctx *x, const struct background_callback *a,
 }
 
 /* A signed callback refused (rc, why): answered, then audited unless
- * it was refused the same way before (then counted). */
+ * it was refused the same way before (then counted).  verdict, when
+ * not VERDICT_NONE, says more than "rejected". */
 static int refuse(struct pg_txn *t, struct ctx *x, const struct callback *cb,
-		  const struct signature *sig, const struct sighting *seen,
-		  int rc, const char *why, char *err, size_t errlen)
+		  const struct signature *sig, int rc, const char *why,
+		  enum verdict verdict, char *err, size_t errlen)
 {
 	reply_error(x, rc, why);
-	if (seen->other_meaning || rc == 409) {
-		x->outcome = why;
-	} else if (cb->ambiguous || seen->ambiguous) {
-		/* the bank's own callback, refused: an operator must look */
-		x->outcome = VERDICT_AMBIGUOUS;
-		ctx_note(x, LOG_ERR, NULL, NULL);
-	}
-	if (ctx_audit_answer(x, t, cb, sig, seen, err, errlen))
+	if (verdict != VERDICT_NONE)
+		x->verdict = verdict;
+	if (verdict == VERDICT_AMBIGUOUS)
+		ctx_note(x, LOG_ERR, NULL, NULL);   /* the bank's own: an operator must look */
+	if (ctx_audit(x, t, cb, sig, rc, x->verdict, false, err, errlen))
 		return -1;
 	return pg_txn_commit(t, err, errlen);
 }
@@ -87,10 +85,10 @@ void handle_background(struct ctx *x, const void *arg)
 	/* every table ends with a spec for any post: never NULL */
 	const struct callback_spec *spec = callback_spec_for(a->specs, x->form);
 	struct callback cb;
-	struct refusal no;
-	struct stored st = { NULL, 0 };
+	struct stored st = { VERDICT_NONE, 0 };
+	enum verdict verdict = VERDICT_NONE;
 	const char *why;
-	char err[512];
+	char refused[512], err[512];
 	struct signature sig;
 	struct sighting seen;
 	struct buf params;
@@ -98,13 +96,15 @@ void handle_background(struct ctx *x, const void *arg)
 	struct pg_conn *c;
 	int rc;
 
-	rc = ctx_verify(x, spec, &cb, &no);
+	rc = ctx_verify(x, spec, &cb, refused, sizeof refused);
 	if (rc && !cb.verified) {
 		/* forged, malformed, or our settings: no database work */
-		reply_error(x, rc, no.why);
+		reply_error(x, rc, refused);
 		return;
 	}
-	why = no.why;
+	why = refused;
+	if (cb.ambiguous)
+		verdict = VERDICT_AMBIGUOUS;
 	c = pg_connect(err, sizeof err);
 	if (!c) {
 		reply_error(x, 503, err);
@@ -117,13 +117,14 @@ void handle_background(struct ctx *x, const void *arg)
 	if (seen.other_meaning) {
 		rc = 403;
 		why = "signature reused with other fields";
+		verdict = VERDICT_OTHER_MEANING;
 	} else if (seen.accepted) {
 		/* A retry or replay of a callback already stored. */
-		signature_count(&t, &sig, 200, NULL);
+		signature_count_retry(&t, &sig);
 		if (pg_txn_commit(&t, err, sizeof err))
 			goto unavailable;
 		pg_close(c);
-		x->outcome = "duplicate, answered again";
+		x->verdict = VERDICT_DUPLICATE_ANSWERED;
 		acknowledge(x, a, &cb);
 		return;
 	} else if (seen.ambiguous) {
@@ -131,9 +132,10 @@ void handle_background(struct ctx *x, const void *arg)
 		 * whatever the day, the settings or the cutting. */
 		rc = 403;
 		why = "refused before: the signed string can be cut more than one way";
+		verdict = VERDICT_AMBIGUOUS;
 	}
 	if (rc) {
-		if (refuse(&t, x, &cb, &sig, &seen, rc, why, err, sizeof err))
+		if (refuse(&t, x, &cb, &sig, rc, why, verdict, err, sizeof err))
 			ctx_note(x, LOG_WARNING, "not audited", err);
 		pg_close(c);
 		return;
@@ -144,16 +146,17 @@ void handle_background(struct ctx *x, const void *arg)
 		goto unavailable;
 	if (rc) {
 		/* refused by what is stored already (409): nothing written */
-		if (refuse(&t, x, &cb, &sig, &seen, rc, st.verdict, err, sizeof err))
+		if (refuse(&t, x, &cb, &sig, rc, verdict_name(st.verdict), st.verdict,
+			   err, sizeof err))
 			goto unavailable;
 		pg_close(c);
 		return;
 	}
-	x->outcome = st.verdict;
+	x->verdict = st.verdict;
 	/* The audit row shares the transaction: it says 200 only when the
 	 * rows it describes are committed with it.  A signed string is
 	 * accepted here once (its retries took the branch above). */
-	if (ctx_audit(x, &t, &cb, 200, x->outcome, err, sizeof err) ||
+	if (ctx_audit(x, &t, &cb, &sig, 200, x->verdict, true, err, sizeof err) ||
 	    pg_txn_commit(&t, err, sizeof err))
 		goto unavailable;
 	pg_close(c);

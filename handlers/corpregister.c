@@ -174,13 +174,13 @@ static int store(struct pg_txn *t, const struct background_callback *a,
 		return -1;
 	/* An account never silently rebinds. */
 	if (found && cust[0] && params[2] && strcmp(cust, params[2]) != 0) {
-		out->verdict = "UsrId already bound to another UsrCustId";
+		out->verdict = VERDICT_USR_ID_BOUND;
 		return 409;
 	}
 	if (found && !may_follow(state, params[3][0])) {
 		/* the row stays as it is, and so does what the cache says */
 		cache_row(out, params[0], cust);
-		out->verdict = "older audit state, kept the newer";
+		out->verdict = VERDICT_OLDER_AUDIT_STATE;
 		return 0;
 	}
 	r = pg_txn_exec(t, sql_corp_upsert, 7, params, err, errlen);
@@ -188,7 +188,7 @@ static int store(struct pg_txn *t, const struct background_callback *a,
 		return -1;
 	cache_row(out, params[0], pg_rows(r) == 1 ? pg_value(r, 0, 0) : "");
 	pg_clear(r);
-	out->verdict = "audit state stored";
+	out->verdict = VERDICT_AUDIT_STATE_STORED;
 	return 0;
 }
 

@@ -17,7 +17,6 @@ void ctx_init(struct ctx *x, const struct http_request *req,
 	x->cfg = cfg;
 	x->mem = mem;
 	x->prio = LOG_INFO;
-	x->outcome = "-";
 	buf_init(&x->resp.headers, x->resp.headers_mem, sizeof x->resp.headers_mem);
 	buf_init(&x->resp.body, x->resp.body_mem, sizeof x->resp.body_mem);
 	/* an unparsable request has no path at all (p is NULL) */
@@ -54,9 +53,7 @@ void reply_error(struct ctx *x, int status, const char *why)
 
 	snprintf(text, sizeof text, "%d %s\n", status, http_reason(status));
 	reply_text(x, status, text);
-	x->outcome = "rejected";
-	if (status >= 500)
-		x->outcome = "failed";
+	x->verdict = status >= 500 ? VERDICT_FAILED : VERDICT_REJECTED;
 	ctx_note(x, status >= 500 ? LOG_ERR : status == 403 || status == 409 ? LOG_WARNING : LOG_INFO,
 		 why, NULL);
 }
@@ -73,20 +70,12 @@ void ctx_note(struct ctx *x, int prio, const char *what, const char *detail)
 		 what, detail ? ": " : "", detail ? detail : "");
 }
 
-/* A setting the route needs is missing or broken: 500, nothing checked. */
-static int setting_broken(struct refusal *no, const char *why)
-{
-	no->status = 500;
-	snprintf(no->why, sizeof no->why, "%s", why);
-	return 500;
-}
-
 int ctx_verify(struct ctx *x, const struct callback_spec *spec,
-	       struct callback *cb, struct refusal *no)
+	       struct callback *cb, char *err, size_t errlen)
 {
 	struct bank_keys keys;
 	struct rule_env env;
-	char err[512];
+	int rc;
 
 	/* The log line's ids, as posted (a forgery's too), but only fields
 	 * this CmdId signs: another is whatever the poster wrote. */
@@ -96,18 +85,21 @@ int ctx_verify(struct ctx *x, const struct callback_spec *spec,
 		x->ord_id = form_get(x->form, spec->order_field);
 	cb->verified = false;
 	cb->ambiguous = false;
-	if (!x->cfg->mer_cust_id)
-		return setting_broken(no, "BANK_CALLBACK_MER_CUST_ID is not set");
-	if (rule_env_init(x->cfg, &env, err, sizeof err))
-		return setting_broken(no, err);
-	if (bank_keys_load(x->cfg->pubkey, &keys, err, sizeof err))
-		return setting_broken(no, err);
-	callback_check(spec, x->form, &keys, &env, &x->mem->callback, cb, no);
+	/* a setting the route needs, missing or broken: 500, nothing checked */
+	if (!x->cfg->mer_cust_id) {
+		snprintf(err, errlen, "BANK_CALLBACK_MER_CUST_ID is not set");
+		return 500;
+	}
+	if (rule_env_init(x->cfg, &env, err, errlen) ||
+	    bank_keys_load(x->cfg->pubkey, &keys, err, errlen))
+		return 500;
+	rc = callback_check(spec, x->form, &keys, &env, &x->mem->callback, cb,
+			    err, errlen);
 	/* A switch-over: the bank signs with one key or the other. */
 	if (cb->verified && cb->key == 1)
 		ctx_note(x, LOG_INFO, "verified with the second key of "
 			 "BANK_CALLBACK_PUBKEY", NULL);
-	return no->status;
+	return rc;
 }
 
 struct signature ctx_signature(const struct ctx *x, const struct callback *cb)
@@ -116,7 +108,8 @@ struct signature ctx_signature(const struct ctx *x, const struct callback *cb)
 }
 
 int ctx_audit(const struct ctx *x, struct pg_txn *t, const struct callback *cb,
-	      int status, const char *verdict, char *err, size_t errlen)
+	      const struct signature *sig, int status, enum verdict verdict,
+	      bool first, char *err, size_t errlen)
 {
 	struct audit_row row = {
 		.route = x->req->path,
@@ -131,8 +124,8 @@ int ctx_audit(const struct ctx *x, struct pg_txn *t, const struct callback *cb,
 		.status = status,
 		.verdict = verdict,
 		.body = x->req->body,
-		.signed_hash = cb->signed_hash,
-		.meaning_hash = cb->meaning_hash,
+		.signed_hash = sig->signed_hash,
+		.meaning_hash = sig->meaning_hash,
 	};
 
 	if (!cb->json.p) {
@@ -140,19 +133,10 @@ int ctx_audit(const struct ctx *x, struct pg_txn *t, const struct callback *cb,
 		return -1;
 	}
 	row.fields = cb->json.p;
-	audit_insert(t, &row);
+	if (!first)
+		signature_count(t, sig, row.status, row.verdict);
+	audit_insert(t, &row, first);
 	return 0;
-}
-
-int ctx_audit_answer(const struct ctx *x, struct pg_txn *t, const struct callback *cb,
-		     const struct signature *sig, const struct sighting *seen,
-		     char *err, size_t errlen)
-{
-	if (sighting_audited(seen, x->resp.status, x->outcome)) {
-		signature_count(t, sig, x->resp.status, x->outcome);
-		return 0;
-	}
-	return ctx_audit(x, t, cb, x->resp.status, x->outcome, err, errlen);
 }
 
 void stored_pair(struct stored *out, const char *key, const char *field,

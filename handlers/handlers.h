@@ -9,6 +9,7 @@
 #include "http.h"
 #include "db/cache.h"
 #include "db/pg.h"
+#include "db/verdict.h"
 
 #include <syslog.h>   /* LOG_ERR 3, LOG_WARNING 4, LOG_INFO 6: sd-daemon(3)'s too */
 
@@ -46,7 +47,7 @@ struct ctx {
 	struct response resp;
 	int prio;                    /* the log line's priority */
 	struct slice trx_id, ord_id; /* for the log line */
-	const char *outcome;         /* for the log line */
+	enum verdict verdict;        /* what was done: the log line's outcome */
 	char note[768];              /* why, for the log line; no personal data */
 	char route[64];              /* req->path as a C string, when a route's */
 };
@@ -63,13 +64,13 @@ void ctx_note(struct ctx *x, int prio, const char *what, const char *detail);
 /* The one verification of a callback post: puts its TrxId and OrdId in
  * the log line, reads the settings the rules need and the bank's key (or
  * either of two during a switch-over: the log line says when the second
- * verified), and runs callback_check() once.  Returns no->status: 0
- * accepted; 400 or 403 refused, cb->verified telling whether the bank
- * signed it (and so whether to audit the refusal); 500 when a setting
- * the route needs is missing or broken, nothing checked.  Answers
- * nothing: the flow does. */
+ * verified), and runs callback_check() once.  Returns 0 accepted; 400 or
+ * 403 refused, cb->verified telling whether the bank signed it (and so
+ * whether to audit the refusal); 500 when a setting the route needs is
+ * missing or broken, nothing checked; why in err.  Answers nothing: the
+ * flow does. */
 int ctx_verify(struct ctx *x, const struct callback_spec *spec,
-	       struct callback *cb, struct refusal *no);
+	       struct callback *cb, char *err, size_t errlen);
 /* Redis as the settings say (db/cache.h): NULL with err (no secret in
  * it) when they are broken or Redis cannot be reached. */
 struct redisContext *cache_open(const struct config *cfg, char *err, size_t errlen);
@@ -82,17 +83,15 @@ struct signature ctx_signature(const struct ctx *x, const struct callback *cb);
 
 /* Queues in t the audit row of the verified callback cb as posted to x,
  * answered status with verdict (db/audit.h): it is written with t's
- * COMMIT or not at all.  0, or -1 with a message in err. */
+ * COMMIT or not at all.  Unless first is set (an acceptance: a signed
+ * string is accepted once), a signed string already so answered on this
+ * route is only counted, so that what one signed string costs is
+ * bounded however often and however cut it is posted; the database
+ * decides, under the signed string's lock.  0, or -1 with a message in
+ * err. */
 int ctx_audit(const struct ctx *x, struct pg_txn *t, const struct callback *cb,
-	      int status, const char *verdict, char *err, size_t errlen);
-
-/* ctx_audit with the answer in x, unless its signed string was so
- * answered on this route already: then only counted (what one signed
- * string costs is bounded, however often and however cut it is
- * posted).  0, or -1 with a message in err. */
-int ctx_audit_answer(const struct ctx *x, struct pg_txn *t, const struct callback *cb,
-		     const struct signature *sig, const struct sighting *seen,
-		     char *err, size_t errlen);
+	      const struct signature *sig, int status, enum verdict verdict,
+	      bool first, char *err, size_t errlen);
 
 enum { CACHE_PAIRS_MAX = 2, CACHE_VALUE_MAX = 64 };
 
@@ -100,8 +99,7 @@ enum { CACHE_PAIRS_MAX = 2, CACHE_VALUE_MAX = 64 };
  * read back from them, so that the cache only ever says what the
  * database does. */
 struct stored {
-	/* a string literal: the log line outlives the handler */
-	const char *verdict;
+	enum verdict verdict;
 	size_t npairs;
 	struct cache_pair {
 		const char *key;                 /* the hash */
@@ -146,7 +144,7 @@ struct background_callback;
 /* Writes a verified callback's rows in the transaction t, its
  * statements' parameters built in params (empty, PARAMS_MAX).  0 with
  * what it did in *out; a status (409) to refuse it with, having written
- * nothing, why in out->verdict; or -1 with a message in err.  After
+ * nothing, what in out->verdict; or -1 with a message in err.  After
  * COMMIT, out's pairs go to Redis. */
 typedef int store_fn(struct pg_txn *t, const struct background_callback *a,
 		     const struct callback *cb, struct buf *params,

@@ -23,7 +23,7 @@ void handle_health(struct ctx *x, const void *arg)
 		reply_error(x, 503, err);
 		return;
 	}
-	x->outcome = "ok";
+	x->verdict = VERDICT_OK;
 	/* a balancer asks every few seconds: not news */
 	x->prio = LOG_DEBUG;
 	reply_text(x, 200, "ok\n");

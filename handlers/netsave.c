@@ -115,7 +115,7 @@ static int store(struct pg_txn *t, const struct background_callback *a,
 	r = pg_txn_exec(t, sql_netsave_insert, 4, params, err, errlen);
 	if (!r)
 		return -1;
-	out->verdict = pg_affected(r) == 1 ? "stored" : "duplicate, kept the first";
+	out->verdict = pg_affected(r) == 1 ? VERDICT_STORED : VERDICT_DUPLICATE_KEPT_FIRST;
 	pg_clear(r);
 	return 0;
 }

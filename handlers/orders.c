@@ -121,7 +121,7 @@ int store_order(struct pg_txn *t, const struct background_callback *a,
 	if (!params[1]) {
 		/* only a failure may lack its id (a failed card binding's
 		 * TrxId): the audit keeps it, no row could name it */
-		out->verdict = "failed, no id to store it under";
+		out->verdict = VERDICT_NO_ORDER_ID;
 		return 0;
 	}
 	notice[0] = params[0];
@@ -143,7 +143,7 @@ int store_order(struct pg_txn *t, const struct background_callback *a,
 		done = pg_rows(r) == 1;
 		pg_clear(r);
 		if (done) {
-			out->verdict = "order stored";
+			out->verdict = VERDICT_ORDER_STORED;
 			return 0;
 		}
 		r = pg_txn_exec(t, sql_order_notice, 7, notice, err, errlen);
@@ -152,7 +152,7 @@ int store_order(struct pg_txn *t, const struct background_callback *a,
 		done = pg_rows(r) == 1;
 		pg_clear(r);
 		if (done) {
-			out->verdict = "notice stored";
+			out->verdict = VERDICT_NOTICE_STORED;
 			return 0;
 		}
 	}

@@ -70,14 +70,13 @@ static struct pg_conn *note_page(struct ctx *x, const struct callback *cb,
 
 /* The audit row of a page return, with the answer made, and COMMIT. */
 static void audit_page(struct ctx *x, struct pg_conn *c, struct pg_txn *t,
-		       const struct callback *cb, const struct signature *sig,
-		       const struct sighting *seen)
+		       const struct callback *cb, const struct signature *sig)
 {
 	char err[512];
 
 	if (!c)
 		return;
-	if (ctx_audit_answer(x, t, cb, sig, seen, err, sizeof err) ||
+	if (ctx_audit(x, t, cb, sig, x->resp.status, x->verdict, false, err, sizeof err) ||
 	    pg_txn_commit(t, err, sizeof err))
 		ctx_note(x, LOG_WARNING, "not audited", err);
 	pg_close(c);
@@ -87,23 +86,23 @@ void handle_page_return(struct ctx *x, const void *arg)
 {
 	const struct page_return *p = arg;
 	struct callback cb;
-	struct refusal no;
 	struct slice code, desc;
 	const char *why;
+	char refused[512];
 	struct signature sig;
-	struct sighting seen = { false, false, false, "" };
+	struct sighting seen = { false, false, false };
 	struct pg_txn t;
 	struct pg_conn *c;
 	int rc;
 
-	rc = ctx_verify(x, p->spec, &cb, &no);
+	rc = ctx_verify(x, p->spec, &cb, refused, sizeof refused);
 	if (rc == 500) {
-		reply_error(x, rc, no.why);
+		reply_error(x, rc, refused);
 		return;
 	}
 	if (!page_front_end_set(x))
 		return;
-	why = no.why;
+	why = refused;
 	c = note_page(x, &cb, &t, &sig, &seen);
 	if (seen.other_meaning) {
 		rc = 403;
@@ -119,20 +118,20 @@ void handle_page_return(struct ctx *x, const void *arg)
 		code = slice_from("ERR_SIGNATURE");
 		desc = slice_from("signature check failed");
 		ctx_note(x, ambiguous ? LOG_ERR : LOG_WARNING, why, NULL);
-		x->outcome = seen.other_meaning ? "redirected, not forwarded: signature reused with other fields"
+		x->verdict = seen.other_meaning ? VERDICT_REDIRECTED_OTHER_MEANING
 			     : ambiguous ? VERDICT_AMBIGUOUS
-			     : "redirected, not forwarded";
+			     : VERDICT_REDIRECTED_NOT_FORWARDED;
 	} else if (rc) {
 		reply_error(x, rc, why);
-		audit_page(x, c, &t, &cb, &sig, &seen);
+		audit_page(x, c, &t, &cb, &sig);
 		return;
 	} else {
 		code = form_get(&cb.text, "RespCode");
 		desc = resp_desc_for(code);
-		x->outcome = VERDICT_REDIRECTED;
+		x->verdict = VERDICT_REDIRECTED;
 	}
 	page_redirect(x, p->page, code, desc);
-	audit_page(x, c, &t, &cb, &sig, &seen);
+	audit_page(x, c, &t, &cb, &sig);
 }
 
 bool page_front_end_set(struct ctx *x)

@@ -231,6 +231,6 @@ void handle_refresh_redis(struct ctx *x, const void *arg)
 		reply_error(x, 503, err);
 		return;
 	}
-	x->outcome = "caches rebuilt";
+	x->verdict = VERDICT_CACHES_REBUILT;
 	reply_text(x, 200, body);
 }

@@ -91,7 +91,7 @@ static int store(struct pg_txn *t, const struct background_callback *a,
 	(void)a;
 	if (!cb->success) {
 		/* The account was not opened: nothing to keep yet. */
-		out->verdict = "not opened";
+		out->verdict = VERDICT_NOT_OPENED;
 		return 0;
 	}
 	params[0] = buf_cstr(arena, form_get(&cb->text, "UsrId"));
@@ -106,7 +106,7 @@ static int store(struct pg_txn *t, const struct background_callback *a,
 	if (pg_rows(r) == 1) {
 		cache_row(out, r, 0, 1);
 		pg_clear(r);
-		out->verdict = "opened";
+		out->verdict = VERDICT_OPENED;
 		return 0;
 	}
 	pg_clear(r);
@@ -116,10 +116,10 @@ static int store(struct pg_txn *t, const struct background_callback *a,
 	if (same < 0)
 		return -1;
 	if (!same) {
-		out->verdict = "UsrId already bound to another UsrCustId";
+		out->verdict = VERDICT_USR_ID_BOUND;
 		return 409;
 	}
-	out->verdict = "already opened";
+	out->verdict = VERDICT_ALREADY_OPENED;
 	return 0;
 }
 

@@ -17,12 +17,12 @@ void handle_unverifiable(struct ctx *x, const void *arg)
 		 "not stored");
 	if (!u->page) {
 		reply_error(x, 501, NULL);
-		x->outcome = "not verifiable";
+		x->verdict = VERDICT_NOT_VERIFIABLE;
 		return;
 	}
 	if (!page_front_end_set(x))
 		return;
 	page_redirect(x, u->page, slice_from("ERR_UNVERIFIED"),
 		      slice_from("result not known here"));
-	x->outcome = "redirected, not verifiable";
+	x->verdict = VERDICT_REDIRECTED_NOT_VERIFIABLE;
 }

@@ -3,9 +3,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
-int read_file(const char *path, char *buf, size_t cap, size_t *len)
+/* Reads path into buf, at most cap bytes, *len of them: 0, or an errno
+ * (open()'s or read()'s, or EFBIG when the file has cap bytes or
+ * more). */
+static int read_upto(const char *path, char *buf, size_t cap, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	int e = 0;
@@ -34,13 +39,28 @@ int read_file(const char *path, char *buf, size_t cap, size_t *len)
 	return e;
 }
 
-int read_first_line(const char *path, char *out, size_t cap, size_t *len)
+int read_file(const char *path, char *buf, size_t cap, size_t *len,
+	      char *err, size_t errlen)
+{
+	int e = read_upto(path, buf, cap, len);
+
+	if (e == EFBIG)
+		snprintf(err, errlen, "%s: larger than %zu bytes", path, cap - 1);
+	else if (e)
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+	return e ? -1 : 0;
+}
+
+int read_first_line(const char *path, char *out, size_t cap, size_t *len,
+		    char *err, size_t errlen)
 {
 	size_t n;
-	int e = read_file(path, out, cap, &n);
+	int e = read_upto(path, out, cap, &n);
 
-	if (e && e != EFBIG)    /* only the first cap bytes count */
-		return e;
+	if (e && e != EFBIG) {   /* only the first cap bytes count */
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		return -1;
+	}
 	*len = 0;
 	while (*len < n && out[*len] != '\n' && out[*len] != '\r')
 		(*len)++;

@@ -89,11 +89,11 @@ as_handler_role() { # SQL: run as the role the handler logs in as; prints psql's
 	post_form /bank/netsave "$(netsave_body)"
 	assert_ack "$NS_TRX"
 	local out
-	out=$(as_handler_role "UPDATE bank_callback_audit SET verdict = 'x'") && fail "role could UPDATE"
+	out=$(as_handler_role "UPDATE bank_callback_audit SET verdict = 'failed'") && fail "role could UPDATE"
 	[[ $out == *"permission denied"* ]] || fail "$out"
 	out=$(as_handler_role "DELETE FROM bank_callback_audit") && fail "role could DELETE"
 	[[ $out == *"permission denied"* ]] || fail "$out"
-	out=$(psql_val "UPDATE bank_callback_audit SET verdict = 'x'" 2>&1) && fail "owner could UPDATE"
+	out=$(psql_val "UPDATE bank_callback_audit SET verdict = 'failed'" 2>&1) && fail "owner could UPDATE"
 	[[ $out == *"append-only"* ]] || fail "$out"
 	out=$(psql_val "DELETE FROM bank_callback_audit" 2>&1) && fail "owner could DELETE"
 	[[ $out == *"append-only"* ]] || fail "$out"

@@ -2146,7 +2146,7 @@ struct run {
 	long anchor_day;              /* the day the genuine's anchor names */
 	bool genuine_ambiguous;       /* at its own day */
 	int own_rc;                   /* its verdict at its own day */
-	char own_why[REFUSAL_WHY_MAX];
+	char own_why[512];
 	bool refused, dependent, window_wrong;   /* on some day */
 	bool have_other;              /* a cutting with other PINNED spans was listed */
 	struct span other[MAX_FIELDS];   /* the one that moves the fewest fields */
@@ -2303,33 +2303,35 @@ static void recut_form(const struct run *r, const struct span *cut, enum charset
 							     slice_from("GBK") };
 }
 
-struct verdict {
+struct check_result {
 	int rc;
 	bool ambiguous;
 	const char *why;
 };
 
-/* callback_check()'s memory and results: v.why points into no, until
- * the next check. */
+/* callback_check()'s memory and results: v.why points into check_why,
+ * until the next check. */
 static struct callback_storage check_mem;
 static struct callback check_cb;
-static struct refusal check_no;
+static int check_rc;
+static char check_why[512];
 
 /* f, arriving on day. */
-static struct verdict check(struct run *r, const struct form *f, long day)
+static struct check_result check(struct run *r, const struct form *f, long day)
 {
 	struct callback *cb = &check_cb;
-	struct refusal *no = &check_no;
-	struct verdict v = { 0, false, "" };
+	struct check_result v = { 0, false, "" };
 
 	r->at.today = day;
-	v.rc = callback_check(r->spec, f, &r->keys, &r->at, &check_mem, cb, no);
+	v.rc = callback_check(r->spec, f, &r->keys, &r->at, &check_mem, cb,
+			      check_why, sizeof check_why);
+	check_rc = v.rc;
 	v.ambiguous = cb->ambiguous;
-	v.why = no->why;
+	v.why = check_why;
 	return v;
 }
 
-static enum outcome outcome_of(struct verdict v)
+static enum outcome outcome_of(struct check_result v)
 {
 	if (v.rc == 0)
 		return ACCEPTED;
@@ -2357,10 +2359,10 @@ static bool is_gbk(const struct form *f)
  * CharSet (GBK, for a GBK callback), and, when the signed string is not
  * ASCII and that was refused otherwise than as ambiguous, with the other
  * (UTF-8 for a GBK callback, else GBK). */
-static struct verdict check_recut(struct run *r, const struct span *cut, long day)
+static struct check_result check_recut(struct run *r, const struct span *cut, long day)
 {
 	static struct form f;
-	struct verdict v;
+	struct check_result v;
 
 	recut_form(r, cut, AS_GENUINE, &f);
 	v = check(r, &f, day);
@@ -2458,7 +2460,7 @@ static void put_day(struct buf *b, const struct run *r, long day)
 
 /* Prints one of the genuine's failures (the first few of the pass):
  * what, the day, the verdict (v.why still valid) and the signed string. */
-static void show_failure(struct run *r, const char *what, long day, struct verdict v)
+static void show_failure(struct run *r, const char *what, long day, struct check_result v)
 {
 	char text[EXAMPLE_MAX];
 	struct buf b;
@@ -2480,7 +2482,7 @@ static void show_failure(struct run *r, const char *what, long day, struct verdi
  * any verdict that depends on the day where it must not is a failure. */
 static enum outcome genuine_at(struct run *r, long day, size_t col)
 {
-	struct verdict v = check(r, r->genuine, day);
+	struct check_result v = check(r, r->genuine, day);
 	enum outcome o = outcome_of(v);
 	bool inside = inside_window(r, r->anchor_day, day);
 
@@ -2558,7 +2560,7 @@ static long sample_below(long n)
 /* An echo-only re-cut, at the genuine's own day only. */
 static void post_echo_only(struct run *r, const struct span *cut)
 {
-	struct verdict v = check_recut(r, cut, r->pass->today);
+	struct check_result v = check_recut(r, cut, r->pass->today);
 
 	r->t->echo_tried++;
 	r->t->echo_accepted += v.rc == 0;
@@ -2629,7 +2631,7 @@ static void post_pinned(struct run *r, const struct span *cut)
 
 	for (size_t k = 0; k < n; k++) {
 		struct day_note *note = day_note(r, days[k]);
-		struct verdict v;
+		struct check_result v;
 		enum outcome o;
 
 		if (note && same_resp_code(r, cut)) {
@@ -2823,8 +2825,8 @@ static enum outcome check_genuine(struct run *r, const struct options *o,
 		outcome[c] = genuine_at(r, column_day(r, c), c);
 		if (c == 0) {             /* the own day comes first */
 			own = outcome[c];
-			r->own_rc = check_no.status;
-			snprintf(r->own_why, sizeof r->own_why, "%s", check_no.why);
+			r->own_rc = check_rc;
+			snprintf(r->own_why, sizeof r->own_why, "%s", check_why);
 		}
 	}
 	r->t->accepted += own == ACCEPTED;

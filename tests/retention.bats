@@ -120,7 +120,7 @@ partition_of() { # ID: the partition holding audit row ID
 	month=$(month_of "now()")
 	out=$(as_role bank-callback "SELECT * FROM bank_callback_audit_retire('5 years')") && fail "handler could retire: $out"
 	[[ $out == *"permission denied for function bank_callback_audit_retire"* ]] || fail "$out"
-	for sql in "DELETE FROM bank_callback_audit" "UPDATE bank_callback_audit SET verdict = 'x'" \
+	for sql in "DELETE FROM bank_callback_audit" "UPDATE bank_callback_audit SET verdict = 'failed'" \
 		"TRUNCATE bank_callback_audit" "DELETE FROM $month" "TRUNCATE $month" \
 		"DROP TABLE $month" "ALTER TABLE bank_callback_audit DETACH PARTITION $month" \
 		"SELECT bank_callback_audit_add_months(3)"; do
@@ -148,8 +148,8 @@ partition_of() { # ID: the partition holding audit row ID
 	month=$(month_of "now()")
 	id=$(audit_row "now() + interval '30 years'")
 	assert_eq "$(partition_of "$id")" bank_callback_audit_default
-	for sql in "UPDATE $month SET verdict = 'x'" "DELETE FROM $month" "TRUNCATE $month" \
-		"UPDATE bank_callback_audit_default SET verdict = 'x'" "DELETE FROM bank_callback_audit_default" \
+	for sql in "UPDATE $month SET verdict = 'failed'" "DELETE FROM $month" "TRUNCATE $month" \
+		"UPDATE bank_callback_audit_default SET verdict = 'failed'" "DELETE FROM bank_callback_audit_default" \
 		"TRUNCATE bank_callback_audit_default" "DELETE FROM bank_callback_audit WHERE id = $id"; do
 		out=$(psql_val "$sql" 2>&1) && fail "owner could: $sql"
 		[[ $out == *"append-only"* ]] || fail "$sql: $out"
@@ -230,7 +230,7 @@ audit_grants() { # DB
 	assert_eq "$(audit_grants "$CONVERT_DB")" "$(audit_grants bank)" "grants"
 	# ids go on after the highest
 	id=$(convert_sql "$CONVERT_DB" "INSERT INTO bank_callback_audit (route, status, verdict, fields, body)
-		VALUES ('r', 200, 'v', '{}', '') RETURNING id")
+		VALUES ('r', 200, 'stored', '{}', '') RETURNING id")
 	assert_eq "$id" "$(convert_sql "$CONVERT_DB" "SELECT max(id) FROM bank_callback_audit")" "new id"
 	[[ $id -gt 43 ]] || fail "new id $id reuses an old one"
 	# every file again, 001 to 007 on the partitioned table included: nothing changes

@@ -335,3 +335,41 @@ bank_netsave|d3|d4|duplicate live ord_id, marked deleted" "bank_callback_upgrade
 	((status == 1)) || fail "--check on an older schema exited $status:" "$output"
 	assert_eq "$SCHEMA_LINE" "FAIL schema: version $((LATEST - 1)), this binary needs $LATEST: $HINT"
 }
+
+@test "schema: a verdict is one of the binary's words; an upgrade keeps every word stored, and --check names a missing one" {
+	local db=schema_verdicts v11=("${SQL_FILES[@]:0:11}") t
+	for t in bank_callback_audit bank_callback_signatures; do
+		assert_eq "$(psql_val "SELECT atttypid::regtype FROM pg_attribute
+			WHERE attrelid = '$t'::regclass AND attname = 'verdict'")" bank_callback_verdict "$t.verdict"
+	done
+
+	# at version 11, an audit row with a word no binary writes now
+	new_db "$db"
+	apply_files "$db" "${v11[@]}"
+	assert_eq "$(basename "${v11[-1]}")" 011-orders.sql
+	fill_audit "$db"
+	apply_files "$db" "${SQL_FILES[@]}"
+	assert_eq "$(db_sql "$db" "SELECT verdict FROM bank_callback_audit WHERE status = 409")" \
+		'bound to another UsrCustId' "the old word, kept"
+	assert_eq "$(db_sql "$db" "SELECT verdict FROM bank_callback_signatures WHERE status = 409")" \
+		'bound to another UsrCustId' "the registry's"
+	assert_check_passes "$db"
+
+	# a label the binary writes, gone: --check says which, before any request fails on it
+	db_sql "$db" "ALTER TYPE bank_callback_verdict RENAME VALUE 'notice stored' TO 'notice kept'"
+	check_schema "$db"
+	((status == 1)) || fail "--check without a verdict exited $status:" "$output"
+	assert_eq "$SCHEMA_LINE" "FAIL schema: bank_callback_verdict has no \"notice stored\": $HINT"
+
+	# a stored word longer than a label may be: the file stops, nothing changed
+	db=schema_verdicts_long
+	new_db "$db"
+	apply_files "$db" "${v11[@]}"
+	db_sql "$db" "INSERT INTO bank_callback_audit (route, status, verdict, fields, body)
+		VALUES ('/bank/netsave', 400, repeat('v', 64), '{}', 'x')" >/dev/null
+	run psql -U postgres -d "$db" -X -q -v ON_ERROR_STOP=1 -f "${SQL_FILES[11]}"
+	[[ $status -ne 0 && $output == *"012: verdicts longer than a label may be, nothing changed: '$(printf 'v%.0s' {1..64})'"* ]] ||
+		fail "012 on a 64-byte word:" "$output"
+	assert_eq "$(db_sql "$db" "SELECT atttypid::regtype FROM pg_attribute
+		WHERE attrelid = 'bank_callback_audit'::regclass AND attname = 'verdict'")" text "the column after the failure"
+}

@@ -48,8 +48,13 @@ load lib/common
 	local evil=$'X1\n2026-11-27 00:00:00  /bank/netsave  200  stored\e[2K\e[1A\xc2\x9b'
 	# an audit row as an older binary could have stored it, from an unsigned OrdId
 	psql_val "INSERT INTO bank_callback_audit (route, cmd_id, ord_id, status, verdict, fields, body)
-		VALUES ('/bank/RegisterCallback', 'UserRegister', \$e\$$evil\$e\$, 303,
-		\$v\$redirected$(printf '\e')[31m\$v\$, '{}', 'x')" >/dev/null
+		VALUES (\$r\$/bank/RegisterCallback$(printf '\e')[31m\$r\$, 'UserRegister',
+		\$e\$$evil\$e\$, 303, 'redirected', '{}', 'x')" >/dev/null
+	# a verdict is one of the binary's words (sql/012-verdicts.sql): none holds a control byte
+	run psql_val "INSERT INTO bank_callback_audit (route, status, verdict, fields, body)
+		VALUES ('/bank/x', 303, \$v\$redirected$(printf '\e')[31m\$v\$, '{}', 'x')"
+	[[ $status -ne 0 && $output == *'invalid input value for enum bank_callback_verdict'* ]] ||
+		fail "a verdict not among the binary's words was stored:" "$output"
 	run "$BIN" --show "$evil"
 	assert_eq "$status" 0 "--show exit status ($output)"
 	[[ $output != *[$'\x01'-$'\x09'$'\x0b'-$'\x1f'$'\x7f']* && $output != *$'\xc2\x9b'* ]] ||
@@ -58,7 +63,7 @@ load lib/common
 	assert_eq "$(grep -c '/bank/' <<<"$output")" 1 "lines naming a route"
 	run "$BIN" --stats
 	[[ $output != *[$'\x01'-$'\x09'$'\x0b'-$'\x1f'$'\x7f']* ]] || fail "a control byte in --stats:" "$(printf '%q' "$output")"
-	[[ $output == *'redirected\x1B[31m'* ]] || fail "verdict not shown escaped:" "$output"
+	[[ $output == *'/bank/RegisterCallback\x1B[31m'* ]] || fail "route not shown escaped:" "$output"
 }
 
 @test "support: --stats counts today's posts by route, status and verdict" {
