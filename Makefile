@@ -31,7 +31,8 @@ SQLDIR         = $(PREFIX)/share/bank-callback/sql
 DOCDIR         = $(PREFIX)/share/doc/bank-callback
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR    ?= /etc
-UNITS          = systemd/bank-callback.socket systemd/bank-callback@.service
+UNITS          = systemd/bank-callback.socket systemd/bank-callback@.service \
+                 systemd/bank-callback-refresh.service systemd/bank-callback-refresh.timer
 # The shipped files name /usr/local/bin/bank-callback; install points
 # them at BINDIR.
 SET_BINDIR     = sed 's|/usr/local/bin/bank-callback|$(BINDIR)/bank-callback|'

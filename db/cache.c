@@ -59,6 +59,10 @@ static void set_failure(const struct redisContext *c, const redisReply *r, const
 		for (size_t i = 0; i < sizeof redis_errors / sizeof redis_errors[0]; i++)
 			if (strcmp(code, redis_errors[i].code) == 0)
 				what = redis_errors[i].meaning;
+		/* Redis answers a password it has none for with a bare ERR
+		 * ("AUTH <password> called without any password configured") */
+		if (strcmp(step, "AUTH") == 0 && strcmp(code, "ERR") == 0)
+			what = "AUTH refused: this Redis has no password; give none";
 		snprintf(err, errlen, "redis %s at %s: %s (%s)", step, server,
 			 code[0] ? code : "?", what);
 		return;
@@ -295,7 +299,7 @@ int cache_settings_init(struct cache_settings *cs, const char *address,
 	cs->master = master;
 	/* unset: the local default, or with sentinels nothing but db 0 */
 	if (!address)
-		address = sentinels ? "redis://" : "127.0.0.1:6379";
+		address = sentinels ? "redis://" : CACHE_DEFAULT_ADDRESS;
 	if (redis_address_parse(address, &cs->address, err, errlen))
 		return -1;
 	if (!sentinels != !master) {
@@ -389,6 +393,25 @@ int cache_hset(struct redisContext *c, const char *key, struct slice field,
 	const size_t lens[] = { 4, strlen(key), field.len, value.len };
 
 	return command(c, "HSET", 0, NULL, err, errlen, 4, argv, lens);
+}
+
+int cache_wait_replica(struct redisContext *c, char *err, size_t errlen)
+{
+	char ms[16], server[REDIS_HOST_MAX + 16];
+	redisReply *r;
+	long long acked;
+
+	snprintf(ms, sizeof ms, "%d", CACHE_WAIT_MS);
+	if (COMMAND(c, "WAIT", REDIS_REPLY_INTEGER, &r, err, errlen, "WAIT", "1", ms))
+		return -1;
+	acked = r->integer;
+	libhiredis.freeReplyObject(r);
+	if (acked >= 1)
+		return 0;
+	server_of(c, server, sizeof server);
+	snprintf(err, errlen, "redis WAIT at %s: no replica has the write after %d ms "
+		 "(a failover now would lose it)", server, CACHE_WAIT_MS);
+	return -1;
 }
 
 

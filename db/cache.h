@@ -10,6 +10,9 @@
 #include <stddef.h>
 
 /* hiredis's connection (its redisContext), opaque outside db/. */
+/* BANK_CALLBACK_REDIS unset, and no Sentinels: the local Redis. */
+#define CACHE_DEFAULT_ADDRESS "127.0.0.1:6379"
+
 struct redisContext;
 
 enum {
@@ -33,7 +36,7 @@ struct cache_settings {
 };
 
 /* Parses the settings (NULL where unset; address NULL is
- * 127.0.0.1:6379).  0, or -1 with err (no secret in it). */
+ * CACHE_DEFAULT_ADDRESS).  0, or -1 with err (no secret in it). */
 int cache_settings_init(struct cache_settings *cs, const char *address,
 			const char *password_file, const char *sentinels,
 			const char *master, char *err, size_t errlen);
@@ -60,6 +63,13 @@ int cache_role(struct redisContext *c, char *role, size_t size, char *err,
 /* HSET key field value.  0, or -1 with a message in err. */
 int cache_hset(struct redisContext *c, const char *key, struct slice field,
 	       struct slice value, char *err, size_t errlen);
+
+/* A master that fails over in the moment after a write may lose it (the
+ * replica promoted never had it): WAIT until one replica has c's writes,
+ * CACHE_WAIT_MS at most.  0 once one has, or -1 with err saying none
+ * did, or why the WAIT failed. */
+enum { CACHE_WAIT_MS = 100 };
+int cache_wait_replica(struct redisContext *c, char *err, size_t errlen);
 
 /* Hashes rebuilt from a stream of pairs (RefreshRedis).  Each is built
  * aside under a random name, so two rebuilds at once, on one host or on

@@ -43,6 +43,11 @@ static void update_cache(struct ctx *x, const struct stored *st)
 	if (!r)
 		ctx_note(x, LOG_WARNING, "cache not updated (RefreshRedis repairs it)",
 			 err);
+	/* Under Sentinel a failover can drop what the old master took last:
+	 * confirmed on a replica, or said (the bank's retry and the
+	 * refresh timer bring it back). */
+	else if (x->cfg->redis_sentinels && cache_wait_replica(r, err, sizeof err))
+		ctx_note(x, LOG_WARNING, "cache written on the master alone", err);
 	cache_close(r);
 }
 
@@ -119,12 +124,18 @@ void handle_background(struct ctx *x, const void *arg)
 		why = "signature reused with other fields";
 		verdict = VERDICT_OTHER_MEANING;
 	} else if (seen.accepted) {
-		/* A retry or replay of a callback already stored. */
+		/* A retry or replay of a callback already stored: its rows
+		 * stay as they are, and the cache is written again from them,
+		 * so that an entry Redis lost (a restart without its AOF, a
+		 * failover) comes back with the bank's retry. */
 		signature_count_retry(&t, &sig);
-		if (pg_txn_commit(&t, err, sizeof err))
+		buf_init(&params, x->mem->params, sizeof x->mem->params);
+		if ((a->cached && a->cached(&t, &cb, &params, &st, err, sizeof err)) ||
+		    pg_txn_commit(&t, err, sizeof err))
 			goto unavailable;
 		pg_close(c);
 		x->verdict = VERDICT_DUPLICATE_ANSWERED;
+		update_cache(x, &st);
 		acknowledge(x, a, &cb);
 		return;
 	} else if (seen.ambiguous) {

@@ -192,6 +192,26 @@ static int store(struct pg_txn *t, const struct background_callback *a,
 	return 0;
 }
 
+/* A retry's pair: the live row's UsrCustId, whatever the retry says. */
+static int cached(struct pg_txn *t, const struct callback *cb, struct buf *arena,
+		  struct stored *out, char *err, size_t errlen)
+{
+	const char *usr_id = buf_cstr(arena, form_get(&cb->text, "UsrId"));
+	char cust[CACHE_VALUE_MAX], state;
+	int found;
+
+	if (arena->overflow) {
+		snprintf(err, errlen, "company row too large");
+		return -1;
+	}
+	found = current(t, usr_id, cust, sizeof cust, &state, err, errlen);
+	if (found < 0)
+		return -1;
+	if (found)
+		cache_row(out, usr_id, cust);
+	return 0;
+}
+
 const struct background_callback corp_register_background = {
-	{ &spec, NULL }, store, "TrxId", NULL,
+	{ &spec, NULL }, store, "TrxId", NULL, cached,
 };

@@ -141,6 +141,13 @@ struct order_columns {
 
 struct background_callback;
 
+/* A retry's Redis pairs: what the rows of a callback already stored hold
+ * now, read in t and put in out (none when its row is gone or bound
+ * elsewhere); its statement's parameters built in params.  0, or -1
+ * with a message in err. */
+typedef int cached_fn(struct pg_txn *t, const struct callback *cb, struct buf *params,
+		      struct stored *out, char *err, size_t errlen);
+
 /* Writes a verified callback's rows in the transaction t, its
  * statements' parameters built in params (empty, PARAMS_MAX).  0 with
  * what it did in *out; a status (409) to refuse it with, having written
@@ -160,6 +167,9 @@ struct background_callback {
 	store_fn *store;
 	const char *ack;                 /* TrxId, OrdId or ProId */
 	const struct order_columns *order;   /* for store_order */
+	/* for a CmdId whose rows the cache mirrors: a retry writes the
+	 * cache again from them (NULL: no cache) */
+	cached_fn *cached;
 };
 
 /* The store of every bank order CmdId (handlers/orders.c). */

@@ -58,26 +58,40 @@ static void cache_row(struct stored *out, const struct pg_result *r, int pnrid, 
 	stored_pair(out, "customers-pnrid", pg_value(r, 0, cust), pg_value(r, 0, pnrid));
 }
 
-/* Whether pnrid's live row is bound to cust_id: 1 yes (its pairs in
- * out), 0 to another, -1 no live row or an error (err says which). */
-static int bound_to(struct pg_txn *t, const char *const params[2], struct stored *out,
-		    char *err, size_t errlen)
+/* How pnrid's live row is bound. */
+enum binding { BINDING_FAILED = -1, NO_LIVE_ROW, BOUND_AS_SAID, BOUND_ELSEWHERE };
+
+/* The live row of params' pnrid (params: pnrid, cust_id): bound to
+ * cust_id (its pairs then in out), to another, or none; BINDING_FAILED
+ * with a message in err. */
+static enum binding live_binding(struct pg_txn *t, const char *const params[2],
+				 struct stored *out, char *err, size_t errlen)
 {
 	struct pg_result *r = pg_txn_exec(t, sql_customer_bound, 2, params, err, errlen);
-	int same;
+	enum binding b;
 
 	if (!r)
-		return -1;
-	if (pg_rows(r) != 1) {
-		snprintf(err, errlen, "bank_customers row changed under us");
-		pg_clear(r);
-		return -1;
-	}
-	same = pg_value(r, 0, 0)[0] == 't';
-	if (same)
+		return BINDING_FAILED;
+	b = pg_rows(r) != 1 ? NO_LIVE_ROW
+	    : pg_value(r, 0, 0)[0] == 't' ? BOUND_AS_SAID : BOUND_ELSEWHERE;
+	if (b == BOUND_AS_SAID)
 		cache_row(out, r, 1, 2);
 	pg_clear(r);
-	return same;
+	return b;
+}
+
+/* UsrId and UsrCustId as the statements' parameters, in arena.  0, or
+ * -1 with a message in err. */
+static int customer_params(struct buf *arena, const struct callback *cb,
+			   const char *params[2], char *err, size_t errlen)
+{
+	params[0] = buf_cstr(arena, form_get(&cb->text, "UsrId"));
+	params[1] = buf_cstr(arena, form_get(&cb->text, "UsrCustId"));
+	if (arena->overflow) {
+		snprintf(err, errlen, "customer row too large");
+		return -1;
+	}
+	return 0;
 }
 
 static int store(struct pg_txn *t, const struct background_callback *a,
@@ -86,7 +100,6 @@ static int store(struct pg_txn *t, const struct background_callback *a,
 {
 	const char *params[2];
 	struct pg_result *r;
-	int same;
 
 	(void)a;
 	if (!cb->success) {
@@ -94,12 +107,8 @@ static int store(struct pg_txn *t, const struct background_callback *a,
 		out->verdict = VERDICT_NOT_OPENED;
 		return 0;
 	}
-	params[0] = buf_cstr(arena, form_get(&cb->text, "UsrId"));
-	params[1] = buf_cstr(arena, form_get(&cb->text, "UsrCustId"));
-	if (arena->overflow) {
-		snprintf(err, errlen, "customer row too large");
+	if (customer_params(arena, cb, params, err, errlen))
 		return -1;
-	}
 	r = pg_txn_exec(t, sql_customer_insert, 2, params, err, errlen);
 	if (!r)
 		return -1;
@@ -112,19 +121,38 @@ static int store(struct pg_txn *t, const struct background_callback *a,
 	pg_clear(r);
 	/* An account never silently rebinds: a pnrid that has a cust_id
 	 * keeps it, and a callback naming another is refused. */
-	same = bound_to(t, params, out, err, errlen);
-	if (same < 0)
-		return -1;
-	if (!same) {
+	switch (live_binding(t, params, out, err, errlen)) {
+	case BOUND_AS_SAID:
+		out->verdict = VERDICT_ALREADY_OPENED;
+		return 0;
+	case BOUND_ELSEWHERE:
 		out->verdict = VERDICT_USR_ID_BOUND;
 		return 409;
+	case NO_LIVE_ROW:
+		snprintf(err, errlen, "bank_customers row changed under us");
+		return -1;
+	case BINDING_FAILED:
+	default:
+		return -1;
 	}
-	out->verdict = VERDICT_ALREADY_OPENED;
-	return 0;
+}
+
+/* A retry's pairs: the live row's, when it is still bound as the
+ * callback says. */
+static int cached(struct pg_txn *t, const struct callback *cb, struct buf *arena,
+		  struct stored *out, char *err, size_t errlen)
+{
+	const char *params[2];
+
+	if (!cb->success)
+		return 0;
+	if (customer_params(arena, cb, params, err, errlen))
+		return -1;
+	return live_binding(t, params, out, err, errlen) == BINDING_FAILED ? -1 : 0;
 }
 
 const struct background_callback user_register_background = {
-	{ &spec, NULL }, store, "TrxId", NULL,
+	{ &spec, NULL }, store, "TrxId", NULL, cached,
 };
 const struct page_return user_register_page = {
 	&spec, "#/BankUserRegisterCallback",

@@ -67,3 +67,15 @@ load lib/common
 	assert_error 400
 	assert_nothing_written
 }
+
+@test "CorpRegister: the bank's retry writes the cache again from the row, so an entry Redis lost comes back" {
+	local body
+	body=$(corp_body AuditStat=Y UsrCustId=6000060000777777)
+	post_form /bank/CorpRegister "$body"
+	assert_ack "$CR_TRX"
+	redis_cmd flushall >/dev/null
+	post_form /bank/CorpRegister "$body"
+	assert_ack "$CR_TRX"
+	assert_rows bank_mer_customers 1
+	assert_eq "$(redis_cmd hget bank-mer-customers corp_acme)" 6000060000777777
+}

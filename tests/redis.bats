@@ -239,7 +239,7 @@ assert_stored() { # the register's row, whatever Redis did
 	with_redis "BANK_CALLBACK_REDIS=redis://:wrongpw@127.0.0.1:$P_M"
 	register UsrId=pnr_carol UsrCustId=6000060000123458 TrxId=201611190000000012
 	assert_ack 201611190000000012
-	assert_cache_note "AUTH at 127.0.0.1:$P_M: ERR"
+	assert_cache_note "AUTH at 127.0.0.1:$P_M: ERR (AUTH refused: this Redis has no password; give none)"
 	assert_secret_free "$LOG" 6000060000123458 pnr_carol
 	assert_eq "$(m_cli dbsize)" 0 "keys on the password-less Redis"
 	assert_rows bank_customers 3
@@ -494,6 +494,19 @@ sentinel_env() {
 		fail "no ok redis line:" "$output"
 }
 
+@test "redis sentinel: a write no replica has yet is said in the log line (a failover then could lose it)" {
+	sentinel_up
+	sentinel_env "127.0.0.1:$SS" BANK_CALLBACK_REDIS=redis://
+	# the replica stops taking the master's stream
+	redis-cli -p "$SR" replicaof no one >/dev/null
+	register
+	assert_ack "$UR_TRX"
+	assert_eq "$(redis-cli -p "$SM" hget bank-customers pnr_alice)" 6000060000123456 "on the master"
+	[[ $LOG == '<4>'* && $LOG == *"note=\"cache written on the master alone: redis WAIT at 127.0.0.1:$SM: no replica has the write after 100 ms (a failover now would lose it)\""* ]] ||
+		fail "no note of the unconfirmed write:" "$LOG"
+	assert_secret_free "$LOG" 6000060000123456 pnr_alice
+}
+
 # BANK_CALLBACK_REDIS unset is as good as redis:// with sentinels: not the default 127.0.0.1:6379,
 # which names a server the sentinels would contradict.
 @test "redis sentinel: with BANK_CALLBACK_REDIS unset, the Sentinel's master is used" {
@@ -551,7 +564,10 @@ failover_stream() {
 
 	for ((; i < first_after + 5; i++)); do
 		register_n "$i"
-		[[ $LOG != *note=* ]] || fail "a note after the failover:" "$LOG"
+		# the new master has no replica yet (the old one is down or still
+		# rejoining): that is said, and nothing else is
+		[[ $LOG != *note=* || $LOG == *'note="cache written on the master alone: redis WAIT at '*'"' ]] ||
+			fail "a note after the failover:" "$LOG"
 		assert_eq "$(redis-cli -p "$SR" hget bank-customers "pnr_u$i")" "$(cust_n "$i")" \
 			"pnr_u$i on the new master"
 	done
