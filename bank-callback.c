@@ -576,6 +576,6 @@ int main(int argc, char **argv)
 	if (o.refresh)
 		return refresh(&cfg);
 	if (o.check)
-		return selfcheck(&cfg, broken);
+		return selfcheck(&cfg, o.config_file, broken);
 	return serve(&cfg, broken);
 }

@@ -2,6 +2,7 @@
  * and --config's report of them.  See config.h. */
 #include "config.h"
 #include "bank/shapes.h"
+#include "db/cache.h"
 #include "lib/ascii.h"
 #include "lib/readfile.h"
 #include "lib/slice.h"
@@ -433,9 +434,23 @@ static const char *credential_used(const struct config *c, const char *name,
 	return NULL;
 }
 
+/* The value in force of a setting left unset, into out, when it has
+ * one: false when unset means none. */
+static bool default_of(const struct config *c, const char *name, char *out,
+		       size_t size)
+{
+	if (strcmp(name, "BANK_CALLBACK_ORDER_DAYS") == 0)
+		snprintf(out, size, "%d,%d", ORDER_DAYS_BEFORE, ORDER_DAYS_AFTER);
+	else if (strcmp(name, "BANK_CALLBACK_REDIS") == 0 && !c->redis_sentinels)
+		snprintf(out, size, "%s", CACHE_DEFAULT_ADDRESS);
+	else
+		return false;
+	return true;
+}
+
 void config_print(const struct config *c)
 {
-	char origin[4200], shown[1024];
+	char origin[4200], shown[1024], dflt[64];
 
 	for (size_t i = 0; i < KNOWN; i++) {
 		const char *v = getenv(known[i].name), *id = NULL;
@@ -445,6 +460,10 @@ void config_print(const struct config *c)
 		config_origin(known[i].name, origin, sizeof origin);
 		if ((!v || !*v) && (id = credential_used(c, known[i].name, &v)) != NULL)
 			snprintf(origin, sizeof origin, "the credential %s", id);
+		else if ((!v || !*v) && default_of(c, known[i].name, dflt, sizeof dflt)) {
+			v = dflt;
+			snprintf(origin, sizeof origin, "unset: the default");
+		}
 		if (v && known[i].secret)
 			redact(&known[i], v, shown, sizeof shown);
 		else
@@ -455,7 +474,12 @@ void config_print(const struct config *c)
 
 bool config_frontend_ok(const char *u)
 {
-	return url_ok(slice_from(u), URL_PLAIN);
+	const char *host;
+
+	if (!url_ok(slice_from(u), URL_PLAIN) || strchr(u, '#'))
+		return false;
+	host = strstr(u, "://") + 3;   /* url_ok: http:// or https:// */
+	return *host && !strchr("/?:@", *host);
 }
 
 int config_admin_token(const struct config *c, char *tok, size_t cap,

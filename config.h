@@ -72,7 +72,8 @@ int config_unknown(void (*report)(const char *name, const char *nearest));
 void config_print(const struct config *c);
 
 /* The front end is a plain http(s) URL of printable ASCII (shapes.h's
- * url_ok, the rule the bank's URLs pass too). */
+ * url_ok, the rule the bank's URLs pass too) with a host, and without a
+ * fragment: each page return appends its own "#/route?RespCode=...". */
 bool config_frontend_ok(const char *url);
 
 enum { ADMIN_TOKEN_MIN = 16 };   /* bytes of the RefreshRedis token, at least */

@@ -8,8 +8,15 @@
 #include "handlers/handlers.h"
 #include "bank/keyfile.h"
 
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* The settings the field rules read, as a request will read them. */
 static int check_rules(const struct config *cfg)
@@ -72,7 +79,8 @@ static int check_settings(const struct config *cfg)
 	}
 	if (!cfg->frontend || !config_frontend_ok(cfg->frontend)) {
 		printf("FAIL settings: BANK_CALLBACK_FRONTEND %s\n", cfg->frontend
-		       ? "is not an http:// or https:// URL of printable ASCII"
+		       ? "is not an http:// or https:// URL of printable ASCII with a "
+			 "host and no #fragment (each page return adds its own #/route)"
 		       : "is not set (page returns answer 500)");
 		failed = 1;
 	}
@@ -123,7 +131,97 @@ static int check_keys(const struct config *cfg)
 	return failed;
 }
 
-int selfcheck(const struct config *cfg, const char *config_error)
+/* Where the log line goes.  Under the systemd unit: standard error, the
+ * journal's stream.  Under xinetd standard error is the client, so the
+ * line goes to syslog's /dev/log, and with nothing there it is lost
+ * without a trace: said here, as only a note, since --check cannot
+ * tell which of the two will run it. */
+static void check_log(void)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool receives = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	if (receives)
+		printf("ok log: standard error (the journal, under the systemd unit); "
+		       "syslog's /dev/log under xinetd, and something receives there\n");
+	else
+		printf("note log: standard error (the journal, under the systemd unit); "
+		       "under xinetd syslog's /dev/log, where nothing receives: every "
+		       "log line would be lost (install rsyslog, or run systemd-journald)\n");
+}
+
+/* Opens path for reading as the process is now: 0, or 1 with a FAIL line. */
+static int readable(const char *what, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		printf("FAIL files: %s %s: the service user " SERVICE_USER
+		       " cannot read it (%m)\n", what, path);
+		return 1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Root reads every file; the service reads them as SERVICE_USER.  A
+ * child that became that user opens each file the settings name (under
+ * systemd the key and the token come as credentials, which systemd reads
+ * as root: unset here, they are not checked). */
+static int check_files_as_service_user(const struct config *cfg, const char *config_file)
+{
+	char paths[BANK_KEYS_MAX][4096], err[512];
+	const struct passwd *pw;
+	int n, status, failed = 0;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		return 0;
+	pw = getpwnam(SERVICE_USER);
+	if (!pw) {
+		printf("note files: run as root, and no user " SERVICE_USER " to read "
+		       "them as (systemd's DynamicUser makes its own): check as the "
+		       "service does, with README's systemd-run line\n");
+		return 0;
+	}
+	n = cfg->pubkey ? bank_key_paths(cfg->pubkey, paths, err, sizeof err) : 0;
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		printf("FAIL files: cannot fork to read them as " SERVICE_USER ": %m\n");
+		return 1;
+	}
+	if (pid == 0) {
+		if (initgroups(pw->pw_name, pw->pw_gid) || setgid(pw->pw_gid) ||
+		    setuid(pw->pw_uid)) {
+			printf("FAIL files: cannot become " SERVICE_USER ": %m\n");
+			fflush(stdout);
+			_exit(1);
+		}
+		if (config_file)
+			failed |= readable("the settings file", config_file);
+		for (int i = 0; i < n; i++)
+			failed |= readable("the bank's key", paths[i]);
+		if (cfg->admin_token_file)
+			failed |= readable("the admin token", cfg->admin_token_file);
+		if (cfg->redis_password_file)
+			failed |= readable("the Redis password", cfg->redis_password_file);
+		if (!failed)
+			printf("ok files: the service user " SERVICE_USER " reads every "
+			       "file the settings name\n");
+		fflush(stdout);
+		_exit(failed);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return 1;
+	return WEXITSTATUS(status) != 0;
+}
+
+int selfcheck(const struct config *cfg, const char *config_file,
+	      const char *config_error)
 {
 	int failed = 0;
 
@@ -134,6 +232,8 @@ int selfcheck(const struct config *cfg, const char *config_error)
 	failed |= check_settings(cfg);
 	failed |= check_keys(cfg);
 	failed |= check_rules(cfg);
+	failed |= check_files_as_service_user(cfg, config_file);
+	check_log();
 
 	failed |= check_postgresql();
 	failed |= check_redis(cfg->redis, cfg->redis_password_file,

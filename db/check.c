@@ -4,6 +4,7 @@
 #include "pg.h"
 #include "statements.h"
 #include "verdict.h"
+#include "lib/buf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,13 +38,20 @@ static const struct {
 	{ "health", sql_health, 0 },
 	{ "support --show", sql_support_show, 1 },
 	{ "support --stats", sql_support_stats, 1 },
+	{ "support --since", sql_support_since, 1 },
 };
 
 enum { NSTATEMENTS = sizeof statements / sizeof statements[0] };
 
-/* Before sql/007-schema-version.sql there is no version table. */
+/* Before sql/007-schema-version.sql there is no version table.  Or the
+ * role may not look into the schema that holds it: the catalog, which
+ * every role reads, names that schema. */
 static const char version_table_sql[] =
-	"SELECT pg_catalog.to_regclass('bank_callback_schema_version') IS NOT NULL";
+	"SELECT pg_catalog.to_regclass('bank_callback_schema_version') IS NOT NULL, "
+	"coalesce((SELECT pg_catalog.string_agg(n.nspname, ', ') "
+	" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	" WHERE c.relname = 'bank_callback_schema_version' "
+	" AND NOT pg_catalog.has_schema_privilege(n.oid, 'USAGE')), '')";
 
 /* The schema's version, and the first version below it not recorded: a
  * file skipped, say after one failed in a loop that went on. */
@@ -103,6 +111,13 @@ static int check_schema(struct pg_conn *c)
 		return 1;
 	}
 	present = strcmp(libpq.PQgetvalue(r, 0, 0), "t") == 0;
+	if (!present && *libpq.PQgetvalue(r, 0, 1)) {
+		printf("FAIL privileges: %s may not use the schema %s, which holds the "
+		       "tables (GRANT USAGE ON SCHEMA ... TO \"%s\")\n", libpq.PQuser(c),
+		       libpq.PQgetvalue(r, 0, 1), libpq.PQuser(c));
+		pg_clear(r);
+		return 1;
+	}
 	pg_clear(r);
 	if (!present) {
 		printf("FAIL schema: no version table (bank_callback_schema_version), "
@@ -152,8 +167,19 @@ static int check_writable(struct pg_conn *c, const char *server)
 	return 0;
 }
 
-/* EXPLAIN checks a statement's privileges as the executor would (and
- * runs nothing): one FAIL line per statement the role may not run. */
+/* Whether a statement's failure (its SQLSTATE) says the tables are not
+ * the ones this binary uses: a table, column, type or function missing,
+ * or a schema (class 42 but insufficient_privilege, and 3F000). */
+static bool shape_differs(const char *sqlstate)
+{
+	return (strncmp(sqlstate, "42", 2) == 0 && strcmp(sqlstate, "42501") != 0) ||
+	       strcmp(sqlstate, "3F000") == 0;
+}
+
+/* EXPLAIN checks a statement as the executor would (and runs nothing):
+ * that the tables and columns it names are there as it needs them, and
+ * that the role may use them.  One FAIL line per statement, schema or
+ * privileges as the server's SQLSTATE says. */
 static int check_privileges(struct pg_conn *c)
 {
 	static const char *const nulls[16];
@@ -171,7 +197,11 @@ static int check_privileges(struct pg_conn *c)
 		}
 		snprintf(sql, sizeof sql, "EXPLAIN %s", statements[i].sql);
 		r = pg_exec(c, sql, statements[i].nparams, nulls, err, sizeof err);
-		if (!r) {
+		if (!r && shape_differs(pg_failed_sqlstate())) {
+			printf("FAIL schema: %s: %s: the tables are not the ones this "
+			       "binary uses: " UPGRADE_HINT "\n", statements[i].name, err);
+			failed = 1;
+		} else if (!r) {
 			printf("FAIL privileges: %s: %s\n", statements[i].name, err);
 			failed = 1;
 		}
@@ -181,6 +211,27 @@ static int check_privileges(struct pg_conn *c)
 		printf("ok privileges: %s may run all %d statements\n", libpq.PQuser(c),
 		       NSTATEMENTS);
 	return failed;
+}
+
+int check_statements_fit(struct pg_conn *c, char *mem, size_t size, char *err,
+			 size_t errlen)
+{
+	static const char *const nulls[16];
+	struct pg_stmt s[NSTATEMENTS];
+	struct buf b;
+
+	buf_init(&b, mem, size);
+	for (size_t i = 0; i < NSTATEMENTS; i++) {
+		s[i] = (struct pg_stmt){ b.p + b.len, statements[i].nparams, nulls };
+		buf_puts(&b, "EXPLAIN ");
+		buf_puts(&b, statements[i].sql);
+		buf_putc(&b, '\0');
+	}
+	if (b.overflow) {
+		snprintf(err, errlen, "the statements to check do not fit in memory");
+		return -1;
+	}
+	return pg_exec_all(c, s, NSTATEMENTS, err, errlen);
 }
 
 int check_postgresql(void)

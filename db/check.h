@@ -18,6 +18,15 @@ enum { SCHEMA_VERSION_NEEDED = 12 };
  * every statement of statements.h. */
 int check_postgresql(void);
 
+struct pg_conn;
+/* What /bank/health asks besides writes: every statement a request runs
+ * can be planned as this role, that is the tables and columns are the
+ * ones this binary uses and the role may use them.  The statements are
+ * written in mem.  One round trip: 0, or -1 with the first failure in
+ * err. */
+int check_statements_fit(struct pg_conn *c, char *mem, size_t size, char *err,
+			 size_t errlen);
+
 /* The Redis settings (BANK_CALLBACK_REDIS and its kin, see
  * cache_settings_init) are sound, and Redis is reached and logged in to
  * as they say, and is a master. */

@@ -25,7 +25,7 @@
 #define LIBS_PQ(X) \
 	X(PQconnectdbParams) X(PQstatus) X(PQerrorMessage) X(PQfinish) \
 	X(PQsetErrorVerbosity) X(PQsetNoticeProcessor) X(PQresultStatus) \
-	X(PQresultErrorMessage) X(PQclear) X(PQcmdStatus) X(PQcmdTuples) \
+	X(PQresultErrorMessage) X(PQresultErrorField) X(PQclear) X(PQcmdStatus) X(PQcmdTuples) \
 	X(PQntuples) X(PQgetvalue) X(PQgetlength) X(PQuser) \
 	X(PQhost) X(PQport) X(PQdb) X(PQsocket) X(PQsetnonblocking) \
 	X(PQsetSingleRowMode) X(PQflush) X(PQconsumeInput) X(PQisBusy) \

@@ -12,6 +12,21 @@
 #include <string.h>
 
 /* libpq's messages end in a newline; one log line wants none. */
+/* The SQLSTATE of the statement the last failed call reported. */
+static char failed_sqlstate[6];
+
+static void note_sqlstate(const struct pg_result *r)
+{
+	const char *code = r ? libpq.PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+
+	snprintf(failed_sqlstate, sizeof failed_sqlstate, "%s", code ? code : "");
+}
+
+const char *pg_failed_sqlstate(void)
+{
+	return failed_sqlstate;
+}
+
 static void set_err(char *err, size_t errlen, const char *what,
 		    const char *msg)
 {
@@ -241,6 +256,7 @@ static int pipeline(struct pg_conn *c, const struct pg_stmt *s, size_t n, size_t
 	int rc = 0;
 
 	*kept = NULL;
+	failed_sqlstate[0] = '\0';
 	name_step(s, n, step, sizeof step);
 	if (!usable(c, err, errlen))
 		return -1;
@@ -273,6 +289,7 @@ static int pipeline(struct pg_conn *c, const struct pg_stmt *s, size_t n, size_t
 			goto failed;
 		if (rc == 0 && !stmt_ok(&s[i], r)) {
 			rc = -1;
+			note_sqlstate(r);
 			set_err(err, errlen, strcmp(s[i].sql, "COMMIT") == 0
 				? "postgresql commit" : "postgresql",
 				libpq.PQresultStatus(r) == PGRES_COMMAND_OK
@@ -337,6 +354,14 @@ struct pg_result *pg_exec(struct pg_conn *c, const char *sql, int nparams,
 	struct pg_result *r;
 
 	return pipeline(c, s, 1, 0, &r, err, errlen) ? NULL : r;
+}
+
+int pg_exec_all(struct pg_conn *c, const struct pg_stmt *s, size_t n, char *err,
+		size_t errlen)
+{
+	struct pg_result *r;
+
+	return pipeline(c, s, n, n, &r, err, errlen);
 }
 
 /* The statement timeout is local to the transaction: nothing leaks into

@@ -78,6 +78,17 @@ struct pg_stmt {
 	const char *const *params;
 };
 
+/* The statements s[0..n), their answers unread, in one round trip: 0,
+ * or -1 with the first failure's message in err (those after it are not
+ * run). */
+int pg_exec_all(struct pg_conn *c, const struct pg_stmt *s, size_t n, char *err,
+		size_t errlen);
+
+/* The SQLSTATE of the statement whose failure the last pg_exec,
+ * pg_exec_all or pg_txn call reported; "" when the failure was not a
+ * statement's (the connection, a time-out). */
+const char *pg_failed_sqlstate(void);
+
 /* A request's transaction, written in the order it happens and sent in
  * as few round trips as its answers allow:
  *

@@ -30,5 +30,6 @@ extern const char sql_catch_up_mer_customers[];
 extern const char sql_health[];             /* db/pg.c */
 extern const char sql_support_show[];       /* db/support.c */
 extern const char sql_support_stats[];
+extern const char sql_support_since[];
 
 #endif

@@ -35,6 +35,8 @@ const char sql_support_stats[] =
 	"ELSE 'refusals answered again' END, sum(seen - 1)::text "
 	"FROM bank_callback_signatures WHERE last_seen >= " SINCE " AND seen > 1 "
 	"GROUP BY 1, 4 ORDER BY 1, 2, 3, 4";
+/* --since as PostgreSQL reads it, before the count */
+const char sql_support_since[] = "SELECT $1::timestamptz";
 
 /* Prints a line of what the database holds, each value shown by
  * buf_put_visible: a stored id came from a post, and once from an
@@ -60,27 +62,48 @@ static void print_line(const char *fmt, const char *const *values, size_t n)
 	fwrite(b.p, 1, b.len, stdout);
 }
 
-/* Runs sql with one parameter; prints the failure.  NULL on failure. */
-static struct pg_result *query(struct pg_conn **c, const char *sql, const char *param)
+/* Connects; prints the failure.  NULL on failure. */
+static struct pg_conn *connect_or_say(void)
 {
 	char err[512];
-	struct pg_result *r;
+	struct pg_conn *c = pg_connect(err, sizeof err);
 
-	*c = pg_connect(err, sizeof err);
-	if (!*c) {
+	if (!c)
 		printf("FAIL postgresql: %s\n", err);
-		return NULL;
-	}
-	r = pg_exec(*c, sql, 1, &param, err, sizeof err);
+	return c;
+}
+
+/* Runs sql with one parameter on c; prints the failure.  NULL on
+ * failure. */
+static struct pg_result *query(struct pg_conn *c, const char *sql, const char *param)
+{
+	char err[512];
+	struct pg_result *r = pg_exec(c, sql, 1, &param, err, sizeof err);
+
 	if (!r)
 		printf("FAIL %s\n", err);
 	return r;
 }
 
+/* Whether PostgreSQL reads since as a time: the operator's typing, not
+ * the database, when the cast fails on a connection still up. */
+static bool since_readable(struct pg_conn *c, const char *since)
+{
+	char err[512];
+	struct pg_result *r = pg_exec(c, sql_support_since, 1, &since, err, sizeof err);
+
+	if (r || libpq.PQstatus(c) != CONNECTION_OK) {
+		pg_clear(r);
+		return true;    /* readable, or the stats query says what failed */
+	}
+	fprintf(stderr, "bank-callback: --since: not a time PostgreSQL reads (%s)\n", err);
+	return false;
+}
+
 int support_show(const char *id)
 {
-	struct pg_conn *c;
-	struct pg_result *r = query(&c, sql_support_show, id);
+	struct pg_conn *c = connect_or_say();
+	struct pg_result *r = c ? query(c, sql_support_show, id) : NULL;
 	int n;
 
 	if (!r) {
@@ -105,7 +128,7 @@ int support_show(const char *id)
 	       "and 503s, are in the log only)\n");
 	pg_clear(r);
 	pg_close(c);
-	return 0;
+	return n == 0;   /* like grep: 1 when nothing matched */
 }
 
 /* in as buf_put_visible shows it, NUL-terminated in out (cut short if
@@ -122,9 +145,14 @@ static const char *visible(char *out, size_t size, const char *in)
 
 int support_stats(const char *since)
 {
-	struct pg_conn *c;
-	struct pg_result *r = query(&c, sql_support_stats, since);
+	struct pg_conn *c = connect_or_say();
+	struct pg_result *r;
 
+	if (c && since && !since_readable(c, since)) {
+		pg_close(c);
+		return 2;
+	}
+	r = c ? query(c, sql_support_stats, since) : NULL;
 	if (!r) {
 		pg_close(c);
 		return 1;

@@ -10,8 +10,11 @@
 #ifndef DB_SUPPORT_H
 #define DB_SUPPORT_H
 
-/* 0, or 1 with a line on stdout saying what failed. */
+/* --show: 0; 1 when no audited post names id, or with a line on stdout
+ * saying what failed. */
 int support_show(const char *id);
+/* --stats: 0; 1 with a line on stdout saying what failed; 2 when
+ * PostgreSQL does not read since as a time (said on stderr). */
 int support_stats(const char *since);
 
 #endif

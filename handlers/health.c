@@ -4,6 +4,7 @@
  * a failover the old primary may come back first in PGHOST as a
  * standby; every callback would get 503 while a bare SELECT 1 passed). */
 #include "handlers.h"
+#include "db/check.h"
 #include "db/pg.h"
 
 void handle_health(struct ctx *x, const void *arg)
@@ -17,7 +18,11 @@ void handle_health(struct ctx *x, const void *arg)
 		reply_error(x, 503, err);
 		return;
 	}
-	rc = pg_takes_writes(c, err, sizeof err);
+	/* and every statement a callback runs can be planned: a database
+	 * whose tables are not the ones this binary uses fails each one */
+	rc = pg_takes_writes(c, err, sizeof err) ||
+	     check_statements_fit(c, x->mem->params, sizeof x->mem->params, err,
+				  sizeof err);
 	pg_close(c);
 	if (rc) {
 		reply_error(x, 503, err);

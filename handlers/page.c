@@ -141,7 +141,7 @@ bool page_front_end_set(struct ctx *x)
 		return false;
 	}
 	if (!config_frontend_ok(x->cfg->frontend)) {
-		reply_error(x, 500, "BANK_CALLBACK_FRONTEND is not an http(s) URL");
+		reply_error(x, 500, "BANK_CALLBACK_FRONTEND is not an http(s) URL with a host and no #fragment");
 		return false;
 	}
 	return true;

@@ -137,6 +137,12 @@ write_config() {
 		fail "no redacted Redis line from line 8:" "$output"
 	[[ $output == *"BANK_CALLBACK_ORDER_DAYS=3"$'\t'"# the environment"* ]] || fail "no origin for the environment:" "$output"
 	[[ $output == *"BANK_CALLBACK_ORD_ID_PATTERN="$'\t'"# unset"* ]] || fail "unset settings not shown:" "$output"
+	# a default in force is shown as its value, and said to be the default
+	run env "${UNSET[@]}" -u BANK_CALLBACK_ORDER_DAYS "$BIN" --config -c /dev/null
+	[[ $output == *$'\n'"BANK_CALLBACK_ORDER_DAYS=7,1"$'\t'"# unset: the default"* ]] ||
+		fail "the OrdDate window in force:" "$output"
+	[[ $output == *$'\n'"BANK_CALLBACK_REDIS=127.0.0.1:6379"$'\t'"# unset: the default"* ]] ||
+		fail "the Redis in force:" "$output"
 	# an @ or a : in the user or the password, as the parser splits them
 	local url
 	for url in 'redis://:p@ssw0rd@127.0.0.1:6379' 'redis://us@r:s3kr1t@127.0.0.1/1'; do
@@ -170,6 +176,14 @@ write_config() {
 	BANK_CALLBACK_FRONTEND=https:// run "$BIN" --check
 	[[ $status -ne 0 && $output == *"FAIL settings: BANK_CALLBACK_FRONTEND is not an http:// or https:// URL"* ]] ||
 		fail "front end without a host:" "$output"
+	# an empty host, or a fragment the page's own #/route would follow: broken Locations
+	for bad in https:///app 'https://:443/' 'https://front.example/app#/home'; do
+		BANK_CALLBACK_FRONTEND=$bad run "$BIN" --check
+		[[ $status -ne 0 && $output == *"FAIL settings: BANK_CALLBACK_FRONTEND is not an http:// or https:// URL of printable ASCII with a host and no #fragment"* ]] ||
+			fail "front end $bad:" "$output"
+		BANK_CALLBACK_FRONTEND=$bad post_form /bank/RegisterCallback "$(register_body)"
+		assert_error 500
+	done
 	BANK_CALLBACK_MER_CUST_ID=600006000000000A run "$BIN" --check
 	[[ $status -ne 0 && $output == *"FAIL settings: BANK_CALLBACK_MER_CUST_ID is not 16 digits"* ]] ||
 		fail "MerCustId:" "$output"
@@ -184,4 +198,14 @@ write_config() {
 	run "$BIN" --check
 	[[ $status -eq 0 && $output == *"ok settings: MerCustId $MER, front end $BANK_CALLBACK_FRONTEND"* ]] ||
 		fail "all good:" "$output"
+}
+
+@test "config: the shipped example, left unedited, fails --check naming what to set" {
+	local example=$TESTS_ROOT/../etc/bank-callback.conf
+	unset_all
+	run env "${UNSET[@]}" "$BIN" --check -c "$example"
+	[[ $status -ne 0 ]] || fail "--check passed the unedited example:" "$output"
+	[[ $output == *"FAIL settings: BANK_CALLBACK_MER_CUST_ID is not set"* ]] || fail "MerCustId:" "$output"
+	[[ $output == *"FAIL settings: BANK_CALLBACK_FRONTEND is not set"* ]] || fail "front end:" "$output"
+	! grep -E '^BANK_CALLBACK_(MER_CUST_ID|FRONTEND)=.' "$example" || fail "the example sets a value to keep"
 }

@@ -90,7 +90,8 @@ assert_one_response() {
 
 @test "systemd: systemd-analyze verify is clean on the installed units" {
 	install_private
-	run systemd-analyze verify --man=no "$UNITS/bank-callback.socket" "$UNITS/bank-callback@.service"
+	run systemd-analyze verify --man=no "$UNITS/bank-callback.socket" "$UNITS/bank-callback@.service" \
+		"$UNITS/bank-callback-refresh.service" "$UNITS/bank-callback-refresh.timer"
 	[[ $status -eq 0 && -z $output ]] || fail "systemd-analyze verify:" "$output"
 }
 
@@ -102,6 +103,33 @@ assert_one_response() {
 	level=$(sed -n 's/.*Overall exposure level for bank-callback@test.service: \([0-9.]*\).*/\1/p' <<<"$output")
 	[[ -n $level ]] || fail "no exposure level:" "$output"
 	awk -v l="$level" 'BEGIN { exit !(l <= 2.0) }' || fail "exposure $level > 2.0:" "$output"
+}
+
+@test "systemd: the cache's repair: a timer every 15 minutes runs --refresh-redis, which brings back what Redis lost" {
+	install_private
+	local unit=$UNITS/bank-callback-refresh.service timer=$UNITS/bank-callback-refresh.timer exec
+	local -a env=(env -i "PATH=$PATH")
+	grep -qx 'OnUnitActiveSec=15min' "$timer" || fail "the timer's period:" "$(cat "$timer")"
+	grep -qx 'WantedBy=timers.target' "$timer" || fail "the timer is not for timers.target"
+	exec=$(sed -n 's/^ExecStart=//p' "$unit")
+	[[ $exec == "$INST/usr/bin/bank-callback --refresh-redis" ]] || fail "ExecStart=$exec"
+	grep -qx 'EnvironmentFile=-/etc/bank-callback.conf' "$unit" || fail "the service's settings"
+	# as secure as the request's unit
+	cp "$unit" "$BATS_TEST_TMPDIR/bank-callback-refresh.service"
+	run systemd-analyze security --offline=yes "$BATS_TEST_TMPDIR/bank-callback-refresh.service"
+	[[ $output =~ Overall\ exposure\ level\ for\ bank-callback-refresh.service:\ (0\.[0-9]|1\.[0-9]|2\.0) ]] ||
+		fail "exposure:" "$output"
+
+	# a customer stored, then Redis loses it: the service's command, with the settings a unit gives
+	post_form /bank/register "$(register_body)"
+	assert_ack "$UR_TRX"
+	redis_cmd flushall >/dev/null
+	while IFS= read -r line; do env+=("$line"); done < <(printf 'PGHOST=%s\nPGPORT=%s\nPGDATABASE=%s\nPGUSER=%s\nBANK_CALLBACK_REDIS=%s\n' \
+		"$PGHOST" "$PGPORT" "$PGDATABASE" "$PGUSER" "$BANK_CALLBACK_REDIS")
+	# shellcheck disable=SC2086 # ExecStart= is split into words as systemd does
+	run "${env[@]}" $exec
+	((status == 0)) || fail "$exec exited $status:" "$output"
+	assert_eq "$(redis_cmd hget bank-customers pnr_alice)" 6000060000123456 "the lost entry"
 }
 
 @test "systemd: the socket is port 8080, one process per connection, with connection limits" {
@@ -125,6 +153,7 @@ assert_one_response() {
 	sed -e "s|^PGHOST=.*|PGHOST=$PGHOST|" -e "s|^PGDATABASE=.*|PGDATABASE=$PGDATABASE|" \
 		-e "s|^BANK_CALLBACK_REDIS=.*|BANK_CALLBACK_REDIS=$BANK_CALLBACK_REDIS|" \
 		-e "s|^BANK_CALLBACK_MER_CUST_ID=.*|BANK_CALLBACK_MER_CUST_ID=$MER|" \
+		-e "s|^BANK_CALLBACK_FRONTEND=.*|BANK_CALLBACK_FRONTEND=http://front.example/|" \
 		"$INST/etc/bank-callback.conf" >"$conf"
 	printf 'PGPORT=%s\nPGUSER=%s\n' "$PGPORT" "$PGUSER" >>"$conf"
 	# LoadCredential=ID:PATH: systemd copies PATH to $CREDENTIALS_DIRECTORY/ID
@@ -296,4 +325,14 @@ nginx_example() { awk '/^server \{$/ { on = 1 } on { print } on && /^\}$/ { exit
 	assert_one_response alarm 503
 	assert_body $'503 Service Unavailable\n'
 	assert_rows bank_netsave 0
+}
+
+@test "a fresh clone: tests/run builds the handler and the test tools it needs" {
+	local clone=$BATS_TEST_TMPDIR/clone
+	git clone -q "$REPO" "$clone"
+	[[ ! -e $clone/bank-callback && ! -e $clone/tests/jsoncheck ]] || fail "the clone has build products"
+	run env -u HANDLER_BIN -u JSONCHECK "$clone/tests/run" "$clone/tests/man.bats"
+	((status == 0)) || fail "tests/run tests/man.bats in a fresh clone exited $status:" "$output"
+	[[ -x $clone/bank-callback && -x $clone/tests/jsoncheck && -x $clone/tests/listen ]] ||
+		fail "not built:" "$(ls "$clone" "$clone/tests")"
 }

@@ -135,3 +135,25 @@ assert_one_log_line() { # PRIORITY PATTERN
 	[[ $status -ne 0 && $output == *"FAIL settings: BANK_CALLBACK_TRUSTED_PROXIES is not a comma-separated list of IP addresses"* ]] ||
 		fail "a name in the proxy list is not refused:" "$output"
 }
+
+@test "log: --check says where the log goes, and whether anything receives on syslog's /dev/log" {
+	local pid
+	if [[ ! -e /dev/log ]]; then
+		run "$BIN" --check
+		[[ $output == *$'\n'"note log: standard error (the journal, under the systemd unit); under xinetd syslog's /dev/log, where nothing receives: every log line would be lost"* ]] ||
+			fail "no note that nothing receives:" "$output"
+		# a receiver, as a syslog daemon binds it (the socket stays bound as long as the
+		# command, which inherits it, runs)
+		systemd-socket-activate --datagram -l /dev/log -- sleep 60 </dev/null >/dev/null 2>&1 &
+		pid=$!
+		for _ in $(seq 50); do [[ -S /dev/log ]] && break; sleep 0.1; done
+	fi
+	run "$BIN" --check
+	if [[ -n ${pid:-} ]]; then
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		rm -f /dev/log
+	fi
+	[[ $output == *$'\n'"ok log: standard error (the journal, under the systemd unit); syslog's /dev/log under xinetd, and something receives there"* ]] ||
+		fail "no ok log line:" "$output"
+}

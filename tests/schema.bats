@@ -373,3 +373,33 @@ bank_netsave|d3|d4|duplicate live ord_id, marked deleted" "bank_callback_upgrade
 	assert_eq "$(db_sql "$db" "SELECT atttypid::regtype FROM pg_attribute
 		WHERE attrelid = 'bank_callback_audit'::regclass AND attname = 'verdict'")" text "the column after the failure"
 }
+
+@test "schema: tables not the ones this binary uses fail --check by name and health with 503; a schema it may not use is a privilege" {
+	local db=schema_shape log
+	new_db "$db"
+	apply_files "$db" "${SQL_FILES[@]}"
+	# the version row is right, a column is not
+	db_sql "$db" "ALTER TABLE bank_netsave RENAME COLUMN unsigned_data TO unsigned_fields"
+	run env PGDATABASE="$db" "$BIN" --check
+	((status == 1)) || fail "--check exited $status:" "$output"
+	[[ $output == *$'\n'"FAIL schema: top-up insert: postgresql: column \"unsigned_data\" of relation \"bank_netsave\" does not exist"*": the tables are not the ones this binary uses: $HINT"* ]] ||
+		fail "no FAIL schema line naming the column:" "$output"
+	[[ $output != *"FAIL privileges"* ]] || fail "a missing column reported as a privilege:" "$output"
+	PGDATABASE=$db stdin_request GET /bank/health ''
+	assert_status 503
+	log=$(<"$BATS_TEST_TMPDIR/stderr")
+	# (the log line's quotes are its own: the note's become ')
+	[[ $log == *"note=\"postgresql: column 'unsigned_data' of relation 'bank_netsave' does not exist"* ]] ||
+		fail "health's log line does not name the column:" "$log"
+	db_sql "$db" "ALTER TABLE bank_netsave RENAME COLUMN unsigned_fields TO unsigned_data"
+	PGDATABASE=$db stdin_request GET /bank/health ''
+	assert_status 200
+
+	# the role may not look into the schema: a privilege, not "no version table"
+	db_sql "$db" "REVOKE ALL ON SCHEMA public FROM PUBLIC; REVOKE ALL ON SCHEMA public FROM \"bank-callback\""
+	run env PGDATABASE="$db" "$BIN" --check
+	((status == 1)) || fail "--check exited $status:" "$output"
+	[[ $output == *$'\n'"FAIL privileges: bank-callback may not use the schema public, which holds the tables (GRANT USAGE ON SCHEMA ... TO \"bank-callback\")"* ]] ||
+		fail "no FAIL privileges line for the schema:" "$output"
+	[[ $output != *"no version table"* ]] || fail "reported as no version table:" "$output"
+}

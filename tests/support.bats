@@ -25,8 +25,9 @@ load lib/common
 	# nothing personal: not the account's phone, mail or id number that the register carried
 	[[ $output != *13800138000* && $output != *alice@example.com* && $output != *110101199001011234* ]] ||
 		fail "personal data shown:" "$output"
+	# nothing found is an answer, and its exit status says so (as grep's does)
 	run "$BIN" --show NOSUCHID
-	[[ $status -eq 0 && $output == *"no audited post names NOSUCHID"* ]] || fail "unknown id:" "$output"
+	[[ $status -eq 1 && $output == *"no audited post names NOSUCHID"* ]] || fail "unknown id, exit $status:" "$output"
 }
 
 @test "support: the trail's ids are only those the CmdId signs: a user cannot write into another's trail" {
@@ -78,8 +79,11 @@ load lib/common
 	[[ $output =~ /bank/netsave\ +NetSave\ +403\ +rejected\ +1 ]] || fail "the other merchant's:" "$output"
 	run "$BIN" --stats --since '2099-01-01'
 	[[ $status -eq 0 && $output != */bank/* ]] || fail "posts from the future:" "$output"
+	# the operator's typing, not a database failure
 	run "$BIN" --stats --since 'not a time'
-	[[ $status -ne 0 && $output == FAIL* ]] || fail "a bad --since is not refused:" "$output"
+	[[ $status -eq 2 && $output == "bank-callback: --since: not a time PostgreSQL reads ("*'"not a time"'*")" ]] ||
+		fail "a bad --since, exit $status:" "$output"
+	[[ $output != *FAIL* ]] || fail "a bad --since reported as a failure:" "$output"
 }
 
 @test "support: --stats --log counts what only the log knows: forgeries, malformed requests, 503s" {

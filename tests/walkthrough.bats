@@ -13,11 +13,13 @@ teardown() {
 	common_teardown
 	PGUSER=postgres dropdb --if-exists "$WALK_DB" 2>/dev/null || true
 	rm -rf "$SERVICES_DIR/walk"
+	# the xinetd test's service user, never left for the tests after it
+	if [[ -n ${MADE_USER:-} ]]; then userdel bank-callback 2>/dev/null || true; fi
 }
 
-# README's block between the walkthrough marker and the end of its code fence.
+# README's block between the MARKER (default walkthrough) and the end of its code fence.
 readme_block() {
-	sed -n '/^<!-- walkthrough:/,/^```$/p' "$TESTS_ROOT/../README.md" | sed '1,2d;$d'
+	sed -n "/^<!-- ${1:-walkthrough}:/,/^\`\`\`\$/p" "$TESTS_ROOT/../README.md" | sed '1,2d;$d'
 }
 
 @test "README: the deployment walk-through works as written" {
@@ -83,4 +85,45 @@ readme_block() {
 	parse_response "$work/answer"
 	assert_ack "$NS_TRX"
 	assert_eq "$(PGDATABASE=$WALK_DB psql_val 'SELECT count(*) FROM bank_netsave')" 1 "rows in $WALK_DB"
+}
+
+@test "README: the xinetd steps let the service user read its files, and --check as root sees what it cannot" {
+	((EUID == 0)) || skip "README's steps run as root (useradd, runuser, make install)"
+	! getent passwd bank-callback >/dev/null || skip "this machine has a user bank-callback of its own"
+	local root=$SERVICES_DIR/walk/root script setup check
+	local -a env=(env -u BANK_CALLBACK_PUBKEY -u BANK_CALLBACK_ADMIN_TOKEN_FILE -u BANK_CALLBACK_REDIS_PASSWORD_FILE
+		"BANK_CALLBACK_PUBKEY=$root/etc/bank-callback/PgPubk.key"
+		"BANK_CALLBACK_ADMIN_TOKEN_FILE=$root/etc/bank-callback/admin-token")
+	rm -rf "$SERVICES_DIR/walk"
+	mkdir -p "$root"
+	chmod 0755 "$SERVICES_DIR/walk" "$root"
+	make -s -C "$TESTS_ROOT/.." -o bank-callback install DESTDIR="$root" PREFIX=/usr/local >/dev/null
+	# the walk-through's key and token, as it leaves them
+	cp "$TEST_KEYS/bank.PgPubk.key" "$root/etc/bank-callback/PgPubk.key"
+	(umask 077; openssl rand -hex 24 >"$root/etc/bank-callback/admin-token")
+	chmod 0600 "$root"/etc/bank-callback/*
+
+	script=$(readme_block xinetd)
+	script=${script//\/usr\/local\//$root/usr/local/}
+	script=${script//\/etc\//$root/etc/}
+	[[ $script == useradd* && $script == *runuser* ]] || fail "README's xinetd block not found:" "$script"
+	setup=${script%%runuser*}
+	check=runuser${script#*runuser}
+
+	# the user, but the files as make install left them: root reads them, the user cannot
+	useradd --system --no-create-home bank-callback
+	MADE_USER=1
+	run "${env[@]}" "$BIN" --check -c "$root/etc/bank-callback.conf"
+	[[ $output == *"FAIL files: the bank's key $root/etc/bank-callback/PgPubk.key: the service user bank-callback cannot read it (Permission denied)"* ]] ||
+		fail "--check as root did not see the key unreadable:" "$output"
+	[[ $status -ne 0 ]] || fail "--check passed"
+
+	# README's commands, then --check as root, and as the user
+	bash -euo pipefail -c "${setup#useradd*$'\n'}" || fail "README's xinetd commands failed:" "$setup"
+	run "${env[@]}" "$BIN" --check -c "$root/etc/bank-callback.conf"
+	[[ $output == *"ok files: the service user bank-callback reads every file the settings name"* ]] ||
+		fail "--check as root after README's commands:" "$output"
+	run bash -c "$check"
+	[[ $output == *"ok key: RSA-1024 sha256:"*"read as a ChinaPNR PgPubk.key"* ]] ||
+		fail "--check as the service user cannot read the key:" "$output"
 }
