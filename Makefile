@@ -101,6 +101,13 @@ check:
 	$(MAKE) bank-callback tests/jsoncheck tests/recut tests/listen
 	tests/run
 
+# The Debian package, installed, upgraded, removed and purged on this
+# machine (tests/package/package.bats): CI runs it last.
+check-package:
+	./scripts/deps
+	$(MAKE) bank-callback tests/jsoncheck tests/listen
+	tests/run tests/package/package.bats
+
 # The tests that feed requests on stdin, each handler under valgrind:
 # any memory error or leak fails the test.
 VALGRIND_TESTS = tests/register.bats tests/netsave.bats tests/corpregister.bats \
@@ -116,6 +123,11 @@ run:
 	./scripts/deps
 	$(MAKE) bank-callback
 	./scripts/run-local
+
+# The Debian package, lintian-clean, in build/deb/ (scripts/make-deb).
+deb:
+	./scripts/deps
+	./scripts/make-deb
 
 install: bank-callback
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN8DIR) $(DESTDIR)$(SQLDIR) \
@@ -168,4 +180,4 @@ lint:
 clean:
 	rm -rf bank-callback tests/jsoncheck tests/recut tests/listen build
 
-.PHONY: all check check-valgrind run install uninstall lint clean FORCE
+.PHONY: all check check-valgrind check-package deb run install uninstall lint clean FORCE
