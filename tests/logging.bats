@@ -31,6 +31,13 @@ assert_one_log_line() { # PRIORITY PATTERN
 	assert_log_lacks 110101199001011234 13800138000 alice@example.com Alice "${chk:0:32}"
 }
 
+@test "log: a failed top-up is told from a success by its CmdId and RespCode, never its RespDesc" {
+	post_form /bank/netsave "$(netsave_body RespCode=351 'RespDesc=insufficient balance')"
+	assert_ack "$NS_TRX"
+	assert_one_log_line 6 "POST /bank/netsave status=200 cmd=NetSave resp=351 trx=$NS_TRX ord=$NS_ORD outcome=\"stored\" *"
+	assert_log_lacks 'insufficient balance'
+}
+
 @test "log: CorpRegister never logs UsrName or CardId" {
 	post_form /bank/CorpRegister "$(corp_body AuditStat=Y UsrCustId=6000060000777777)"
 	assert_ack "$CR_TRX"
