@@ -502,7 +502,7 @@ sentinel_env() {
 	register
 	assert_ack "$UR_TRX"
 	assert_eq "$(redis-cli -p "$SM" hget bank-customers pnr_alice)" 6000060000123456 "on the master"
-	[[ $LOG == '<4>'* && $LOG == *"note=\"cache written on the master alone: redis WAIT at 127.0.0.1:$SM: no replica has the write after 100 ms (a failover now would lose it)\""* ]] ||
+	[[ $LOG == '<4>'* && $LOG == *"note=\"cache written on the master alone: redis WAIT at 127.0.0.1:$SM: no replica has the write after 500 ms (a failover now would lose it)\""* ]] ||
 		fail "no note of the unconfirmed write:" "$LOG"
 	assert_secret_free "$LOG" 6000060000123456 pnr_alice
 }
