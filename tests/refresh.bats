@@ -102,6 +102,9 @@ seed_large() { # N
 
 @test "RefreshRedis: callbacks that commit while a large refresh runs are in the rebuilt hashes" {
 	local n=300000 i pid during=0 bodies=() corps=()
+	# Under valgrind (make check-valgrind, beside the fuzzers in CI) the route's 25 s is
+	# too short for 300,000 rows; callbacks are as slow there, so fewer rows still overlap.
+	[[ -z ${VALGRIND:-} ]] || n=150000
 	seed_large "$n"
 	for ((i = 10; i < 70; i++)); do
 		bodies+=("$(register_body "UsrId=pnr_live_$i" "UsrCustId=60000600001234$i" "TrxId=2016111900000001$i")")
