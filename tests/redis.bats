@@ -439,6 +439,7 @@ sentinel_up() {
 		cat "$d/sentinel.log" >&2
 		fail "the Sentinel did not discover the replica"
 	}
+	wait_for 10 replica_acks || fail "the replica does not acknowledge the master's writes"
 }
 
 replica_linked() {
@@ -448,6 +449,13 @@ replica_linked() {
 sentinel_knows_replica() {
 	redis-cli -h 127.0.0.1 -p "$SS" sentinel replicas mymaster 2>/dev/null |
 		grep -qx "127.0.0.1:$SR"
+}
+
+# The replica acknowledges a write (WAIT, on the write's own connection), as the handler asks:
+# a Sentinel that has just found it may first have it resync.
+replica_acks() {
+	[[ $(printf 'SET replica-probe 1\nWAIT 1 1000\nDEL replica-probe\n' |
+		redis-cli -h 127.0.0.1 -p "$SM" | sed -n 2p) == 1 ]]
 }
 
 sentinel_master() { # what the Sentinel answers a client asking for mymaster, as "host port"
