@@ -148,22 +148,20 @@ static int find_pubkeyS(struct slice s, struct slice *hex, char *err, size_t err
 		if (line.len == 0)
 			continue;
 		if (line.p[0] == '[') {
-			if (!first || !slice_eq(line, "[NetPayClient]")) {
-				return fail(err, errlen, "a section other than one [NetPayClient] at the top");
-			}
+			if (!first || !slice_eq(line, "[NetPayClient]"))
+				return fail(err, errlen, "a section other than one "
+					    "[NetPayClient] at the top");
 		} else if (!split_setting(line, &name, &value) || name.len == 0) {
 			return fail(err, errlen, "a line that is not NAME=VALUE");
 		} else if (slice_eq_nocase(name, "pubkeyS")) {
-			if (hex->p) {
+			if (hex->p)
 				return fail(err, errlen, "two pubkeyS lines");
-			}
 			*hex = value;
 		}
 		first = false;
 	}
-	if (!hex->p) {
+	if (!hex->p)
 		return fail(err, errlen, "no pubkeyS= line");
-	}
 	return 0;
 }
 
@@ -173,28 +171,29 @@ int keyfile_parse_pnr(const char *buf, size_t len, struct pnr_key *key,
 	struct slice s = slice_trim((struct slice){ buf, len });
 	unsigned char raw[PNR_KEY_BYTES];
 	struct rsa_pubkey k;
+	const char *why;
 
 	*format = memchr(s.p, '=', s.len) || memchr(s.p, '[', s.len)
 		  ? KEY_PGPUBK : KEY_PUBKEYS_HEX;
-	if (memchr(buf, '\0', len)) {
+	if (memchr(buf, '\0', len))
 		return fail(err, errlen, "a NUL byte in the file");
-	}
 	if (*format == KEY_PGPUBK && find_pubkeyS(s, &s, err, errlen))
 		return -1;
-	if (s.len != (size_t)2 * PNR_KEY_BYTES) {
-		return fail(err, errlen, *format == KEY_PGPUBK ? "pubkeyS is not 576 hexadecimal digits" : "not 576 hexadecimal digits");
-	}
-	if (hex_decode(s, raw, PNR_KEY_BYTES)) {
-		return fail(err, errlen, *format == KEY_PGPUBK ? "pubkeyS is not hexadecimal" : "not hexadecimal");
-	}
+	if (s.len != (size_t)2 * PNR_KEY_BYTES)
+		return fail(err, errlen, *format == KEY_PGPUBK
+				 ? "pubkeyS is not 576 hexadecimal digits"
+				 : "not 576 hexadecimal digits");
+	if (hex_decode(s, raw, PNR_KEY_BYTES))
+		return fail(err, errlen, *format == KEY_PGPUBK ? "pubkeyS is not hexadecimal"
+				 : "not hexadecimal");
 	if (ascii_field(raw, 20, key->owner) ||
-	    ascii_field(raw + 20, 4, key->version)) {
+	    ascii_field(raw + 20, 4, key->version))
 		return fail(err, errlen, "owner id or version is not ASCII");
-	}
 	memcpy(key->n, raw + 24, PNR_MODULUS_BYTES);
 	memcpy(key->e, raw + 24 + PNR_MODULUS_BYTES, PNR_MODULUS_BYTES);
 	key_from_pnr(key, &k);
-	return key_problem(&k) ? fail(err, errlen, key_problem(&k)) : 0;
+	why = key_problem(&k);
+	return why ? fail(err, errlen, why) : 0;
 }
 
 /* DER, the subset a SubjectPublicKeyInfo needs. */
@@ -294,37 +293,36 @@ int keyfile_parse_pem(const char *buf, size_t len, struct rsa_pubkey *key,
 	size_t body_len = 0, der_len;
 	unsigned char der[2 * RSA_MAX_BYTES + 64];
 	bool ended = false;
+	const char *why;
 
 	while (next_line(&s, &line) && blank(line))
 		;
-	if (!slice_eq(line, begin)) {
-		return fail(err, errlen, "not a PEM public key (-----BEGIN PUBLIC KEY-----)");
-	}
+	if (!slice_eq(line, begin))
+		return fail(err, errlen, "not a PEM public key "
+			    "(-----BEGIN PUBLIC KEY-----)");
 	while (next_line(&s, &line)) {
 		if (slice_eq(line, end)) {
 			ended = true;
 			break;
 		}
 		if (line.len == 0 || line.len > 76 || !slice_all(line, ascii_alnum, "+/=") ||
-		    body_len + line.len > sizeof body) {
+		    body_len + line.len > sizeof body)
 			return fail(err, errlen, "PEM body is not lines of base64");
-		}
 		memcpy(body + body_len, line.p, line.len);
 		body_len += line.len;
 	}
 	while (ended && next_line(&s, &line))
 		ended = blank(line);
-	if (!ended || body_len == 0) {
-		return fail(err, errlen, "PEM has no -----END PUBLIC KEY----- after its body, or more after it");
-	}
+	if (!ended || body_len == 0)
+		return fail(err, errlen, "PEM has no -----END PUBLIC KEY----- after its "
+			    "body, or more after it");
 	if (sodium_base642bin(der, sizeof der, body, body_len, NULL, &der_len,
-			      NULL, sodium_base64_VARIANT_ORIGINAL) != 0) {
+			      NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
 		return fail(err, errlen, "PEM body is not base64 of a key");
-	}
-	if (der_rsa_spki((struct der){ der, der_len }, key)) {
+	if (der_rsa_spki((struct der){ der, der_len }, key))
 		return fail(err, errlen, "PEM does not hold an RSA public key");
-	}
-	return key_problem(key) ? fail(err, errlen, key_problem(key)) : 0;
+	why = key_problem(key);
+	return why ? fail(err, errlen, why) : 0;
 }
 
 int keyfile_load(const char *path, struct rsa_pubkey *key,

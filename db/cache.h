@@ -9,10 +9,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* hiredis's connection (its redisContext), opaque outside db/. */
 /* BANK_CALLBACK_REDIS unset, and no Sentinels: the local Redis. */
 #define CACHE_DEFAULT_ADDRESS "127.0.0.1:6379"
 
+/* hiredis's connection (its redisContext), opaque outside db/. */
 struct redisContext;
 
 enum {
@@ -67,8 +67,8 @@ int cache_hset(struct redisContext *c, const char *key, struct slice field,
 /* A master that fails over in the moment after a write may lose it (the
  * replica promoted never had it): WAIT until one replica has c's writes,
  * CACHE_WAIT_MS at most (a linked replica answers in about a
- * millisecond; the margin is for a loaded host).  0 once one has, or -1 with err saying none
- * did, or why the WAIT failed. */
+ * millisecond; the margin is for a loaded host).  0 once one has, or -1
+ * with err saying none did, or why the WAIT failed. */
 enum { CACHE_WAIT_MS = 500 };
 int cache_wait_replica(struct redisContext *c, char *err, size_t errlen);
 

@@ -176,27 +176,31 @@ static bool shape_differs(const char *sqlstate)
 	       strcmp(sqlstate, "3F000") == 0;
 }
 
+/* The parameters EXPLAIN gives a statement: all NULL, as many as the
+ * statement with the most has (--check fails naming one with more). */
+static const char *const no_params[16];
+enum { NO_PARAMS_MAX = sizeof no_params / sizeof no_params[0] };
+
 /* EXPLAIN checks a statement as the executor would (and runs nothing):
  * that the tables and columns it names are there as it needs them, and
  * that the role may use them.  One FAIL line per statement, schema or
  * privileges as the server's SQLSTATE says. */
 static int check_privileges(struct pg_conn *c)
 {
-	static const char *const nulls[16];
 	char sql[2048], err[256];
 	int failed = 0;
 
 	for (size_t i = 0; i < NSTATEMENTS; i++) {
 		struct pg_result *r;
 
-		if (statements[i].nparams > (int)(sizeof nulls / sizeof nulls[0])) {
+		if (statements[i].nparams > NO_PARAMS_MAX) {
 			printf("FAIL privileges: %s: more parameters than --check "
 			       "can give\n", statements[i].name);
 			failed = 1;
 			continue;
 		}
 		snprintf(sql, sizeof sql, "EXPLAIN %s", statements[i].sql);
-		r = pg_exec(c, sql, statements[i].nparams, nulls, err, sizeof err);
+		r = pg_exec(c, sql, statements[i].nparams, no_params, err, sizeof err);
 		if (!r && shape_differs(pg_failed_sqlstate())) {
 			printf("FAIL schema: %s: %s: the tables are not the ones this "
 			       "binary uses: " UPGRADE_HINT "\n", statements[i].name, err);
@@ -216,13 +220,17 @@ static int check_privileges(struct pg_conn *c)
 int check_statements_fit(struct pg_conn *c, char *mem, size_t size, char *err,
 			 size_t errlen)
 {
-	static const char *const nulls[16];
 	struct pg_stmt s[NSTATEMENTS];
 	struct buf b;
 
 	buf_init(&b, mem, size);
 	for (size_t i = 0; i < NSTATEMENTS; i++) {
-		s[i] = (struct pg_stmt){ b.p + b.len, statements[i].nparams, nulls };
+		if (statements[i].nparams > NO_PARAMS_MAX) {
+			snprintf(err, errlen, "%s: more parameters than can be checked",
+				 statements[i].name);
+			return -1;
+		}
+		s[i] = (struct pg_stmt){ b.p + b.len, statements[i].nparams, no_params };
 		buf_puts(&b, "EXPLAIN ");
 		buf_puts(&b, statements[i].sql);
 		buf_putc(&b, '\0');

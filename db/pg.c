@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* libpq's messages end in a newline; one log line wants none. */
 /* The SQLSTATE of the statement the last failed call reported. */
 static char failed_sqlstate[6];
 
@@ -27,6 +26,7 @@ const char *pg_failed_sqlstate(void)
 	return failed_sqlstate;
 }
 
+/* libpq's messages end in a newline; one log line wants none. */
 static void set_err(char *err, size_t errlen, const char *what,
 		    const char *msg)
 {
